@@ -1,0 +1,48 @@
+# SMS Bridge — the two commands: `make run` (the product on the devstack) and `make test` (every check).
+# Both set up what they need first; a second run only reinstalls when a dependency file changed.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP_STAMP := $(VENV)/.deps-installed
+NODE_STAMP := node_modules/.deps-installed
+
+.PHONY: help setup run test lint typecheck pytest clean
+
+help:
+	@echo "make run    set up, then start Azurite, the Dataverse and Twilio emulators and the function app"
+	@echo "make test   set up, then ruff, mypy and pytest (non-zero on any failure)"
+	@echo "make setup  only install Python and Node dependencies"
+	@echo "make clean  remove the virtual environment, node_modules and caches"
+
+setup: $(PIP_STAMP) $(NODE_STAMP)
+
+$(PIP_STAMP): requirements.txt requirements-dev.txt pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+run: setup
+	$(PY) -m devstack run
+
+lint: setup
+	$(PY) -m ruff check .
+
+typecheck: setup
+	$(PY) -m mypy
+
+pytest: setup
+	$(PY) -m pytest
+
+test: setup
+	$(PY) -m ruff check .
+	$(PY) -m mypy
+	$(PY) -m pytest
+
+clean:
+	rm -rf $(VENV) node_modules .mypy_cache .ruff_cache .pytest_cache .hypothesis

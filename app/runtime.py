@@ -1,0 +1,70 @@
+"""The services one worker process shares between invocations, built lazily on first use (never at import).
+
+Functions are module-level in the v2 model, so they reach their dependencies through `current()`. Tests give the
+app a runtime of their own through `use()`, built from explicit settings pointed at the devstack emulators,
+instead of patching clients.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import cached_property
+
+from azure.storage.queue import QueueServiceClient
+
+from app.logs import configure_logging
+from app.settings import Settings, from_process_env
+
+__all__ = ["Runtime", "current", "use"]
+
+
+
+@dataclass
+class Runtime:
+    """Settings plus the clients built from them, each created the first time it is needed."""
+
+    settings: Settings
+
+    @cached_property
+    def queue_service(self) -> QueueServiceClient:
+        # Fail fast rather than hold a worker: the SDK would otherwise retry for a long time on its own.
+        return QueueServiceClient.from_connection_string(
+            self.settings.storage_connection, connection_timeout=3, read_timeout=5, retry_total=0
+        )
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Runtime:
+        configure_logging(secrets=settings.secret_values())
+        return cls(settings=settings)
+
+
+_lock = threading.Lock()
+_runtime: Runtime | None = None
+_factory: Callable[[], Runtime] = lambda: Runtime.from_settings(from_process_env())  # noqa: E731
+
+
+def current() -> Runtime:
+    """This worker's runtime; raises `SettingsError` (listing every problem) while the settings are invalid,
+    and tries again on the next call so a fixed setting takes effect without a restart."""
+    global _runtime  # noqa: PLW0603 - one runtime per worker process is the point
+    with _lock:
+        if _runtime is None:
+            _runtime = _factory()
+        return _runtime
+
+
+@contextlib.contextmanager
+def use(factory: Callable[[], Runtime]) -> Iterator[None]:
+    """Run the app against another runtime (tests, the devstack); restores the previous one afterwards."""
+    global _runtime, _factory
+    with _lock:
+        saved = (_runtime, _factory)
+        _runtime, _factory = None, factory
+    try:
+        yield
+    finally:
+        with _lock:
+            _runtime, _factory = saved

@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+from werkzeug.test import Client
+
+import function_app
+from app import runtime
+from app.runtime import Runtime
+from app.settings import Settings
+from devstack.azurite import free_port
+from devstack.config import HostConfig, azurite_connection_string
+from devstack.host import FunctionHost, HostOptions
+
+KEY = base64.b64encode(bytes(32)).decode()
+
+
+def settings_for(storage: str, **extra: str) -> Settings:
+    return Settings.from_env({
+        "DATAVERSE_URL": "http://127.0.0.1:7072",
+        "DATAVERSE_TOKEN": "devstack-token",
+        "SMSB_PUBLIC_URL": "http://127.0.0.1:7071",
+        "SMSB_ENCRYPTION_KEY": KEY,
+        "AzureWebJobsStorage": storage,
+        **extra,
+    })
+
+
+@pytest.fixture
+def client() -> Client:
+    host = FunctionHost(function_app.app, HostConfig(), HostOptions(port=0, run_timers=False, run_queues=False),
+                        env={})
+    return Client(host.http)
+
+
+def get_health(client: Client) -> tuple[int, dict]:
+    response = client.get("/api/health")
+    assert response.headers["Content-Type"].startswith("application/json")
+    return response.status_code, json.loads(response.data)
+
+
+@pytest.mark.azurite
+def test_healthy_when_settings_are_valid_and_queues_answer(client: Client, azurite) -> None:
+    with runtime.use(lambda: Runtime.from_settings(settings_for(azurite.connection_string))):
+        status, body = get_health(client)
+    assert status == 200
+    assert body["status"] == "ok"
+    assert body["version"] == open("VERSION").read().strip()
+    assert body["checks"]["settings"]["status"] == "ok"
+    assert body["checks"]["queues"]["status"] == "ok"
+
+
+def test_unreachable_queue_storage_is_named(client: Client) -> None:
+    dead = azurite_connection_string("127.0.0.1", free_port())
+    with runtime.use(lambda: Runtime.from_settings(settings_for(dead))):
+        status, body = get_health(client)
+    assert status == 503
+    assert body["status"] == "unhealthy"
+    assert body["failing"] == ["queues"]
+    assert body["checks"]["queues"]["status"] == "failing"
+    assert "AccountKey" not in json.dumps(body)
+
+
+def test_invalid_settings_are_reported_without_values(client: Client, monkeypatch) -> None:
+    for name in ("DATAVERSE_URL", "SMSB_PUBLIC_URL", "AzureWebJobsStorage"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SMSB_ENCRYPTION_KEY", "c2hvcnQ=")
+    monkeypatch.setenv("DATAVERSE_CLIENT_SECRET", "do-not-print-this-secret")
+    with runtime.use(lambda: Runtime.from_settings(runtime.from_process_env())):
+        status, body = get_health(client)
+    assert status == 503
+    assert body["failing"] == ["settings"]
+    detail = body["checks"]["settings"]["detail"]
+    assert "DATAVERSE_URL is required" in detail
+    assert "SMSB_ENCRYPTION_KEY must decode to 32 bytes" in detail
+    assert body["checks"]["queues"]["status"] == "skipped"
+    assert "do-not-print-this-secret" not in json.dumps(body)
+
+
+def test_health_is_anonymous_and_get_only(client: Client) -> None:
+    assert client.post("/api/health").status_code == 405

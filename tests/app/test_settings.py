@@ -1,0 +1,126 @@
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from app.settings import DataverseAuthMode, Settings, SettingsError
+
+KEY = base64.b64encode(bytes(range(32))).decode()
+OTHER_KEY = base64.b64encode(bytes(range(1, 33))).decode()
+
+
+def valid(**overrides: str) -> dict[str, str]:
+    env = {
+        "DATAVERSE_URL": "https://contoso.crm.dynamics.com",
+        "DATAVERSE_TENANT_ID": "tenant",
+        "DATAVERSE_CLIENT_ID": "client",
+        "DATAVERSE_CLIENT_SECRET": "very-secret-value",
+        "SMSB_PUBLIC_URL": "https://smsb.azurewebsites.net/",
+        "SMSB_ENCRYPTION_KEY": KEY,
+        "AzureWebJobsStorage": "UseDevelopmentStorage=true",
+    }
+    env.update(overrides)
+    return env
+
+
+def problems_of(env: dict[str, str]) -> tuple[str, ...]:
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_env(env)
+    return caught.value.problems
+
+
+def test_valid_settings_are_normalised() -> None:
+    settings = Settings.from_env(valid())
+    assert settings.public_url == "https://smsb.azurewebsites.net"
+    assert settings.encryption_key == bytes(range(32))
+    assert settings.dataverse_authority_host == "login.microsoftonline.com"
+    assert settings.twilio_api_base_url == "https://api.twilio.com"
+    assert settings.dataverse_auth_mode is DataverseAuthMode.CLIENT_SECRET
+
+
+def test_one_error_lists_every_missing_setting() -> None:
+    problems = problems_of({})
+    joined = "\n".join(problems)
+    for name in ("DATAVERSE_URL", "SMSB_PUBLIC_URL", "SMSB_ENCRYPTION_KEY", "AzureWebJobsStorage"):
+        assert name in joined
+    assert len(problems) == 4
+
+
+def test_blank_values_count_as_missing() -> None:
+    problems = problems_of(valid(SMSB_PUBLIC_URL="   "))
+    assert problems == ("SMSB_PUBLIC_URL is required (the function app's public base URL, "
+                        "e.g. https://x.azurewebsites.net)",)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "fragment"),
+    [
+        ("DATAVERSE_URL", "contoso.crm.dynamics.com", "absolute http(s) URL"),
+        ("DATAVERSE_URL", "http://contoso.crm.dynamics.com", "must use https"),
+        ("SMSB_PUBLIC_URL", "https://x.azurewebsites.net/?a=1", "query string"),
+        ("TWILIO_API_BASE_URL", "ftp://api.twilio.com", "absolute http(s) URL"),
+        ("SMSB_ENCRYPTION_KEY", "not base64!", "must be base64"),
+        ("SMSB_ENCRYPTION_KEY", base64.b64encode(b"short").decode(), "32 bytes, got 5"),
+        ("SMSB_ENCRYPTION_KEY_PREVIOUS", KEY, "must differ"),
+        ("DATAVERSE_AUTHORITY_HOST", "https://login.microsoftonline.us", "host name"),
+        ("DATAVERSE_CLIENT_CERTIFICATE_PATH", "/nonexistent/cert.pem", "set only one"),
+    ],
+)
+def test_malformed_setting_is_named(name: str, value: str, fragment: str) -> None:
+    problems = problems_of(valid(**{name: value}))
+    assert any(name in p and fragment in p for p in problems), problems
+
+
+def test_several_problems_are_reported_together() -> None:
+    problems = problems_of(valid(DATAVERSE_URL="nope", SMSB_ENCRYPTION_KEY="short", SMSB_PUBLIC_URL=""))
+    assert len(problems) == 3
+
+
+def test_static_token_is_refused_for_a_real_environment() -> None:
+    problems = problems_of(valid(DATAVERSE_TOKEN="eyJhbGciOi.static.token"))
+    assert any("DATAVERSE_TOKEN" in p and "loopback" in p for p in problems)
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:7072", "http://localhost:7072", "http://[::1]:7072"])
+def test_static_token_is_accepted_for_loopback_emulators(url: str) -> None:
+    settings = Settings.from_env(valid(DATAVERSE_URL=url, DATAVERSE_TOKEN="devstack", SMSB_PUBLIC_URL=url))
+    assert settings.dataverse_auth_mode is DataverseAuthMode.STATIC_TOKEN
+
+
+def test_secret_without_app_registration_ids_is_refused() -> None:
+    problems = problems_of(valid(DATAVERSE_TENANT_ID="", DATAVERSE_CLIENT_ID=""))
+    assert any("DATAVERSE_TENANT_ID and DATAVERSE_CLIENT_ID are required" in p for p in problems)
+
+
+def test_certificate_must_exist(tmp_path) -> None:
+    cert = tmp_path / "cert.pem"
+    problems = problems_of(valid(DATAVERSE_CLIENT_SECRET="", DATAVERSE_CLIENT_CERTIFICATE_PATH=str(cert)))
+    assert any("does not name a readable file" in p for p in problems)
+    cert.write_text("-----BEGIN PRIVATE KEY-----\n")
+    settings = Settings.from_env(valid(DATAVERSE_CLIENT_SECRET="", DATAVERSE_CLIENT_CERTIFICATE_PATH=str(cert)))
+    assert settings.dataverse_auth_mode is DataverseAuthMode.CERTIFICATE
+
+
+def test_without_secret_or_certificate_managed_identity_is_used() -> None:
+    settings = Settings.from_env(valid(DATAVERSE_CLIENT_SECRET="", DATAVERSE_TENANT_ID="", DATAVERSE_CLIENT_ID=""))
+    assert settings.dataverse_auth_mode is DataverseAuthMode.MANAGED_IDENTITY
+
+
+def test_previous_key_for_rotation_is_decoded() -> None:
+    settings = Settings.from_env(valid(SMSB_ENCRYPTION_KEY_PREVIOUS=OTHER_KEY))
+    assert settings.encryption_key_previous == bytes(range(1, 33))
+
+
+def test_repr_and_errors_never_show_secrets() -> None:
+    settings = Settings.from_env(valid(SMSB_ENCRYPTION_KEY_PREVIOUS=OTHER_KEY))
+    text = repr(settings)
+    for secret in ("very-secret-value", KEY, OTHER_KEY, "UseDevelopmentStorage"):
+        assert secret not in text
+    problems = problems_of(valid(DATAVERSE_TOKEN="super-secret-token-value"))
+    assert "super-secret-token-value" not in "\n".join(problems)
+
+
+def test_secret_values_lists_what_logs_must_scrub() -> None:
+    settings = Settings.from_env(valid(SMSB_ENCRYPTION_KEY_PREVIOUS=OTHER_KEY))
+    assert set(settings.secret_values()) == {KEY, OTHER_KEY, "very-secret-value"}
