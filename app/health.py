@@ -110,5 +110,10 @@ def check_health() -> HealthReport:
     def queues() -> None:
         rt.queue_service.get_service_properties(timeout=int(CHECK_TIMEOUT_SECONDS))
 
-    checks: dict[str, Callable[[], None]] = {"queues": queues}
+    def dataverse() -> None:
+        result = rt.dataverse.ping(timeout=CHECK_TIMEOUT_SECONDS - 1)
+        if not result.ok:
+            raise ConnectionError(result.error or "no answer")
+
+    checks: dict[str, Callable[[], None]] = {"queues": queues, "dataverse": dataverse}
     return HealthReport((CheckResult("settings", "ok"), *run_checks(checks)))

@@ -15,10 +15,12 @@ from functools import cached_property
 
 from azure.storage.queue import QueueServiceClient
 
+from dataverse import DataverseClient, DataverseConfig
+
 from app.logs import configure_logging
 from app.settings import Settings, from_process_env
 
-__all__ = ["Runtime", "current", "use"]
+__all__ = ["Runtime", "current", "dataverse_config", "use"]
 
 
 
@@ -35,10 +37,26 @@ class Runtime:
             self.settings.storage_connection, connection_timeout=3, read_timeout=5, retry_total=0
         )
 
+    @cached_property
+    def dataverse(self) -> DataverseClient:
+        return DataverseClient.from_config(dataverse_config(self.settings))
+
     @classmethod
     def from_settings(cls, settings: Settings) -> Runtime:
         configure_logging(secrets=settings.secret_values())
         return cls(settings=settings)
+
+
+def dataverse_config(settings: Settings) -> DataverseConfig:
+    return DataverseConfig(
+        url=settings.dataverse_url,
+        tenant_id=settings.dataverse_tenant_id,
+        client_id=settings.dataverse_client_id,
+        client_secret=settings.dataverse_client_secret,
+        certificate_path=settings.dataverse_certificate_path,
+        authority_host=settings.dataverse_authority_host,
+        static_token=settings.dataverse_token,
+    )
 
 
 _lock = threading.Lock()

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import base64
 import json
+from pathlib import Path
 
 import pytest
 from werkzeug.test import Client
@@ -9,7 +10,7 @@ from werkzeug.test import Client
 import function_app
 from app import runtime
 from app.runtime import Runtime
-from app.settings import Settings
+from app.settings import Settings, from_process_env
 from devstack.azurite import free_port
 from devstack.config import HostConfig, azurite_connection_string
 from devstack.host import FunctionHost, HostOptions
@@ -47,7 +48,7 @@ def test_healthy_when_settings_are_valid_and_queues_answer(client: Client, azuri
         status, body = get_health(client)
     assert status == 200
     assert body["status"] == "ok"
-    assert body["version"] == open("VERSION").read().strip()
+    assert body["version"] == Path("VERSION").read_text().strip()
     assert body["checks"]["settings"]["status"] == "ok"
     assert body["checks"]["queues"]["status"] == "ok"
 
@@ -68,7 +69,7 @@ def test_invalid_settings_are_reported_without_values(client: Client, monkeypatc
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SMSB_ENCRYPTION_KEY", "c2hvcnQ=")
     monkeypatch.setenv("DATAVERSE_CLIENT_SECRET", "do-not-print-this-secret")
-    with runtime.use(lambda: Runtime.from_settings(runtime.from_process_env())):
+    with runtime.use(lambda: Runtime.from_settings(from_process_env())):
         status, body = get_health(client)
     assert status == 503
     assert body["failing"] == ["settings"]

@@ -1,0 +1,31 @@
+"""The messaging domain's one exception family."""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConfigurationNotFound",
+    "MessagingError",
+    "PermanentFailure",
+    "TokenDecryptionFailed",
+]
+
+
+class MessagingError(Exception):
+    """Base of every error raised by the messaging domain."""
+
+
+class ConfigurationNotFound(MessagingError):
+    """No Configuration owns this (AccountSid, number) pair."""
+
+    def __init__(self, account_sid: str, number: str) -> None:
+        self.account_sid = account_sid
+        self.number = number
+        super().__init__(f"no Configuration owns {number} on account {account_sid}")
+
+
+class TokenDecryptionFailed(MessagingError):
+    """A stored auth token could not be decrypted with the current or previous key (never carries the token)."""
+
+
+class PermanentFailure(MessagingError):
+    """Work that will fail the same way on every retry; recorded in the Error Log instead of retried."""

@@ -1,0 +1,84 @@
+"""`make run` end to end: the whole stack starts, answers its health check, and stops cleanly on SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from devstack.azurite import free_port, wait_for_port
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.loopback
+
+
+@pytest.fixture
+def stack(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], dict[str, int], Path]]:
+    ports = {name: free_port() for name in ("functions", "dataverse", "twilio", "azurite")}
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("DATAVERSE_", "SMSB_", "TWILIO_"))},
+        "DEVSTACK_FUNCTIONS_PORT": str(ports["functions"]),
+        "DEVSTACK_DATAVERSE_PORT": str(ports["dataverse"]),
+        "DEVSTACK_TWILIO_PORT": str(ports["twilio"]),
+        "DEVSTACK_AZURITE_PORT": str(ports["azurite"]),
+        "DEVSTACK_FUNCTION_KEY": "e2e-function-key",
+        "PYTHONUNBUFFERED": "1",
+    }
+    env.pop("AzureWebJobsStorage", None)
+    log_path = tmp_path / "stack.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(  # noqa: S603 - fixed argument list
+            [sys.executable, "-m", "devstack", "run", "--no-timers"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True,
+        )
+        try:
+            yield process, ports, log_path
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait(10)
+
+
+def wait_ready(process: subprocess.Popen[str], log_path: Path, timeout: float = 60) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        text = log_path.read_text()
+        if "Press Ctrl-C to stop." in text:
+            return text
+        if process.poll() is not None:
+            pytest.fail(f"the stack exited with {process.returncode}:\n{text}")
+        time.sleep(0.1)
+    pytest.fail("the stack did not become ready:\n" + log_path.read_text())
+
+
+def test_make_run_answers_health_and_stops_cleanly(stack) -> None:
+    process, ports, log_path = stack
+    banner = wait_ready(process, log_path)
+    assert "e2e-function-key" in banner
+    assert f"http://127.0.0.1:{ports['dataverse']}/api/data/v9.2/" in banner
+
+    response = requests.get(f"http://127.0.0.1:{ports['functions']}/api/health", timeout=10)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["status"] == "ok"
+    assert set(body["checks"]) >= {"settings", "queues", "dataverse"}
+
+    who = requests.get(f"http://127.0.0.1:{ports['dataverse']}/api/data/v9.2/WhoAmI",
+                       headers={"Authorization": "Bearer devstack"}, timeout=5)
+    assert who.status_code == 200
+    account = requests.get(
+        f"http://127.0.0.1:{ports['twilio']}/2010-04-01/Accounts/AC11111111111111111111111111111111.json",
+        auth=("AC11111111111111111111111111111111", "22222222222222222222222222222222"), timeout=5)
+    assert account.status_code == 200
+
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(20) == 0
+    for port in ports.values():
+        assert not wait_for_port("127.0.0.1", port, 0.2), f"port {port} still open after shutdown"
