@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,14 +14,21 @@ from app.runtime import Runtime
 from app.settings import Settings, from_process_env
 from devstack.azurite import free_port
 from devstack.config import HostConfig, azurite_connection_string
+from devstack.dataverse_emulator import DataverseEmulator, serve
 from devstack.host import FunctionHost, HostOptions
 
 KEY = base64.b64encode(bytes(32)).decode()
 
 
-def settings_for(storage: str, **extra: str) -> Settings:
+@pytest.fixture(scope="module")
+def dataverse() -> Iterator[str]:
+    with serve(DataverseEmulator()) as server:
+        yield server.url
+
+
+def settings_for(storage: str, dataverse_url: str = "http://127.0.0.1:9", **extra: str) -> Settings:
     return Settings.from_env({
-        "DATAVERSE_URL": "http://127.0.0.1:7072",
+        "DATAVERSE_URL": dataverse_url,
         "DATAVERSE_TOKEN": "devstack-token",
         "SMSB_PUBLIC_URL": "http://127.0.0.1:7071",
         "SMSB_ENCRYPTION_KEY": KEY,
@@ -43,19 +51,29 @@ def get_health(client: Client) -> tuple[int, dict]:
 
 
 @pytest.mark.azurite
-def test_healthy_when_settings_are_valid_and_queues_answer(client: Client, azurite) -> None:
-    with runtime.use(lambda: Runtime.from_settings(settings_for(azurite.connection_string))):
+def test_healthy_when_settings_are_valid_and_dependencies_answer(client: Client, azurite, dataverse: str) -> None:
+    with runtime.use(lambda: Runtime.from_settings(settings_for(azurite.connection_string, dataverse))):
         status, body = get_health(client)
     assert status == 200
     assert body["status"] == "ok"
     assert body["version"] == Path("VERSION").read_text().strip()
-    assert body["checks"]["settings"]["status"] == "ok"
-    assert body["checks"]["queues"]["status"] == "ok"
+    assert {name: check["status"] for name, check in body["checks"].items()} == {
+        "settings": "ok", "queues": "ok", "dataverse": "ok"}
 
 
-def test_unreachable_queue_storage_is_named(client: Client) -> None:
+@pytest.mark.azurite
+def test_unreachable_dataverse_is_named(client: Client, azurite) -> None:
+    dead = f"http://127.0.0.1:{free_port()}"
+    with runtime.use(lambda: Runtime.from_settings(settings_for(azurite.connection_string, dead))):
+        status, body = get_health(client)
+    assert status == 503
+    assert body["failing"] == ["dataverse"]
+    assert "devstack-token" not in json.dumps(body)
+
+
+def test_unreachable_queue_storage_is_named(client: Client, dataverse: str) -> None:
     dead = azurite_connection_string("127.0.0.1", free_port())
-    with runtime.use(lambda: Runtime.from_settings(settings_for(dead))):
+    with runtime.use(lambda: Runtime.from_settings(settings_for(dead, dataverse))):
         status, body = get_health(client)
     assert status == 503
     assert body["status"] == "unhealthy"

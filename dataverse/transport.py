@@ -1,0 +1,380 @@
+"""The one place where requests leave for Dataverse.
+
+Everything the client sends passes through :meth:`Transport.send`, which adds the standard headers and
+the bearer token, caps concurrency, retries what is safe to retry, and turns every failure into a
+:mod:`dataverse.errors` exception. Clock and sleep are parameters so retry timing can be tested exactly.
+
+Retry rules:
+
+* 429 (service protection) waits exactly the ``Retry-After`` the service sent: the request was rejected
+  before it ran, so even a plain create is safe to repeat.
+* 502, 503, 504, read timeouts and dropped connections are ambiguous: the write may have happened. They
+  are retried with exponential backoff and jitter only when the request is idempotent: reads, PATCH/PUT/
+  DELETE by key, and POSTs that carry a client-chosen id (a repeat then meets the duplicate-key check
+  instead of creating a second row). A POST without an id is never repeated after an ambiguous failure.
+* A connection that was never established is retried for any request.
+* Other 4xx and 5xx are final. All retries share one time budget; a wait that would end past the budget
+  is not started and the last error is raised instead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import email.utils
+import json
+import logging
+import random
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+import requests
+import tenacity
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import MaxRetryError, NewConnectionError
+
+from dataverse.auth import TokenProvider
+from dataverse.config import DataverseConfig
+from dataverse.errors import (
+    DUPLICATE_KEY_CODE,
+    AlreadyExists,
+    AuthError,
+    DataverseConnectionError,
+    DataverseError,
+    DataverseHttpError,
+    NotFound,
+    PreconditionFailed,
+    Throttled,
+)
+from dataverse.odata import DataverseRequest
+
+__all__ = ["OperationScope", "Transport", "TransportStats", "current_scope"]
+
+log = logging.getLogger(__name__)
+
+_TRANSIENT_STATUSES: Final = frozenset({502, 503, 504})
+_BACKOFF_BASE_SECONDS: Final = 0.5
+_BACKOFF_CAP_SECONDS: Final = 30.0
+_MAX_ATTEMPTS: Final = 12
+
+
+@dataclass(frozen=True)
+class OperationScope:
+    """Per logical operation: the correlation id and the headers that act on the caller's behalf."""
+
+    correlation_id: str
+    caller_object_id: str | None = None
+    solution_unique_name: str | None = None
+
+    def headers(self) -> dict[str, str]:
+        headers = {"x-ms-correlation-id": self.correlation_id}
+        if self.caller_object_id:
+            # Impersonation by Entra object id; the application user needs the prvActOnBehalfOfAnotherUser
+            # privilege.
+            headers["CallerObjectId"] = self.caller_object_id
+        if self.solution_unique_name:
+            headers["MSCRM.SolutionUniqueName"] = self.solution_unique_name
+        return headers
+
+
+_scope: contextvars.ContextVar[OperationScope | None] = contextvars.ContextVar(
+    "dataverse_scope", default=None
+)
+
+
+def current_scope() -> OperationScope | None:
+    return _scope.get()
+
+
+@contextlib.contextmanager
+def operation(
+    correlation_id: str | None = None,
+    *,
+    caller_object_id: uuid.UUID | str | None = None,
+    solution_unique_name: str | None = None,
+) -> Iterator[OperationScope]:
+    """Run the enclosed calls as one logical operation (one correlation id, shared caller headers)."""
+    outer = _scope.get()
+    # A nested scope inherits what it does not override, so nested code can open its own scope freely.
+    scope = OperationScope(
+        correlation_id=correlation_id or (outer.correlation_id if outer else str(uuid.uuid4())),
+        caller_object_id=(str(caller_object_id) if caller_object_id
+                          else outer.caller_object_id if outer else None),
+        solution_unique_name=solution_unique_name or (outer.solution_unique_name if outer else None),
+    )
+    token = _scope.set(scope)
+    try:
+        yield scope
+    finally:
+        _scope.reset(token)
+
+
+@dataclass(frozen=True)
+class TransportStats:
+    """Counters since the transport was built: logical requests, HTTP attempts, retries, 429s seen."""
+
+    requests: int = 0
+    attempts: int = 0
+    retries: int = 0
+    throttled: int = 0
+
+
+class _Counters:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.values = {"requests": 0, "attempts": 0, "retries": 0, "throttled": 0}
+
+    def add(self, name: str) -> None:
+        with self._lock:
+            self.values[name] += 1
+
+    def snapshot(self) -> TransportStats:
+        with self._lock:
+            return TransportStats(**self.values)
+
+
+class Transport:
+    def __init__(
+        self,
+        config: DataverseConfig,
+        tokens: TokenProvider,
+        *,
+        session: requests.Session | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        self._config = config
+        self._tokens = tokens
+        self._clock = clock
+        self._wall_clock = wall_clock
+        self._sleep = sleep
+        self._jitter = jitter
+        self._slots = threading.BoundedSemaphore(config.max_concurrency)
+        self._counters = _Counters()
+        self._session = session if session is not None else requests.Session()
+        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=config.max_concurrency, max_retries=0)
+        self._session.mount("https://", adapter)
+        self._session.mount("http://", adapter)
+        self._session.headers.update({
+            "OData-Version": "4.0",
+            "OData-MaxVersion": "4.0",
+            "Accept": "application/json",
+        })
+
+    @property
+    def config(self) -> DataverseConfig:
+        return self._config
+
+    @property
+    def stats(self) -> TransportStats:
+        return self._counters.snapshot()
+
+    def close(self) -> None:
+        self._session.close()
+
+    def url_for(self, path: str) -> str:
+        if path.startswith(("https://", "http://")):
+            return path
+        return self._config.api_root + path.lstrip("/")
+
+    def send(self, request: DataverseRequest, scope: OperationScope | None = None) -> requests.Response:
+        """Send with retries; a 2xx response, or a typed error.
+
+        ``scope`` defaults to the enclosing :func:`operation` (or a fresh correlation id); generators pass
+        it explicitly because a context variable set inside one would leak into its consumer.
+        """
+        scope = scope or _scope.get() or OperationScope(correlation_id=str(uuid.uuid4()))
+        self._counters.add("requests")
+        if not request.retry:
+            return self._attempt(request, scope)
+        started = self._clock()
+        budget = self._config.retry_budget_seconds
+
+        def out_of_budget(state: tenacity.RetryCallState) -> bool:
+            return (state.attempt_number >= _MAX_ATTEMPTS
+                    or self._clock() - started + state.upcoming_sleep > budget)
+
+        retrying = tenacity.Retrying(
+            retry=tenacity.retry_if_exception(lambda exc: self._may_retry(exc, request)),
+            wait=self._wait,
+            stop=out_of_budget,
+            sleep=self._sleep,
+            before_sleep=self._before_sleep,
+            reraise=True,
+        )
+        response: requests.Response = retrying(self._attempt, request, scope)
+        return response
+
+    # -- one attempt -------------------------------------------------------------------------------
+
+    def _attempt(self, request: DataverseRequest, scope: OperationScope) -> requests.Response:
+        response = self._exchange(request, scope, self._tokens.get_token())
+        if response.status_code == 401:
+            # Tokens can be revoked or rotated before their stated expiry; one fresh token is worth a try.
+            response = self._exchange(request, scope, self._tokens.get_token(force_refresh=True))
+            if response.status_code == 401:
+                raise AuthError(
+                    f"Dataverse refused the access token (401) [correlation {scope.correlation_id}]; "
+                    "check that the application user exists in the environment"
+                )
+        if response.status_code >= 400:
+            raise self._error_for(response, scope)
+        return response
+
+    def _exchange(self, request: DataverseRequest, scope: OperationScope, token: str) -> requests.Response:
+        headers = {**scope.headers(), **request.headers, "Authorization": f"Bearer {token}"}
+        timeout = request.timeout or (self._config.connect_timeout, self._config.read_timeout)
+        url = self.url_for(request.path)
+        self._counters.add("attempts")
+        with self._slots:
+            started = self._clock()
+            try:
+                response = self._session.request(
+                    request.method, url, params=list(request.params) or None, headers=headers,
+                    json=request.json if request.data is None else None, data=request.data, timeout=timeout,
+                )
+            except requests.ConnectTimeout as exc:
+                raise self._connection_error(exc, request, scope, sent=False) from exc
+            except requests.ReadTimeout as exc:
+                raise self._connection_error(exc, request, scope, sent=True) from exc
+            except requests.ConnectionError as exc:
+                raise self._connection_error(exc, request, scope, sent=not _never_connected(exc)) from exc
+            except (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema,
+                    requests.exceptions.MissingSchema, requests.exceptions.InvalidHeader) as exc:
+                # A malformed request fails the same way every time: not worth a retry.
+                raise DataverseError(f"{request.method} request could not be built: {exc}") from exc
+            except requests.RequestException as exc:
+                raise self._connection_error(exc, request, scope, sent=True) from exc
+        log.debug(
+            "%s %s -> %s in %.3f s [correlation %s, request %s]",
+            request.method, _loggable(url), response.status_code, self._clock() - started,
+            scope.correlation_id, response.headers.get("x-ms-service-request-id"),
+        )
+        return response
+
+    def _connection_error(
+        self, exc: requests.RequestException, request: DataverseRequest, scope: OperationScope, *, sent: bool
+    ) -> DataverseConnectionError:
+        return DataverseConnectionError(
+            f"{request.method} {_loggable(self.url_for(request.path))} failed: {type(exc).__name__} "
+            f"[correlation {scope.correlation_id}]",
+            sent=sent, correlation_id=scope.correlation_id,
+        )
+
+    # -- error mapping -----------------------------------------------------------------------------
+
+    def _error_for(self, response: requests.Response, scope: OperationScope) -> DataverseHttpError:
+        return self.error_from(response.status_code, response.headers, response.content, response.reason or "",
+                               scope)
+
+    def error_from(self, status: int, headers: Mapping[str, str], body: bytes, reason: str,
+                   scope: OperationScope) -> DataverseHttpError:
+        """The typed error for an error response (alone, or one part of a ``$batch``)."""
+        code, message = parse_error_body(body, reason)
+        kwargs: dict[str, Any] = {
+            "request_id": headers.get("x-ms-service-request-id"),
+            "correlation_id": scope.correlation_id,
+        }
+        error: DataverseHttpError
+        if status == 429:
+            retry_after = parse_retry_after(headers.get("Retry-After"), self._wall_clock())
+            error = Throttled(status, code, message, is_transient=True, retry_after=retry_after, **kwargs)
+        elif code is not None and code.lower() == DUPLICATE_KEY_CODE:
+            error = AlreadyExists(status, code, message, **kwargs)
+        elif status == 404:
+            error = NotFound(status, code, message, **kwargs)
+        elif status == 412:
+            error = PreconditionFailed(status, code, message, **kwargs)
+        else:
+            transient = status in _TRANSIENT_STATUSES
+            error = DataverseHttpError(status, code, message, is_transient=transient, **kwargs)
+        return error
+
+    # -- retry policy ------------------------------------------------------------------------------
+
+    @staticmethod
+    def _may_retry(exc: BaseException, request: DataverseRequest) -> bool:
+        if isinstance(exc, Throttled):
+            return True
+        if isinstance(exc, DataverseHttpError):
+            return exc.status in _TRANSIENT_STATUSES and request.idempotent
+        if isinstance(exc, DataverseConnectionError):
+            return request.idempotent or not exc.sent
+        return False
+
+    def _wait(self, state: tenacity.RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome is not None else None
+        if isinstance(exc, Throttled) and exc.retry_after is not None:
+            return exc.retry_after
+        ceiling = min(_BACKOFF_CAP_SECONDS, _BACKOFF_BASE_SECONDS * 2.0 ** (state.attempt_number - 1))
+        # "Equal jitter": at least half the backoff, so that a storm still spreads out but never
+        # hammers the service with near-zero waits.
+        return ceiling / 2 + self._jitter() * ceiling / 2
+
+    def _before_sleep(self, state: tenacity.RetryCallState) -> None:
+        self._counters.add("retries")
+        exc = state.outcome.exception() if state.outcome is not None else None
+        if isinstance(exc, Throttled):
+            self._counters.add("throttled")
+        # Throttling is the service working as designed; only other failures deserve a warning.
+        log.log(
+            logging.INFO if isinstance(exc, Throttled) else logging.WARNING,
+            "Dataverse call failed (%s), retrying in %.2f s (attempt %d) [correlation %s]",
+            _short(exc), state.upcoming_sleep, state.attempt_number + 1,
+            getattr(exc, "correlation_id", None),
+        )
+
+
+def parse_error_body(body: bytes, reason: str = "") -> tuple[str | None, str]:
+    """The service error code and message from ``{"error": {"code", "message"}}``, tolerating other bodies."""
+    try:
+        payload = json.loads(body) if body.strip() else None
+    except ValueError:
+        text = body.decode("utf-8", "replace").strip()
+        return None, (text[:300] if text else reason)
+    if isinstance(payload, Mapping) and isinstance(payload.get("error"), Mapping):
+        error = payload["error"]
+        code = error.get("code")
+        message = str(error.get("message") or "")
+        return (str(code) if code else None), message
+    return None, reason
+
+
+def parse_retry_after(value: str | None, now: float) -> float | None:
+    """``Retry-After`` in seconds: either delta-seconds or an HTTP-date (RFC 9110 §10.2.3)."""
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    try:
+        return max(0.0, float(text))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - now)
+
+
+def _never_connected(exc: requests.ConnectionError) -> bool:
+    reason = exc.args[0] if exc.args else None
+    if isinstance(reason, MaxRetryError):
+        reason = reason.reason
+    return isinstance(reason, NewConnectionError)
+
+
+def _loggable(url: str) -> str:
+    # Query strings can carry upload session tokens; paths identify the call well enough.
+    return url.split("?", 1)[0]
+
+
+def _short(exc: BaseException | None) -> str:
+    if isinstance(exc, DataverseHttpError):
+        return f"{exc.status} {exc.code or ''}".strip()
+    return type(exc).__name__

@@ -1,0 +1,150 @@
+"""Column values: JSON payload -> stored value (with Dataverse's validation errors), stored value -> JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from solution.schema import Column, ColumnType, Table
+
+from . import errors
+from .odata import Ref, format_datetime, normalize_guid, parse_datetime
+
+READ_ONLY = frozenset({"createdon", "modifiedon", "createdby", "modifiedby", "versionnumber"})
+_INT32 = (-2147483648, 2147483647)
+
+
+def coerce(table: Table, col: Column, raw: Any) -> Any:
+    """The stored value for a payload value, or the error Dataverse gives for it."""
+    if col.type.is_reference and raw is not None:
+        raise errors.payload_error(
+            table.entity_set,
+            "A 'PrimitiveValue' node with non-null value was found when trying to read the value of the navigation"
+            f" property '{col.name}'; bind it with '{col.name}@odata.bind' instead.",
+        )
+    if col.name in READ_ONLY:
+        raise errors.payload_error(table.entity_set, f"The property '{col.name}' is read-only.")
+    if col.type is ColumnType.FILE:
+        raise errors.payload_error(
+            table.entity_set,
+            f"The file column '{col.name}' is uploaded with PATCH {table.entity_set}(id)/{col.name},"
+            " not in the record's body.",
+        )
+    if raw is None:
+        return None
+    convert = _CONVERTERS.get(col.type)
+    if convert is None:
+        raise errors.unsupported(f"writing columns of type {col.type}")
+    return convert(table, col, raw)
+
+
+def _mismatch(table: Table, raw: Any, edm: str) -> errors.ODataError:
+    return errors.payload_error(table.entity_set, f"Cannot convert the literal '{raw}' to the expected type '{edm}'.")
+
+
+def _text(table: Table, col: Column, raw: Any) -> str:
+    if not isinstance(raw, str):
+        raise _mismatch(table, raw, "Edm.String")
+    if col.max_length is not None and len(raw) > col.max_length:
+        raise errors.validation(
+            f"The length of the '{col.name}' attribute of the '{table.logical_name}' entity exceeded the maximum"
+            f" allowed length of '{col.max_length}'."
+        )
+    return raw
+
+
+def _whole(table: Table, col: Column, raw: Any) -> int:
+    if isinstance(raw, bool) or not isinstance(raw, int):
+        raise _mismatch(table, raw, "Edm.Int64" if col.type is ColumnType.BIGINT else "Edm.Int32")
+    if col.type is ColumnType.INTEGER:
+        _check_range(table, col, raw)
+    return raw
+
+
+def _decimal(table: Table, col: Column, raw: Any) -> float:
+    if isinstance(raw, bool) or not isinstance(raw, int | float):
+        raise _mismatch(table, raw, "Edm.Decimal")
+    _check_range(table, col, raw)
+    return raw
+
+
+def _boolean(table: Table, _col: Column, raw: Any) -> bool:
+    if not isinstance(raw, bool):
+        raise _mismatch(table, raw, "Edm.Boolean")
+    return raw
+
+
+def _datetime(table: Table, _col: Column, raw: Any) -> datetime:
+    parsed = parse_datetime(raw) if isinstance(raw, str) else None
+    if parsed is None:
+        raise _mismatch(table, raw, "Edm.DateTimeOffset")
+    return parsed
+
+
+def _choice(table: Table, col: Column, raw: Any) -> int:
+    if isinstance(raw, bool) or not isinstance(raw, int):
+        raise _mismatch(table, raw, "Edm.Int32")
+    if raw not in {c.value for c in col.choices}:
+        raise errors.validation(
+            f"The value {raw} of '{col.name}' on record of type '{table.logical_name}' is outside the valid range."
+        )
+    return raw
+
+
+def _guid(table: Table, _col: Column, raw: Any) -> str:
+    guid = normalize_guid(raw) if isinstance(raw, str) else None
+    if guid is None:
+        raise _mismatch(table, raw, "Edm.Guid")
+    return guid
+
+
+def _check_range(table: Table, col: Column, value: float) -> None:
+    low = col.min_value if col.min_value is not None else _INT32[0]
+    high = col.max_value if col.max_value is not None else _INT32[1]
+    if not low <= value <= high:
+        raise errors.validation(
+            f"The value {value} of '{col.name}' on record of type '{table.logical_name}' is outside the valid"
+            f" range. Accepted range: {_number(low)} to {_number(high)}"
+        )
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+_CONVERTERS: dict[ColumnType, Callable[[Table, Column, Any], Any]] = {
+    ColumnType.STRING: _text,
+    ColumnType.MEMO: _text,
+    ColumnType.INTEGER: _whole,
+    ColumnType.BIGINT: _whole,
+    ColumnType.DECIMAL: _decimal,
+    ColumnType.BOOLEAN: _boolean,
+    ColumnType.DATETIME: _datetime,
+    ColumnType.CHOICE: _choice,
+    ColumnType.STATE: _choice,
+    ColumnType.STATUS: _choice,
+    ColumnType.UNIQUEIDENTIFIER: _guid,
+}
+
+
+def json_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return format_datetime(value)
+    if isinstance(value, Ref):
+        return value.id
+    return value
+
+
+def formatted(col: Column, value: Any) -> str | None:
+    """The FormattedValue annotation, as an en-US user in UTC sees it."""
+    if col.type.has_choices:
+        return col.choice_label(int(value) if isinstance(value, bool) else value)
+    if isinstance(value, datetime):
+        v = value.astimezone(UTC)
+        return f"{v.month}/{v.day}/{v.year} {(v.hour % 12) or 12}:{v.minute:02d} {'AM' if v.hour < 12 else 'PM'}"
+    if col.type in (ColumnType.INTEGER, ColumnType.BIGINT) and isinstance(value, int):
+        return f"{value:,}"
+    if col.type is ColumnType.DECIMAL and isinstance(value, int | float):
+        return f"{value:,.2f}"
+    return None

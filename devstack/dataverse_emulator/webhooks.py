@@ -1,0 +1,370 @@
+"""Webhook delivery: registered steps on Create/Update POST a RemoteExecutionContext after commit.
+
+Shape from "Use webhooks to create external handlers for server events"
+(https://learn.microsoft.com/power-apps/developer/data-platform/use-webhooks): DataContract JSON,
+dictionaries as ``[{"key", "value"}]`` arrays, objects with ``__type``, dates as ``"\\/Date(ms)\\/"``.
+Delivery is asynchronous (a background thread), one retry on 502/503/504, as the service does.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import threading
+import uuid
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode, urlsplit
+
+import requests
+
+from solution.schema import ColumnType, Table
+
+from .odata import Ref
+
+if TYPE_CHECKING:
+    from .service import DataverseEmulator, WriteEvent
+
+Sender = Callable[[str, dict[str, str], bytes], int]
+
+_CONTRACTS = "http://schemas.microsoft.com/xrm/2011/Contracts"
+_WEBHOOK_CONTRACT = 8
+_AUTH_WEBHOOK_KEY, _AUTH_HTTP_HEADER, _AUTH_QUERY_STRING = 4, 5, 6
+_RETRY_STATUSES = {502, 503, 504}
+
+
+@dataclass(frozen=True)
+class WebhookDelivery:
+    url: str
+    headers: dict[str, str]
+    body: bytes
+    status: int | None
+    attempts: int
+    error: str | None
+    step_id: str
+    message: str
+    table: str
+    row_id: str
+
+    def context(self) -> dict[str, Any]:
+        parsed: dict[str, Any] = json.loads(self.body)
+        return parsed
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "url": self.url,
+            "headers": self.headers,
+            "status": self.status,
+            "attempts": self.attempts,
+            "error": self.error,
+            "step_id": self.step_id,
+            "message": self.message,
+            "table": self.table,
+            "row_id": self.row_id,
+            "context": self.context(),
+        }
+
+
+def _http_sender(url: str, headers: dict[str, str], body: bytes) -> int:
+    response = requests.post(url, data=body, headers=headers, timeout=60)
+    return response.status_code
+
+
+class WebhookDispatcher:
+    def __init__(self, emulator: DataverseEmulator, sender: Sender | None = None) -> None:
+        self.emulator = emulator
+        self.sender: Sender = sender or _http_sender
+        self.deliveries: list[WebhookDelivery] = []
+        self._queue: queue.Queue[tuple[str, dict[str, str], bytes, dict[str, str]] | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    # --- matching and building (called with the store lock held) ---
+
+    def publish(self, events: list[WriteEvent]) -> None:
+        if not events:
+            return
+        with self.emulator.store.lock:
+            jobs = [job for event in events for job in self._jobs(event)]
+        for job in jobs:
+            self._enqueue(job)
+
+    def _jobs(self, event: WriteEvent) -> list[tuple[str, dict[str, str], bytes, dict[str, str]]]:
+        store = self.emulator.store
+        schema = self.emulator.schema
+        if not schema.has_table("sdkmessageprocessingstep"):
+            return []
+        jobs = []
+        for step in store.all_raw("sdkmessageprocessingstep"):
+            if step.get("statecode") not in (0, None):
+                continue
+            message = _deref(store, step.get("sdkmessageid"))
+            if message is None or message.get("name") != event.message:
+                continue
+            message_filter = _deref(store, step.get("sdkmessagefilterid"))
+            if message_filter is None or message_filter.get("primaryobjecttypecode") != event.table:
+                continue
+            endpoint = _deref(store, step.get("eventhandler"))
+            if endpoint is None or endpoint.get("contract") != _WEBHOOK_CONTRACT or not endpoint.get("url"):
+                continue
+            if event.message == "Update" and step.get("filteringattributes"):
+                wanted = {a.strip() for a in str(step["filteringattributes"]).split(",") if a.strip()}
+                if not wanted & set(event.target):
+                    continue
+            body = self._context(event, step)
+            url, headers = _authenticate(str(endpoint["url"]), endpoint)
+            headers.update(
+                {
+                    "Content-Type": "application/json",
+                    "x-ms-dynamics-organization": "devstack.crm.dynamics.com",
+                    "x-ms-dynamics-entity-name": event.table,
+                    "x-ms-dynamics-request-name": event.message,
+                    "x-ms-correlation-request-id": str(uuid.uuid4()),
+                }
+            )
+            info = {
+                "step_id": str(step["sdkmessageprocessingstepid"]),
+                "message": event.message,
+                "table": event.table,
+                "row_id": event.row_id,
+            }
+            jobs.append((url, headers, body, info))
+        return jobs
+
+    def _context(self, event: WriteEvent, step: dict[str, Any]) -> bytes:
+        emulator = self.emulator
+        table = emulator.schema.table(event.table)
+        now = emulator.clock()
+        step_id = str(step["sdkmessageprocessingstepid"])
+        mode = int(step.get("mode") or 0)
+        stage = int(step.get("stage") or 40)
+        post_images: list[dict[str, Any]] = []
+        pre_images: list[dict[str, Any]] = []
+        for image in (
+            emulator.store.all_raw("sdkmessageprocessingstepimage")
+            if emulator.schema.has_table("sdkmessageprocessingstepimage")
+            else []
+        ):
+            ref = image.get("sdkmessageprocessingstepid")
+            if not isinstance(ref, Ref) or ref.id != step_id:
+                continue
+            columns = [c.strip() for c in str(image.get("attributes") or "").split(",") if c.strip()] or None
+            alias = str(image.get("entityalias") or image.get("name") or "Image")
+            kind = image.get("imagetype")
+            if kind in (1, 2):
+                post_images.append(_kv(alias, self._entity(table, event.post_image, columns)))
+            if kind in (0, 2) and event.pre_image is not None:
+                pre_images.append(_kv(alias, self._entity(table, event.pre_image, columns)))
+        if mode == 1 and table.primary_name:
+            # async steps carry the primary name in this image
+            post_images.append(
+                _kv("AsynchronousStepPrimaryName", self._entity(table, event.post_image, [table.primary_name]))
+            )
+        target = self._entity(table, event.target, None)
+        output = [_kv("id", event.row_id)] if event.message == "Create" else []
+        common = {
+            "BusinessUnitId": emulator.business_unit_id,
+            "CorrelationId": str(uuid.uuid4()),
+            "Depth": 1,
+            "InitiatingUserAzureActiveDirectoryObjectId": "00000000-0000-0000-0000-000000000000",
+            "InitiatingUserId": emulator.user_id,
+            "InputParameters": [_kv("Target", target)],
+            "IsExecutingOffline": False,
+            "IsInTransaction": mode == 0,
+            "IsOfflinePlayback": False,
+            "IsolationMode": 1,
+            "MessageName": event.message,
+            "Mode": mode,
+            "OperationCreatedOn": _date(now),
+            "OperationId": str(uuid.uuid4()),
+            "OrganizationId": emulator.organization_id,
+            "OrganizationName": "devstack",
+            "OutputParameters": output,
+            "OwningExtension": {
+                "Id": step_id,
+                "KeyAttributes": [],
+                "LogicalName": "sdkmessageprocessingstep",
+                "Name": step.get("name"),
+                "RowVersion": None,
+            },
+            "PrimaryEntityId": event.row_id,
+            "PrimaryEntityName": event.table,
+            "RequestId": str(uuid.uuid4()),
+            "SecondaryEntityName": "none",
+            "SharedVariables": [_kv("IsAutoTransact", True), _kv("DefaultsAddedFlag", True)],
+            "UserAzureActiveDirectoryObjectId": "00000000-0000-0000-0000-000000000000",
+            "UserId": emulator.user_id,
+        }
+        parent = {
+            **common,
+            "Mode": 0,
+            "Stage": 30,
+            "IsInTransaction": True,
+            "ParentContext": None,
+            "PostEntityImages": [],
+            "PreEntityImages": [],
+            "OwningExtension": {
+                "Id": "00000000-0000-0000-0000-000000000000",
+                "KeyAttributes": [],
+                "LogicalName": "sdkmessageprocessingstep",
+                "Name": None,
+                "RowVersion": None,
+            },
+        }
+        context = {
+            **common,
+            "ParentContext": parent,
+            "PostEntityImages": post_images,
+            "PreEntityImages": pre_images,
+            "Stage": stage,
+        }
+        text = json.dumps(context, separators=(",", ":"), default=str)
+        # DataContract JSON escapes the slashes of its date literal: "\/Date(ms)\/"
+        return text.replace('"/Date(', '"\\/Date(').replace(')/"', ')\\/"').encode()
+
+    def _entity(self, table: Table, values: dict[str, Any], columns: list[str] | None) -> dict[str, Any]:
+        attributes = []
+        formatted = []
+        for name, value in values.items():
+            if columns is not None and name not in columns:
+                continue
+            col = table.find_column(name)
+            if col is None or col.type is ColumnType.FILE:
+                continue
+            attributes.append(_kv(name, self._value(col.type, value)))
+            if value is not None and col.type.has_choices:
+                label = col.choice_label(int(value) if isinstance(value, bool) else value)
+                if label is not None:
+                    formatted.append(_kv(name, label))
+        row_id = values.get(table.primary_id)
+        return {
+            "__type": f"Entity:{_CONTRACTS}",
+            "Attributes": attributes,
+            "EntityState": None,
+            "FormattedValues": formatted,
+            "Id": row_id,
+            "KeyAttributes": [],
+            "LogicalName": table.logical_name,
+            "RelatedEntities": [],
+            "RowVersion": str(values.get("versionnumber")) if values.get("versionnumber") is not None else None,
+        }
+
+    def _value(self, ctype: ColumnType, value: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, Ref):
+            name = self.emulator._primary_name(value)
+            return {
+                "__type": f"EntityReference:{_CONTRACTS}",
+                "Id": value.id,
+                "KeyAttributes": [],
+                "LogicalName": value.table,
+                "Name": name,
+                "RowVersion": None,
+            }
+        if ctype in (ColumnType.CHOICE, ColumnType.STATE, ColumnType.STATUS):
+            return {"__type": f"OptionSetValue:{_CONTRACTS}", "Value": value}
+        if isinstance(value, datetime):
+            return _date(value)
+        return value
+
+    # --- delivery (background thread) ---
+
+    def _enqueue(self, job: tuple[str, dict[str, str], bytes, dict[str, str]]) -> None:
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="dataverse-emulator-webhooks", daemon=True)
+                self._thread.start()
+        self._queue.put(job)
+
+    def _run(self) -> None:
+        while True:
+            job = self._queue.get()
+            try:
+                if job is None:
+                    return
+                self._deliver(*job)
+            finally:
+                self._queue.task_done()
+
+    def _deliver(self, url: str, headers: dict[str, str], body: bytes, info: dict[str, str]) -> None:
+        status: int | None = None
+        error: str | None = None
+        attempts = 0
+        for _ in range(2):
+            attempts += 1
+            try:
+                status = self.sender(url, headers, body)
+                error = None
+            except (requests.RequestException, OSError) as exc:
+                status, error = None, f"{type(exc).__name__}: {exc}"
+                break
+            if status not in _RETRY_STATUSES:
+                break
+        self.deliveries.append(WebhookDelivery(url, headers, body, status, attempts, error, **info))
+
+    def drain(self, timeout: float = 5.0) -> list[WebhookDelivery]:
+        """Wait until every queued delivery was attempted; returns all deliveries so far."""
+        done = threading.Event()
+
+        def wait() -> None:
+            self._queue.join()
+            done.set()
+
+        threading.Thread(target=wait, daemon=True).start()
+        if not done.wait(timeout):
+            raise TimeoutError(f"webhook deliveries still pending after {timeout} s")
+        return list(self.deliveries)
+
+    def stop(self) -> None:
+        with self._lock:
+            thread = self._thread
+            self._thread = None
+        if thread is not None and thread.is_alive():
+            self._queue.put(None)
+            thread.join(timeout=5)
+
+
+def _kv(key: str, value: Any) -> dict[str, Any]:
+    return {"key": key, "value": value}
+
+
+def _date(value: datetime) -> str:
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    return f"/Date({int((value - epoch).total_seconds() * 1000)})/"
+
+
+def _deref(store: Any, ref: Any) -> dict[str, Any] | None:
+    if not isinstance(ref, Ref):
+        return None
+    row: dict[str, Any] | None = store.raw(ref.table, ref.id)
+    return row
+
+
+def _authenticate(url: str, endpoint: dict[str, Any]) -> tuple[str, dict[str, str]]:
+    """Apply the endpoint's authtype: WebhookKey -> ?code=, HttpHeader -> headers, HttpQueryString -> query."""
+    auth_type = endpoint.get("authtype")
+    value = str(endpoint.get("authvalue") or "")
+    headers: dict[str, str] = {}
+    params: list[tuple[str, str]] = []
+    if auth_type == _AUTH_WEBHOOK_KEY:
+        params.append(("code", value))
+    elif auth_type in (_AUTH_HTTP_HEADER, _AUTH_QUERY_STRING) and value:
+        pairs = _settings(value)
+        if auth_type == _AUTH_HTTP_HEADER:
+            headers.update(pairs)
+        else:
+            params.extend(pairs.items())
+    if params:
+        separator = "&" if urlsplit(url).query else "?"
+        url = f"{url}{separator}{urlencode(params)}"
+    return url, headers
+
+
+def _settings(xml_text: str) -> dict[str, str]:
+    # <settings><setting name="x-functions-key" value="..."/></settings>
+    root = ET.fromstring(xml_text)  # noqa: S314 - the value comes from the emulator's own store
+    return {s.attrib["name"]: s.attrib.get("value", "") for s in root.iter("setting") if "name" in s.attrib}

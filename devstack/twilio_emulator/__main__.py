@@ -1,0 +1,3 @@
+from devstack.twilio_emulator.cli import main
+
+raise SystemExit(main())
