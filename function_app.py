@@ -2,7 +2,9 @@
 
 import azure.functions as func
 
-from app.blueprints import health
+from app.blueprints import health, queues, twilio
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
 app.register_functions(health.bp)
+app.register_functions(twilio.bp)
+app.register_functions(queues.bp)

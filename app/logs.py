@@ -149,3 +149,5 @@ def configure_logging(level: int = logging.INFO, *, secrets: tuple[str, ...] = (
         if not isinstance(handler.formatter, JsonFormatter):
             handler.setFormatter(JsonFormatter())
     root.setLevel(level)
+    # The Azure SDK logs every HTTP request and its headers at INFO; that is noise at our level, not signal.
+    logging.getLogger("azure").setLevel(max(level, logging.WARNING))

@@ -15,36 +15,19 @@ from functools import cached_property
 
 from azure.storage.queue import QueueServiceClient
 
-from dataverse import DataverseClient, DataverseConfig
-
 from app.logs import configure_logging
 from app.settings import Settings, from_process_env
+from dataverse import DataverseClient, DataverseConfig
+from messaging.directory import ConfigurationDirectory
+from messaging.errorlog import ErrorLog
+from messaging.inbound import InboundProcessor
+from messaging.intake import WebhookIntake
+from messaging.status import StatusProcessor
+from messaging.tokens import TokenCipher
+from messaging.worker import InboundQueueWorker
+from twilio_bridge import MediaDownloader, TwilioClients, TwilioConfig
 
 __all__ = ["Runtime", "current", "dataverse_config", "use"]
-
-
-
-@dataclass
-class Runtime:
-    """Settings plus the clients built from them, each created the first time it is needed."""
-
-    settings: Settings
-
-    @cached_property
-    def queue_service(self) -> QueueServiceClient:
-        # Fail fast rather than hold a worker: the SDK would otherwise retry for a long time on its own.
-        return QueueServiceClient.from_connection_string(
-            self.settings.storage_connection, connection_timeout=3, read_timeout=5, retry_total=0
-        )
-
-    @cached_property
-    def dataverse(self) -> DataverseClient:
-        return DataverseClient.from_config(dataverse_config(self.settings))
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> Runtime:
-        configure_logging(secrets=settings.secret_values())
-        return cls(settings=settings)
 
 
 def dataverse_config(settings: Settings) -> DataverseConfig:
@@ -57,6 +40,55 @@ def dataverse_config(settings: Settings) -> DataverseConfig:
         authority_host=settings.dataverse_authority_host,
         static_token=settings.dataverse_token,
     )
+
+
+@dataclass
+class Runtime:
+    """Settings plus the clients and services built from them, each created the first time it is needed."""
+
+    settings: Settings
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Runtime:
+        configure_logging(secrets=settings.secret_values())
+        return cls(settings=settings)
+
+    @cached_property
+    def queue_service(self) -> QueueServiceClient:
+        # Fail fast rather than hold a worker: the SDK would otherwise retry for a long time on its own.
+        return QueueServiceClient.from_connection_string(
+            self.settings.storage_connection, connection_timeout=3, read_timeout=5, retry_total=0
+        )
+
+    @cached_property
+    def dataverse(self) -> DataverseClient:
+        return DataverseClient.from_config(dataverse_config(self.settings))
+
+    @cached_property
+    def twilio(self) -> TwilioClients:
+        return TwilioClients(TwilioConfig(api_base_url=self.settings.twilio_api_base_url))
+
+    @cached_property
+    def cipher(self) -> TokenCipher:
+        return TokenCipher(self.settings.encryption_key, self.settings.encryption_key_previous)
+
+    @cached_property
+    def directory(self) -> ConfigurationDirectory:
+        return ConfigurationDirectory(self.dataverse)
+
+    @cached_property
+    def errors(self) -> ErrorLog:
+        return ErrorLog(self.dataverse)
+
+    @cached_property
+    def intake(self) -> WebhookIntake:
+        return WebhookIntake(self.directory, self.cipher, self.settings.public_url)
+
+    @cached_property
+    def inbound_worker(self) -> InboundQueueWorker:
+        inbound = InboundProcessor(self.dataverse, self.directory, self.cipher, MediaDownloader(self.twilio),
+                                   self.errors)
+        return InboundQueueWorker(inbound, StatusProcessor(self.dataverse), self.errors)
 
 
 _lock = threading.Lock()

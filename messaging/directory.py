@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from dataverse import DataverseClient, F, NotFound
-
 from messaging.errors import ConfigurationNotFound
 from messaging.model import CONFIGURATION_COLUMNS, RECORD_TYPE_COLUMNS, Configuration, RecordType
 from messaging.phones import normalize
@@ -118,7 +117,8 @@ class ConfigurationDirectory:
         if isinstance(config_part.error, NotFound):
             raise ConfigurationNotFound("?", f"configuration {configuration_id}")
         result.raise_first_error()
-        assert config_part.row is not None
+        if config_part.row is None:
+            raise ConfigurationNotFound("?", f"configuration {configuration_id}")
         record_types = sorted(
             (RecordType.from_row(row) for row in result.part(types_ref).rows),
             key=lambda rt: rt.priority,

@@ -12,10 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from twilio_bridge import InboundMessage, StatusCallback, TwilioBridgeError
-
 from messaging.errors import PermanentFailure
 from messaging.model import parse_datetime
+from twilio_bridge import InboundMessage, StatusCallback, TwilioBridgeError
 
 __all__ = ["InboundEnvelope", "StatusEnvelope", "parse_envelope"]
 

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from dataverse import DataverseClient, DataverseError
-
 from messaging.model import Severity
 
 __all__ = ["ErrorLog", "ErrorSource", "LoggedError"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 __all__ = [
     "ConfigurationNotFound",
+    "MessageNotFiledYet",
     "MessagingError",
     "PermanentFailure",
     "TokenDecryptionFailed",
@@ -21,6 +22,10 @@ class ConfigurationNotFound(MessagingError):
         self.account_sid = account_sid
         self.number = number
         super().__init__(f"no Configuration owns {number} on account {account_sid}")
+
+
+class MessageNotFiledYet(MessagingError):
+    """No message row has this SID yet; the status callback is retried later (the send may still be recording)."""
 
 
 class TokenDecryptionFailed(MessagingError):

@@ -13,10 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from dataverse import F, Filter, Row
-from solution.schema import Schema, load_schema
-
 from messaging.model import Customer, RecordType
 from messaging.phones import narrowing_fragments, normalize
+from solution.schema import Schema, load_schema
 
 __all__ = ["MatchQuery", "TableInfo", "choose_customer", "match_queries", "table_info"]
 

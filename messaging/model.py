@@ -18,7 +18,6 @@ __all__ = [
     "ConversationState",
     "Customer",
     "Direction",
-    "StatusChoice",
     "OutboxStatus",
     "RecordType",
     "Severity",

@@ -45,7 +45,8 @@ with a message naming what is not supported.
 
 from .errors import ODataError
 from .odata import Ref
+from .protocol import API_PREFIX
 from .server import RunningServer, mount_responses, serve
-from .service import API_PREFIX, DataverseEmulator
+from .service import DataverseEmulator
 
 __all__ = ["API_PREFIX", "DataverseEmulator", "ODataError", "Ref", "RunningServer", "mount_responses", "serve"]

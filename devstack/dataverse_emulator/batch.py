@@ -19,9 +19,10 @@ from werkzeug.datastructures import Headers
 
 from . import errors
 from .errors import ODataError
+from .protocol import API_PREFIX, Call, Outcome, Prefer, WriteEvent
 
 if TYPE_CHECKING:
-    from .service import Call, DataverseEmulator, Outcome, WriteEvent
+    from .service import DataverseEmulator
 
 MAX_REQUESTS = 1000
 
@@ -41,8 +42,6 @@ class Part:
 
 
 def run_batch(emulator: DataverseEmulator, call: Call, events: list[WriteEvent]) -> Outcome:
-    from .service import Outcome, Prefer
-
     if call.method != "POST":
         raise ODataError(405, errors.BAD_PROPERTY, "$batch only accepts POST.")
     boundary = _boundary(call.header("Content-Type") or "")
@@ -56,15 +55,18 @@ def run_batch(emulator: DataverseEmulator, call: Call, events: list[WriteEvent])
     references: dict[str, str] = {}
     out_boundary = f"batchresponse_{uuid.uuid4()}"
     chunks: list[bytes] = []
+    status = 200
     for part in parts:
         if part.changeset is None:
             outcome = _run_one(emulator, call, part, references, events)
             chunks.append(_http_part(outcome, part.content_id))
-            failed = outcome.status >= 400
+            failed = outcome.status if outcome.status >= 400 else None
         else:
             body, failed = _run_changeset(emulator, call, part.changeset, references, events)
             chunks.append(body)
-        if failed and not prefer.continue_on_error:
+        if failed is not None and not prefer.continue_on_error:
+            # Without continue-on-error the batch answers with the status of the request that failed.
+            status = failed
             break
     payload = (
         b"".join(f"--{out_boundary}\r\n".encode() + chunk for chunk in chunks) + f"--{out_boundary}--\r\n".encode()
@@ -72,18 +74,17 @@ def run_batch(emulator: DataverseEmulator, call: Call, events: list[WriteEvent])
     headers = [("OData-Version", "4.0")]
     if prefer.continue_on_error:
         headers.append(("Preference-Applied", "odata.continue-on-error"))
-    return Outcome(200, headers, payload, f"multipart/mixed; boundary={out_boundary}")
+    return Outcome(status, headers, payload, f"multipart/mixed; boundary={out_boundary}")
 
 
 def _run_changeset(
     emulator: DataverseEmulator, call: Call, parts: list[Part], references: dict[str, str], events: list[WriteEvent]
-) -> tuple[bytes, bool]:
+) -> tuple[bytes, int | None]:
+    """The changeset's response part and, when it failed and was rolled back, the failing status."""
     for part in parts:
         if part.method == "GET":
             err = ODataError(400, errors.INVALID_ARGUMENT, "A changeset cannot contain GET requests.")
-            from .service import Outcome
-
-            return _http_part(Outcome.error(err), part.content_id), True
+            return _http_part(Outcome.error(err), part.content_id), err.status
     snapshot = emulator.store.snapshot()
     local_events: list[WriteEvent] = []
     local_refs = dict(references)
@@ -92,7 +93,7 @@ def _run_changeset(
         outcome = _run_one(emulator, call, part, local_refs, local_events)
         if outcome.status >= 400:
             emulator.store.restore(snapshot)  # all or nothing
-            return _http_part(outcome, part.content_id), True
+            return _http_part(outcome, part.content_id), outcome.status
         outcomes.append((outcome, part.content_id))
     references.update(local_refs)
     events.extend(local_events)
@@ -100,19 +101,17 @@ def _run_changeset(
     inner = b"".join(f"--{cs_boundary}\r\n".encode() + _http_part(o, cid) for o, cid in outcomes)
     inner += f"--{cs_boundary}--\r\n".encode()
     head = f"Content-Type: multipart/mixed; boundary={cs_boundary}\r\n\r\n".encode()
-    return head + inner + b"\r\n", False
+    return head + inner + b"\r\n", None
 
 
 def _run_one(
     emulator: DataverseEmulator, outer: Call, part: Part, references: dict[str, str], events: list[WriteEvent]
 ) -> Outcome:
-    from .service import Call, Outcome
-
     try:
         url = _resolve_references(part.url, references)
         path, query = _relative(url)
         body = part.body
-        if body and references:
+        if body:
             body = _bind_references(body, references)
         inner = Call(part.method, path, query, part.request_headers, body, outer.base_url)
         outcome = emulator.execute(inner, events)
@@ -132,38 +131,33 @@ def _resolve_references(url: str, references: dict[str, str]) -> str:
     target = references.get(m.group(1))
     if target is None:
         raise ODataError(
-            400, errors.INVALID_ARGUMENT, f"The Content-ID reference '${m.group(1)}' does not name an earlier request."
+            400, errors.INVALID_ARGUMENT, f"Content-ID Reference: '${m.group(1)}' does not exist in the batch context."
         )
     return target + m.group(2)
 
 
 def _bind_references(body: bytes, references: dict[str, str]) -> bytes:
+    """Replace "$n" in @odata.bind values (also inside nested objects such as activity parties)."""
     try:
         data = json.loads(body)
     except ValueError:
         return body
     if not isinstance(data, dict):
         return body
+    return json.dumps(_swap_binds(data, references)).encode()
 
-    def swap(value: Any) -> Any:
-        if isinstance(value, str) and value.startswith("$") and value[1:] in references:
-            return references[value[1:]]
-        if isinstance(value, list):
-            return [swap(v) for v in value]
-        if isinstance(value, dict):
-            return {
-                k: (swap(v) if k.endswith("@odata.bind") or isinstance(v, list | dict) else v) for k, v in value.items()
-            }
-        return value
 
-    return json.dumps(
-        {k: (swap(v) if k.endswith("@odata.bind") or isinstance(v, list) else v) for k, v in data.items()}
-    ).encode()
+def _swap_binds(value: Any, references: dict[str, str], bind: bool = False) -> Any:
+    if bind and isinstance(value, str) and re.fullmatch(r"\$\w+", value):
+        return _resolve_references(value, references)
+    if isinstance(value, list):
+        return [_swap_binds(v, references) for v in value]
+    if isinstance(value, dict):
+        return {k: _swap_binds(v, references, k.endswith("@odata.bind")) for k, v in value.items()}
+    return value
 
 
 def _relative(url: str) -> tuple[str, list[tuple[str, str]]]:
-    from .service import API_PREFIX
-
     parts = urlsplit(url)
     path = parts.path
     if path.startswith(API_PREFIX):

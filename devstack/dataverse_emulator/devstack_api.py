@@ -9,16 +9,15 @@ from typing import TYPE_CHECKING, Any
 from werkzeug.wrappers import Request
 
 from .errors import INVALID_ARGUMENT, ODataError
+from .protocol import Outcome
 
 if TYPE_CHECKING:
-    from .service import DataverseEmulator, Outcome
+    from .service import DataverseEmulator
 
 _FAULT_FIELDS = {"path_pattern", "status", "retry_after", "count", "share", "latency_ms", "method"}
 
 
 def handle_devstack(emulator: DataverseEmulator, request: Request) -> Outcome:
-    from .service import Outcome
-
     route = _ROUTES.get((request.method, request.path.rstrip("/")))
     if route is None:
         routes = ", ".join(f"{m} {p}" for m, p in _ROUTES)
@@ -34,29 +33,21 @@ def handle_devstack(emulator: DataverseEmulator, request: Request) -> Outcome:
 
 
 def _requests(emulator: DataverseEmulator, _request: Request) -> Outcome:
-    from .service import Outcome
-
     return Outcome.json(
         200, {"requests": [r.to_json() for r in emulator.requests.records], "counters": emulator.requests.counters()}
     )
 
 
 def _clear_requests(emulator: DataverseEmulator, _request: Request) -> Outcome:
-    from .service import Outcome
-
     emulator.requests.clear()
     return Outcome(204)
 
 
 def _faults(emulator: DataverseEmulator, _request: Request) -> Outcome:
-    from .service import Outcome
-
     return Outcome.json(200, {"faults": [r.to_json() for r in emulator.faults.rules]})
 
 
 def _add_fault(emulator: DataverseEmulator, request: Request) -> Outcome:
-    from .service import Outcome
-
     spec = _json(request)
     if "path_pattern" not in spec:
         raise ODataError(400, INVALID_ARGUMENT, "A fault needs path_pattern.")
@@ -67,28 +58,20 @@ def _add_fault(emulator: DataverseEmulator, request: Request) -> Outcome:
 
 
 def _clear_faults(emulator: DataverseEmulator, _request: Request) -> Outcome:
-    from .service import Outcome
-
     emulator.faults.clear()
     return Outcome(204)
 
 
 def _reset(emulator: DataverseEmulator, _request: Request) -> Outcome:
-    from .service import Outcome
-
     emulator.reset()
     return Outcome(204)
 
 
 def _webhooks(emulator: DataverseEmulator, _request: Request) -> Outcome:
-    from .service import Outcome
-
     return Outcome.json(200, {"deliveries": [d.to_json() for d in emulator.webhooks.deliveries]})
 
 
 def _seed(emulator: DataverseEmulator, _request: Request) -> Outcome:
-    from .service import Outcome
-
     return Outcome.json(200, emulator.seed_demo())
 
 

@@ -88,7 +88,7 @@ def payload_error(entity_set: str, detail: str) -> ODataError:
 
 
 def validation(message: str) -> ODataError:
-    return ODataError(400, VALIDATION, f"A validation error occurred. {message}")
+    return ODataError(400, VALIDATION, f"A validation error occurred.  {message}")
 
 
 def syntax(message: str) -> ODataError:

@@ -18,10 +18,11 @@ from solution.schema import Column, Table
 
 from . import errors
 from .errors import ODataError
+from .protocol import Call, Outcome
 from .store import StoredFile
 
 if TYPE_CHECKING:
-    from .service import Call, DataverseEmulator, Outcome
+    from .service import DataverseEmulator
 
 CHUNK_SIZE = 4 * 1024 * 1024
 SINGLE_REQUEST_LIMIT = 128 * 1024 * 1024
@@ -62,8 +63,6 @@ class FileColumns:
             if self.emulator.store.file(table.logical_name, row_id, col.name) is None:
                 raise _no_file(row_id, col)
             self._store(table, row_id, col, None)
-            from .service import Outcome
-
             return Outcome(204, [("OData-Version", "4.0")])
         raise ODataError(
             405, errors.BAD_PROPERTY, f"The requested resource does not support http method '{call.method}'."
@@ -76,8 +75,6 @@ class FileColumns:
         return name
 
     def _single(self, call: Call, table: Table, row_id: str, col: Column) -> Outcome:
-        from .service import Outcome
-
         name = self._file_name(call)
         data = call.body
         if len(data) > SINGLE_REQUEST_LIMIT:
@@ -90,8 +87,6 @@ class FileColumns:
         return Outcome(204, [("OData-Version", "4.0")])
 
     def _start(self, call: Call, table: Table, row_id: str, col: Column) -> Outcome:
-        from .service import Outcome
-
         name = self._file_name(call)
         if call.body:
             raise ODataError(400, errors.INVALID_ARGUMENT, "The request that starts a chunked upload has no body.")
@@ -101,8 +96,6 @@ class FileColumns:
         return Outcome(200, [("Location", location), ("x-ms-chunk-size", str(CHUNK_SIZE)), ("OData-Version", "4.0")])
 
     def _chunk(self, call: Call, table: Table, row_id: str, col: Column, token: str) -> Outcome:
-        from .service import Outcome
-
         session = self.sessions.get(token)
         if session is None or (session.table, session.row_id, session.column) != (table.logical_name, row_id, col.name):
             raise ODataError(
@@ -140,8 +133,6 @@ class FileColumns:
         return Outcome(204, [("OData-Version", "4.0")])
 
     def _download(self, call: Call, table: Table, row_id: str, col: Column) -> Outcome:
-        from .service import Outcome
-
         stored = self.emulator.store.file(table.logical_name, row_id, col.name)
         if stored is None:
             raise _no_file(row_id, col)

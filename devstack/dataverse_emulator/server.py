@@ -11,7 +11,8 @@ from urllib.parse import urlsplit
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.test import Client
 
-from .service import API_PREFIX, DataverseEmulator
+from .protocol import API_PREFIX
+from .service import DataverseEmulator
 
 
 @dataclass

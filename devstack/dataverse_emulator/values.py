@@ -148,3 +148,16 @@ def formatted(col: Column, value: Any) -> str | None:
     if col.type is ColumnType.DECIMAL and isinstance(value, int | float):
         return f"{value:,.2f}"
     return None
+
+
+def key_equal(stored: Any, given: Any) -> bool:
+    """Alternate-key comparison: text case-insensitively, lookups by id."""
+    if isinstance(stored, Ref):
+        stored = stored.id
+    if isinstance(stored, str) and isinstance(given, str):
+        return stored.casefold() == given.casefold()
+    return bool(stored == given)
+
+
+def key_text(key: dict[str, Any]) -> str:
+    return ",".join(f"{k}={json_value(v)!r}" for k, v in key.items())

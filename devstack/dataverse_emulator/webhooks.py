@@ -24,9 +24,10 @@ import requests
 from solution.schema import ColumnType, Table
 
 from .odata import Ref
+from .protocol import WriteEvent
 
 if TYPE_CHECKING:
-    from .service import DataverseEmulator, WriteEvent
+    from .service import DataverseEmulator
 
 Sender = Callable[[str, dict[str, str], bytes], int]
 
@@ -34,6 +35,7 @@ _CONTRACTS = "http://schemas.microsoft.com/xrm/2011/Contracts"
 _WEBHOOK_CONTRACT = 8
 _AUTH_WEBHOOK_KEY, _AUTH_HTTP_HEADER, _AUTH_QUERY_STRING = 4, 5, 6
 _RETRY_STATUSES = {502, 503, 504}
+MAX_MESSAGE_BYTES = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -114,8 +116,10 @@ class WebhookDispatcher:
                 wanted = {a.strip() for a in str(step["filteringattributes"]).split(",") if a.strip()}
                 if not wanted & set(event.target):
                     continue
-            body = self._context(event, step)
+            body, trimmed = self._context(event, step)
             url, headers = _authenticate(str(endpoint["url"]), endpoint)
+            if trimmed:
+                headers["x-ms-dynamics-msg-size-exceeded"] = "true"
             headers.update(
                 {
                     "Content-Type": "application/json",
@@ -134,7 +138,8 @@ class WebhookDispatcher:
             jobs.append((url, headers, body, info))
         return jobs
 
-    def _context(self, event: WriteEvent, step: dict[str, Any]) -> bytes:
+    def _context(self, event: WriteEvent, step: dict[str, Any]) -> tuple[bytes, bool]:
+        """The RemoteExecutionContext JSON, and whether it had to be trimmed for size."""
         emulator = self.emulator
         table = emulator.schema.table(event.table)
         now = emulator.clock()
@@ -221,9 +226,14 @@ class WebhookDispatcher:
             "PreEntityImages": pre_images,
             "Stage": stage,
         }
-        text = json.dumps(context, separators=(",", ":"), default=str)
-        # DataContract JSON escapes the slashes of its date literal: "\/Date(ms)\/"
-        return text.replace('"/Date(', '"\\/Date(').replace(')/"', ')\\/"').encode()
+        body = _serialize(context)
+        if len(body) > MAX_MESSAGE_BYTES:
+            # Too large: the service drops these parts and flags the request; handlers re-read the row.
+            context.update(
+                {"ParentContext": None, "InputParameters": [], "PreEntityImages": [], "PostEntityImages": []}
+            )
+            return _serialize(context), True
+        return body, False
 
     def _entity(self, table: Table, values: dict[str, Any], columns: list[str] | None) -> dict[str, Any]:
         attributes = []
@@ -256,7 +266,7 @@ class WebhookDispatcher:
         if value is None:
             return None
         if isinstance(value, Ref):
-            name = self.emulator._primary_name(value)
+            name = self.emulator.reader.primary_name(value)
             return {
                 "__type": f"EntityReference:{_CONTRACTS}",
                 "Id": value.id,
@@ -326,6 +336,12 @@ class WebhookDispatcher:
         if thread is not None and thread.is_alive():
             self._queue.put(None)
             thread.join(timeout=5)
+
+
+def _serialize(context: dict[str, Any]) -> bytes:
+    text = json.dumps(context, separators=(",", ":"), ensure_ascii=False, default=str)
+    # DataContract JSON escapes the slashes of its date literal: "\/Date(ms)\/"
+    return text.replace('"/Date(', '"\\/Date(').replace(')/"', ')\\/"').encode()
 
 
 def _kv(key: str, value: Any) -> dict[str, Any]:

@@ -79,7 +79,9 @@ def test_a_failing_changeset_rolls_back_every_write_in_it(api, emulator):
         )
         .send(api)
     )
-    assert response.status_code == 200
+    # without continue-on-error the batch answers with the failing request's status (batch docs, "Handling errors")
+    assert response.status_code == 400
+    assert response.headers["Content-Type"].startswith("multipart/mixed")
     assert statuses(response) == [400]
     assert "smsb_nonsense" in response.get_data(as_text=True)
     assert emulator.store.rows("smsb_errorlog") == []
@@ -93,6 +95,7 @@ def test_requests_run_in_order_and_the_batch_stops_at_the_first_failure(api, emu
         .add("POST", "smsb_errorlogs", {"smsb_name": "three"})
         .send(api)
     )
+    assert response.status_code == 400
     assert statuses(response) == [204, 400]
     assert [r["smsb_name"] for r in emulator.store.rows("smsb_errorlog")] == ["one"]
 
@@ -105,6 +108,7 @@ def test_continue_on_error_runs_every_request(api, emulator):
         .add("GET", "smsb_errorlogs?$select=smsb_name")
         .send(api, prefer="odata.continue-on-error")
     )
+    assert response.status_code == 200
     assert statuses(response) == [204, 400, 200]
     assert response.headers["Preference-Applied"] == "odata.continue-on-error"
     assert '"smsb_name":"one"' in response.get_data(as_text=True)
@@ -147,3 +151,16 @@ def test_upsert_with_if_none_match_in_a_changeset_reports_412_and_rolls_back(api
 def test_a_body_without_the_closing_boundary_is_rejected(api):
     response = api.post("$batch", data="--b\r\nnonsense", headers={"Content-Type": "multipart/mixed; boundary=b"})
     assert response.status_code == 400
+
+
+def test_a_reference_to_an_undeclared_content_id_is_refused(api, emulator):
+    response = (
+        Batch()
+        .changeset(
+            ("POST", "smsb_recordtypes", {"smsb_name": "rt", "smsb_configuration@odata.bind": "$1"}, "2"),
+        )
+        .send(api)
+    )
+    assert response.status_code == 400
+    assert "Content-ID Reference: '$1' does not exist in the batch context." in response.get_data(as_text=True)
+    assert emulator.store.rows("smsb_recordtype") == []

@@ -345,3 +345,41 @@ def test_store_seeding_and_inspection_round_trip(emulator, api):
     row_id = emulator.store.insert("contact", {"firstname": "Ada", "mobilephone": "+447700900123"})
     assert api.get(f"contacts({row_id})?$select=firstname").json["firstname"] == "Ada"
     assert [r["firstname"] for r in emulator.store.rows("contact")] == ["Ada"]
+
+
+def test_a_table_that_takes_no_upsert_answers_patch_to_a_missing_row_with_not_found(tmp_path, clock):
+    from solution.schema import parse_schema
+
+    (tmp_path / "new_log.toml").write_text(
+        '[table]\nlogical_name = "new_log"\nentity_set = "new_logs"\ndisplay_name = "Log"\ndisplay_plural = "Logs"\n'
+        'ownership = "organization"\nprimary_id = "new_logid"\nprimary_name = "new_name"\nsupports_upsert = false\n\n'
+        '[[columns]]\nname = "new_name"\ntype = "string"\n'
+    )
+    api = Api(DataverseEmulator(parse_schema(tmp_path), clock=clock))
+    chosen = str(uuid.uuid4())
+    missing = api.patch(f"new_logs({chosen})", json={"new_name": "a"})
+    assert missing.status_code == 404
+    assert api.emulator.store.get("new_log", chosen) is None
+    created = api.post("new_logs", json={"new_logid": chosen, "new_name": "a"})
+    assert created.status_code == 204
+    assert api.patch(f"new_logs({chosen})", json={"new_name": "b"}).status_code == 204
+    assert api.post("new_logs", json={"new_logid": chosen, "new_name": "c"}).json["error"]["code"] == "0x80040237"
+
+
+def test_a_single_property_is_read_set_and_cleared_through_its_own_url(api):
+    row = api.create("smsb_errorlogs", {"smsb_name": "a", "smsb_details": "long text"})
+    url = f"smsb_errorlogs({row['smsb_errorlogid']})"
+    assert api.get(f"{url}/smsb_name").json["value"] == "a"
+    assert api.request("PUT", f"{url}/smsb_name", json={"value": "b"}).status_code == 204
+    assert api.get(f"{url}/smsb_name/$value").get_data() == b"b"
+    assert api.delete(f"{url}/smsb_details").status_code == 204
+    assert api.get(f"{url}?$select=smsb_details").json["smsb_details"] is None
+    assert api.request("PUT", f"{url}/smsb_severity", json={"value": 99}).status_code == 400
+
+
+def test_navigating_through_a_lookup_in_the_url_names_the_unsupported_feature(api, configuration):
+    response = api.get(
+        f"smsb_configurations({configuration['smsb_configurationid']})/smsb_configuration_smsb_recordtype"
+    )
+    assert response.status_code == 501
+    assert "$expand=smsb_configuration_smsb_recordtype" in response.json["error"]["message"]

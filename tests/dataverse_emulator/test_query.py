@@ -251,3 +251,17 @@ def test_a_key_that_is_not_an_alternate_key_is_rejected(api):
     response = api.get("smsb_messages(smsb_name='x')")
     assert response.status_code == 400
     assert "not an alternate key" in response.json["error"]["message"]
+
+
+def test_an_alternate_key_upsert_answers_with_the_key_form_of_the_url(api, configuration):
+    # "the OData-EntityId response header uses the key values rather than the GUID" (Upsert docs)
+    response = api.patch("smsb_messages(smsb_sid='SM42')", json={"smsb_direction": 1})
+    assert response.status_code == 204
+    assert response.headers["OData-EntityId"] == "http://localhost/api/data/v9.2/smsb_messages(smsb_sid='SM42')"
+    created = api.patch(
+        "smsb_messages(smsb_sid='SM43')?$select=smsb_messageid",
+        json={"smsb_direction": 1},
+        headers={"Prefer": "return=representation"},
+    )
+    assert created.status_code == 201
+    assert api.emulator.store.get("smsb_message", created.json["smsb_messageid"])["smsb_sid"] == "SM43"

@@ -230,3 +230,23 @@ def test_a_disabled_step_does_not_fire(hooked, recorder):
     api.create("smsb_outboxes", {"subject": "x"})
     hooked.webhooks.drain()
     assert recorder.calls == []
+
+
+def test_an_oversized_context_drops_its_parameters_and_images_and_says_so(hooked, recorder):
+    api = Api(hooked)
+    register(api, "smsb_errorlog", CREATE)
+    row = api.create("smsb_errorlogs", {"smsb_name": "big", "smsb_details": "x" * 1000})
+    register(api, "smsb_errorlog", UPDATE)
+    # 100,000 two-byte characters, carried in Target and again in the parent context: over 256 KB
+    api.patch(f"smsb_errorlogs({row['smsb_errorlogid']})", json={"smsb_details": "é" * 100_000})
+    hooked.webhooks.drain()
+    small = json.loads(recorder.calls[0][2])
+    assert "x-ms-dynamics-msg-size-exceeded" not in recorder.calls[0][1]
+    assert small["InputParameters"]
+    large_headers, large_body = recorder.calls[-1][1], recorder.calls[-1][2]
+    assert len(large_body) < 256 * 1024
+    context = json.loads(large_body)
+    assert large_headers["x-ms-dynamics-msg-size-exceeded"] == "true"
+    assert context["InputParameters"] == []
+    assert context["PostEntityImages"] == []
+    assert context["PrimaryEntityId"] == row["smsb_errorlogid"]

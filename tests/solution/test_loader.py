@@ -61,7 +61,7 @@ def test_duplicate_column_is_rejected(tmp_path):
 def test_table_defined_in_two_files_is_rejected(tmp_path):
     write(tmp_path, "a.toml", GOOD)
     write(tmp_path, "b.toml", GOOD)
-    with pytest.raises(SchemaError, match="'new_thing' is also defined in a.toml"):
+    with pytest.raises(SchemaError, match=r"'new_thing' is also defined in a\.toml"):
         parse_schema(tmp_path)
 
 

@@ -1,0 +1,27 @@
+"""Queue workers: `sms-inbound` files texts and statuses into Dataverse."""
+
+from __future__ import annotations
+
+import json
+
+import azure.functions as func
+
+from app import runtime
+from app.logs import invocation
+
+bp = func.Blueprint()
+
+
+def _correlation(body: bytes) -> str | None:
+    try:
+        value = json.loads(body).get("correlation_id")
+    except (ValueError, AttributeError):
+        return None
+    return str(value) if value else None
+
+
+@bp.queue_trigger(arg_name="msg", queue_name="sms-inbound", connection="AzureWebJobsStorage")
+def inbound_worker(msg: func.QueueMessage) -> None:
+    body = msg.get_body()
+    with invocation(_correlation(body)):
+        runtime.current().inbound_worker.handle(body, msg.dequeue_count or 1)

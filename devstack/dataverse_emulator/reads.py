@@ -1,0 +1,246 @@
+"""Reading rows: retrieve, query ($filter, $orderby, $top, $count, paging), representation, $expand."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlencode
+
+from solution.schema import Column, ColumnType, Schema, Table
+
+from . import errors
+from .odata import Predicate, Ref, parse_expand, parse_filter, parse_orderby, parse_select, sort_key
+from .protocol import ASSOCIATED_NAV, FORMATTED, LOOKUP_NAME, MAX_PAGE_SIZE, Call, Outcome, Prefer, etag
+from .store import Store
+from .values import formatted, json_value, key_text
+
+if TYPE_CHECKING:
+    from .service import DataverseEmulator
+
+_QUERY_OPTIONS = {"$select", "$filter", "$orderby", "$top", "$count", "$expand", "$skiptoken"}
+_UNSUPPORTED_OPTIONS = {"$apply", "$search", "fetchXml", "savedQuery", "userQuery", "$compute", "$levels"}
+
+
+class Reader:
+    def __init__(self, emulator: DataverseEmulator) -> None:
+        self.emulator = emulator
+
+    @property
+    def schema(self) -> Schema:
+        return self.emulator.schema
+
+    @property
+    def store(self) -> Store:
+        return self.emulator.store
+
+    def retrieve(self, call: Call, table: Table, key: str | dict[str, Any]) -> Outcome:
+        self._check_options(call, single=True)
+        row = self.emulator.find(table, key)
+        if row is None:
+            raise errors.not_found(table.logical_name, key if isinstance(key, str) else key_text(key))
+        prefer = Prefer.parse(call.headers.getlist("Prefer"))
+        select = parse_select(table, call.param("$select") or "") if call.param("$select") else None
+        expand = call.param("$expand")
+        inm = call.header("If-None-Match")
+        if inm and inm not in ("null", "*") and not expand and not prefer.annotations and inm == etag(row):
+            return Outcome(304, [("OData-Version", "4.0")])
+        body = {"@odata.context": f"{call.base_url}$metadata#{table.entity_set}/$entity"}
+        body.update(self.represent(table, row, select, prefer, expand))
+        return Outcome.json(200, body, self.applied(prefer, annotations=True))
+
+    def _check_options(self, call: Call, single: bool = False) -> None:
+        for name, _ in call.query:
+            if name == "$skip":
+                raise errors.syntax("The query parameter $skip is not supported.")
+            if name in _UNSUPPORTED_OPTIONS:
+                raise errors.unsupported(f"the query option '{name}'")
+            if name.startswith("$") and name not in _QUERY_OPTIONS:
+                raise errors.syntax(f"The query parameter {name} is not supported.")
+            if single and name in ("$filter", "$orderby", "$top", "$count", "$skiptoken"):
+                raise errors.syntax(f"The query option '{name}' is not allowed on a single record.")
+
+    def query(self, call: Call, table: Table) -> Outcome:
+        self._check_options(call)
+        prefer = Prefer.parse(call.headers.getlist("Prefer"))
+        rows = self.emulator.source_rows(table)
+        filter_text = call.param("$filter")
+        if filter_text:
+            predicate: Predicate = parse_filter(table, filter_text)
+            rows = [r for r in rows if predicate(getter(r))]
+        orderby = call.param("$orderby")
+        if orderby:
+            rows = _sorted(rows, parse_orderby(table, orderby))
+        total = len(rows)
+        top_text = call.param("$top")
+        headers: list[tuple[str, str]] = []
+        next_link = None
+        if top_text is not None:
+            rows = rows[: _parse_top(top_text)]
+        else:
+            page = prefer.max_page_size or MAX_PAGE_SIZE
+            offset = _decode_skiptoken(call.param("$skiptoken"))
+            if offset + page < len(rows):
+                params = [(k, v) for k, v in call.query if k != "$skiptoken"]
+                params.append(("$skiptoken", _encode_skiptoken(offset + page)))
+                next_link = f"{call.base_url}{table.entity_set}?{urlencode(params, quote_via=quote, safe='$,()')}"
+            rows = rows[offset : offset + page]
+        if prefer.max_page_size is not None and top_text is None:
+            headers.append(("Preference-Applied", f"odata.maxpagesize={prefer.max_page_size}"))
+        select = parse_select(table, call.param("$select") or "") if call.param("$select") else None
+        expand = call.param("$expand")
+        body: dict[str, Any] = {"@odata.context": f"{call.base_url}$metadata#{table.entity_set}"}
+        if (call.param("$count") or "").lower() == "true":
+            body["@odata.count"] = total
+        body["value"] = [self.represent(table, r, select, prefer, expand) for r in rows]
+        if next_link:
+            body["@odata.nextLink"] = next_link
+        return Outcome.json(200, body, [*headers, *self.applied(prefer, annotations=True)])
+
+    def applied(
+        self, prefer: Prefer, *, annotations: bool = False, representation: bool = False
+    ) -> list[tuple[str, str]]:
+        applied = []
+        if representation and prefer.representation:
+            applied.append("return=representation")
+        if annotations and prefer.annotations:
+            applied.append(f'odata.include-annotations="{prefer.annotations}"')
+        return [("Preference-Applied", a) for a in applied]
+
+    def represent(
+        self, table: Table, row: dict[str, Any], select: list[str] | None, prefer: Prefer, expand: str | None = None
+    ) -> dict[str, Any]:
+        out: dict[str, Any] = {"@odata.etag": etag(row)}
+        names = [c.name for c in table.columns] if select is None else [*select, table.primary_id]
+        seen: set[str] = set()
+        for name in names:
+            if name in seen:
+                continue
+            seen.add(name)
+            col = table.column(name)
+            value = row.get(name)
+            if col.type.is_reference:
+                out[col.value_name] = value.id if isinstance(value, Ref) else None
+                if isinstance(value, Ref):
+                    out.update(self._lookup_annotations(table, col, value, prefer))
+                continue
+            if col.type is ColumnType.FILE:
+                out[name] = value
+                stored = self.store.file(table.logical_name, str(row.get(table.primary_id)), name)
+                out[f"{name}_name"] = stored.name if stored is not None and value is not None else None
+                continue
+            out[name] = json_value(value)
+            if value is not None and prefer.wants(FORMATTED):
+                label = formatted(col, value)
+                if label is not None:
+                    out[f"{name}@{FORMATTED}"] = label
+        if expand:
+            for nav, options in parse_expand(expand):
+                out[nav] = self._expand(table, row, nav, options, prefer)
+        return out
+
+    def _lookup_annotations(self, table: Table, col: Column, value: Ref, prefer: Prefer) -> dict[str, Any]:
+        prop = col.value_name
+        out: dict[str, Any] = {}
+        if prefer.wants(FORMATTED):
+            label = self.primary_name(value)
+            if label is not None:
+                out[f"{prop}@{FORMATTED}"] = label
+        if prefer.wants(ASSOCIATED_NAV):
+            for rel in self.schema.relationships_from(table.logical_name, col.name):
+                if rel.referenced_table == value.table:
+                    out[f"{prop}@{ASSOCIATED_NAV}"] = rel.referencing_navigation
+                    break
+        if prefer.wants(LOOKUP_NAME):
+            out[f"{prop}@{LOOKUP_NAME}"] = value.table
+        return out
+
+    def primary_name(self, ref: Ref) -> str | None:
+        if not self.schema.has_table(ref.table):
+            return None
+        target = self.schema.table(ref.table)
+        row = self.emulator.source_row(target, ref.id)
+        if row is None or target.primary_name is None:
+            return None
+        value = row.get(target.primary_name)
+        return None if value is None else str(value)
+
+    def _expand(self, table: Table, row: dict[str, Any], nav: str, options: dict[str, str], prefer: Prefer) -> Any:
+        for option in options:
+            if option not in ("$select", "$filter", "$orderby", "$top"):
+                raise errors.unsupported(f"the $expand option '{option}'")
+        single = self.schema.single_navigation(table.logical_name, nav)
+        if single is not None:
+            if set(options) - {"$select"}:
+                raise errors.syntax(f"Only $select is allowed when expanding the single-valued '{nav}'.")
+            value = row.get(single.referencing_attribute)
+            if not isinstance(value, Ref) or value.table != single.referenced_table:
+                return None
+            target = self.schema.table(single.referenced_table)
+            target_row = self.emulator.source_row(target, value.id)
+            if target_row is None:
+                return None
+            select = parse_select(target, options["$select"]) if "$select" in options else None
+            return self.represent(target, target_row, select, prefer)
+        collection = self.schema.collection_navigation(table.logical_name, nav)
+        if collection is None:
+            raise errors.unknown_query_property(table.logical_name, nav)
+        child = self.schema.table(collection.referencing_table)
+        ref = Ref(table.logical_name, str(row.get(table.primary_id)))
+        children = [r for r in self.emulator.source_rows(child) if r.get(collection.referencing_attribute) == ref]
+        if "$filter" in options:
+            predicate = parse_filter(child, options["$filter"])
+            children = [r for r in children if predicate(getter(r))]
+        if "$orderby" in options:
+            children = _sorted(children, parse_orderby(child, options["$orderby"]))
+        if "$top" in options:
+            children = children[: _parse_top(options["$top"])]
+        select = parse_select(child, options["$select"]) if "$select" in options else None
+        return [self.represent(child, r, select, prefer) for r in children]
+
+
+def _sorted(rows: list[dict[str, Any]], order: list[tuple[str, bool]]) -> list[dict[str, Any]]:
+    # stable sorts from the last key to the first give a multi-key order with mixed directions
+    for name, descending in reversed(order):
+        rows = sorted(rows, key=_sort_by(name), reverse=descending)
+    return rows
+
+
+def _sort_by(name: str) -> Callable[[dict[str, Any]], tuple[int, Any]]:
+    return lambda row: sort_key(getter(row)(name))
+
+
+def _parse_top(text: str) -> int:
+    try:
+        top = int(text)
+    except ValueError:
+        top = -1
+    if top < 0:
+        raise errors.syntax(f"Invalid value '{text}' for $top query option.")
+    return top
+
+
+def getter(row: dict[str, Any]) -> Callable[[str], Any]:
+    def get(name: str) -> Any:
+        if name.startswith("_") and name.endswith("_value"):
+            value = row.get(name[1:-6])
+            return value.id if isinstance(value, Ref) else value
+        return row.get(name)
+
+    return get
+
+
+def _encode_skiptoken(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"page:{offset}".encode()).decode().rstrip("=")
+
+
+def _decode_skiptoken(token: str | None) -> int:
+    if not token:
+        return 0
+    try:
+        text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+        if not text.startswith("page:"):
+            raise ValueError(text)
+        return int(text[5:])
+    except (ValueError, UnicodeDecodeError):
+        raise errors.syntax("The $skiptoken is not valid; follow @odata.nextLink unmodified.") from None

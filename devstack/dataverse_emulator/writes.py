@@ -1,0 +1,362 @@
+"""Writing rows: create, upsert with If-Match/If-None-Match, update, delete with cascades, payload parsing."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from solution.schema import Cascade, Column, Schema, Table
+
+from . import errors
+from .errors import ODataError
+from .odata import Ref, parse_key, parse_select
+from .protocol import Call, Outcome, Prefer, WriteEvent, etag
+from .store import Store
+from .values import coerce, json_value, key_equal, key_text
+
+if TYPE_CHECKING:
+    from .service import DataverseEmulator
+
+
+class Writer:
+    def __init__(self, emulator: DataverseEmulator) -> None:
+        self.emulator = emulator
+
+    @property
+    def schema(self) -> Schema:
+        return self.emulator.schema
+
+    @property
+    def store(self) -> Store:
+        return self.emulator.store
+
+    def body(self, call: Call, table: Table) -> dict[str, Any]:
+        try:
+            body = json.loads(call.body or b"{}")
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise errors.payload_error(table.entity_set, f"Invalid JSON: {exc}.") from None
+        if not isinstance(body, dict):
+            raise errors.payload_error(table.entity_set, "The payload must be a JSON object.")
+        return body
+
+    def create(self, call: Call, table: Table, events: list[WriteEvent]) -> Outcome:
+        if table.logical_name == "activitypointer":
+            raise errors.unsupported("creating activitypointer rows directly; create the specific activity")
+        values, parties = self._payload(table, self.body(call, table))
+        row_id = values.pop(table.primary_id, None) or str(uuid.uuid4())
+        if self.store.raw(table.logical_name, row_id) is not None:
+            raise errors.duplicate_key()
+        row = self._insert(table, row_id, values, parties, events)
+        return self._write_outcome(call, table, row, created=True)
+
+    def upsert(
+        self, call: Call, table: Table, key: str | dict[str, Any], key_text: str, events: list[WriteEvent]
+    ) -> Outcome:
+        if table.logical_name == "activitypointer":
+            raise errors.unsupported("writing activitypointer rows directly; update the specific activity")
+        body = self.body(call, table)
+        existing = self.emulator.find(table, key)
+        _check_preconditions(call, table, existing, key_text)
+        values, parties = self._payload(table, body)
+        # Dataverse answers an alternate-key upsert with the key form of the URL
+        address = None if isinstance(key, str) else key_text
+        if existing is None:
+            if not table.supports_upsert:
+                raise errors.not_found(table.logical_name, key_text)
+            row_id = _new_row_id(table, key, values)
+            row = self._insert(table, row_id, values, parties, events)
+            return self._write_outcome(call, table, row, created=True, address=address)
+        row_id = str(existing[table.primary_id])
+        body_id = values.pop(table.primary_id, None)
+        if body_id is not None and body_id != row_id:
+            raise errors.payload_error(table.entity_set, "The primary id in the body does not match the record.")
+        if not isinstance(key, str):
+            for name in key:
+                values.pop(name, None)  # alternate key values are not updated through the same key
+        row = self.update(table, existing, values, parties, events)
+        return self._write_outcome(call, table, row, created=False, address=address)
+
+    def _write_outcome(
+        self, call: Call, table: Table, row: dict[str, Any], *, created: bool, address: str | None = None
+    ) -> Outcome:
+        prefer = Prefer.parse(call.headers.getlist("Prefer"))
+        entity_id = f"{call.base_url}{table.entity_set}({address or row[table.primary_id]})"
+        headers = [("OData-EntityId", entity_id), ("ETag", etag(row))]
+        if prefer.representation:
+            select = parse_select(table, call.param("$select") or "") if call.param("$select") else None
+            body = {"@odata.context": f"{call.base_url}$metadata#{table.entity_set}/$entity"}
+            body.update(self.emulator.reader.represent(table, row, select, prefer, call.param("$expand")))
+            applied = self.emulator.reader.applied(prefer, representation=True, annotations=True)
+            return Outcome.json(201 if created else 200, body, [*headers, *applied])
+        return Outcome(204, [*headers, ("OData-Version", "4.0")])
+
+    def _insert(
+        self,
+        table: Table,
+        row_id: str,
+        values: dict[str, Any],
+        parties: list[dict[str, Any]] | None,
+        events: list[WriteEvent],
+    ) -> dict[str, Any]:
+        now = self.emulator.clock()
+        row = self.store.defaults(table)
+        row.update(values)
+        row[table.primary_id] = row_id
+        row["createdon"] = now
+        row["modifiedon"] = now
+        caller = Ref("systemuser", self.emulator.user_id)
+        row["createdby"] = caller
+        row["modifiedby"] = caller
+        if table.has_column("ownerid"):
+            if row.get("ownerid") is None:
+                row["ownerid"] = caller
+            self._set_owning(row)
+        if table.is_activity:
+            row["activitytypecode"] = table.logical_name
+        self._settle_state(table, row, values)
+        self._check_keys(table, row)
+        self.store.put(table.logical_name, row_id, row)
+        if parties is not None:
+            self._write_parties(table, row_id, parties)
+        events.append(WriteEvent("Create", table.logical_name, row_id, dict(row), None, dict(row)))
+        return row
+
+    def update(
+        self,
+        table: Table,
+        existing: dict[str, Any],
+        values: dict[str, Any],
+        parties: list[dict[str, Any]] | None,
+        events: list[WriteEvent],
+    ) -> dict[str, Any]:
+        before = dict(existing)
+        row = dict(existing)
+        row.update(values)
+        row["modifiedon"] = self.emulator.clock()
+        row["modifiedby"] = Ref("systemuser", self.emulator.user_id)
+        if "ownerid" in values:
+            self._set_owning(row)
+        self._settle_state(table, row, values)
+        self._check_keys(table, row)
+        row_id = str(row[table.primary_id])
+        self.store.put(table.logical_name, row_id, row)
+        if parties is not None:
+            self._write_parties(table, row_id, parties)
+        target = {**values, table.primary_id: row_id, "modifiedon": row["modifiedon"], "modifiedby": row["modifiedby"]}
+        events.append(WriteEvent("Update", table.logical_name, row_id, target, before, dict(row)))
+        return row
+
+    def _set_owning(self, row: dict[str, Any]) -> None:
+        owner = row.get("ownerid")
+        if isinstance(owner, Ref):
+            row["owninguser"] = owner if owner.table == "systemuser" else None
+            row["owningteam"] = owner if owner.table == "team" else None
+            row["owningbusinessunit"] = Ref("businessunit", self.emulator.business_unit_id)
+
+    def _settle_state(self, table: Table, row: dict[str, Any], values: dict[str, Any]) -> None:
+        state_col, status_col = table.find_column("statecode"), table.find_column("statuscode")
+        if state_col is None or status_col is None:
+            return
+        if "statuscode" in values and "statecode" not in values and values["statuscode"] is not None:
+            choice = next((c for c in status_col.choices if c.value == values["statuscode"]), None)
+            if choice is not None and choice.state is not None:
+                row["statecode"] = choice.state
+        elif "statecode" in values and "statuscode" not in values:
+            choice = next((c for c in status_col.choices if c.state == values["statecode"]), None)
+            if choice is not None:
+                row["statuscode"] = choice.value
+        status = next((c for c in status_col.choices if c.value == row.get("statuscode")), None)
+        if status is not None and status.state is not None and row.get("statecode") != status.state:
+            raise ODataError(
+                400,
+                errors.INVALID_ARGUMENT,
+                f"{row.get('statuscode')} is not a valid status code for state code "
+                f"{table.logical_name}State.{row.get('statecode')} on {table.logical_name}.",
+            )
+
+    def _check_keys(self, table: Table, row: dict[str, Any]) -> None:
+        for key in table.keys:
+            values = [row.get(c) for c in key.columns]
+            if any(v is None for v in values):
+                continue
+            for other in self.store.all_raw(table.logical_name):
+                if other.get(table.primary_id) == row.get(table.primary_id):
+                    continue
+                if all(key_equal(other.get(c), v) for c, v in zip(key.columns, values, strict=True)):
+                    raise ODataError(
+                        412,
+                        errors.DUPLICATE,
+                        f"A record that has the attribute values {', '.join(str(json_value(v)) for v in values)}"
+                        f" already exists. The entity key {key.name} requires that this set of attributes contains"
+                        " unique values. Select unique values and try again.",
+                    )
+
+    def _write_parties(self, table: Table, activity_id: str, parties: list[dict[str, Any]]) -> None:
+        ref = Ref(table.logical_name, activity_id)
+        for party in self.store.all_raw("activityparty"):
+            if party.get("activityid") == ref:
+                self.store.remove("activityparty", str(party["activitypartyid"]))
+        party_table = self.schema.table("activityparty")
+        now = self.emulator.clock()
+        for values in parties:
+            party_id = values.pop("activitypartyid", None) or str(uuid.uuid4())
+            row = self.store.defaults(party_table)
+            row.update(values)
+            row.update({"activitypartyid": party_id, "activityid": ref, "createdon": now, "modifiedon": now})
+            self.store.put("activityparty", party_id, row)
+
+    def delete(self, call: Call, table: Table, key: str | dict[str, Any]) -> Outcome:
+        if table.logical_name == "activitypointer":
+            raise errors.unsupported("deleting activitypointer rows directly; delete the specific activity")
+        row = self.emulator.find(table, key)
+        if row is None:
+            raise errors.not_found(table.logical_name, key if isinstance(key, str) else key_text(key))
+        if_match = call.header("If-Match")
+        if if_match and if_match.strip() != "*" and if_match.strip() != etag(row):
+            raise errors.version_mismatch()
+        self.delete_row(table, str(row[table.primary_id]))
+        return Outcome(204, [("OData-Version", "4.0")])
+
+    def delete_row(self, table: Table, row_id: str) -> None:
+        ref = Ref(table.logical_name, row_id)
+        for rel in self.schema.relationships_to(table.logical_name):
+            child_table = self.schema.table(rel.referencing_table)
+            children = [r for r in self.store.all_raw(rel.referencing_table) if r.get(rel.referencing_attribute) == ref]
+            if not children:
+                continue
+            if rel.cascade is Cascade.RESTRICT:
+                raise ODataError(
+                    400,
+                    errors.INVALID_ARGUMENT,
+                    f"The record cannot be deleted because it is associated with another record ({rel.name}).",
+                )
+            for child in children:
+                child_id = str(child[child_table.primary_id])
+                if rel.cascade is Cascade.PARENTAL:
+                    self.delete_row(child_table, child_id)
+                elif rel.referencing_attribute in ("createdby", "modifiedby"):
+                    continue
+                else:
+                    updated = dict(child)
+                    updated[rel.referencing_attribute] = None
+                    self.store.put(rel.referencing_table, child_id, updated)
+        self.store.remove(table.logical_name, row_id)
+
+    def _payload(self, table: Table, body: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]] | None]:
+        values: dict[str, Any] = {}
+        parties: list[dict[str, Any]] | None = None
+        annotated = {k.split("@", 1)[0] for k in body if "@" in k and not k.startswith("@")}
+        for key, raw in body.items():
+            if key.startswith("@odata."):
+                continue
+            if "@" in key:
+                prop, annotation = key.split("@", 1)
+                if annotation == "odata.bind":
+                    bound, ref = self._bind(table, prop, raw)
+                    values[bound.name] = ref
+                    continue
+                if prop not in body and not table.has_column(prop):
+                    raise errors.undeclared_annotation(prop)
+                continue
+            if key == f"{table.logical_name}_activity_parties" and table.is_activity:
+                parties = self._parties(table, raw)
+                continue
+            col = table.find_column(key)
+            if col is None:
+                if self.schema.collection_navigation(table.logical_name, key):
+                    raise errors.unsupported(f"deep insert through '{key}'")
+                if key in annotated:
+                    raise errors.undeclared_annotation(key)
+                raise errors.unknown_property(table.logical_name, key)
+            values[col.name] = coerce(table, col, raw)
+        return values, parties
+
+    def _bind(self, table: Table, nav: str, raw: Any) -> tuple[Column, Ref | None]:
+        rel = self.schema.single_navigation(table.logical_name, nav)
+        if rel is None:
+            raise errors.undeclared_annotation(nav)
+        col = table.column(rel.referencing_attribute)
+        if raw is None:
+            return col, None
+        if not isinstance(raw, str):
+            raise errors.payload_error(table.entity_set, f"The value of '{nav}@odata.bind' must be a URL string.")
+        target_table, target_id = self._resolve_reference(raw)
+        allowed = [
+            r.referenced_table
+            for r in self.schema.relationships_from(table.logical_name, col.name)
+            if r.referencing_navigation == nav or nav in r.navigation_aliases
+        ]
+        if target_table.logical_name not in allowed:
+            raise ODataError(
+                400,
+                errors.BAD_PROPERTY,
+                f"An entity of type '{target_table.logical_name}' cannot be bound to the navigation property"
+                f" '{nav}' of '{table.logical_name}', which expects '{', '.join(allowed)}'.",
+            )
+        return col, Ref(target_table.logical_name, target_id)
+
+    def _resolve_reference(self, url: str) -> tuple[Table, str]:
+        path = urlsplit(url).path if "://" in url else url
+        segment = path.rstrip("/").rsplit("/", 1)[-1]
+        m = re.fullmatch(r"([A-Za-z_]\w*)\((.+)\)", segment)
+        if m is None:
+            raise ODataError(
+                400, errors.BAD_PROPERTY, f"The URL '{url}' in @odata.bind is not a reference to a record."
+            )
+        target = self.schema.find_entity_set(m.group(1))
+        if target is None:
+            raise ODataError(400, errors.BAD_PROPERTY, f"Resource not found for the segment '{m.group(1)}'.")
+        key = parse_key(target, m.group(2))
+        row = self.emulator.find(target, key)
+        if row is None:
+            raise errors.not_found(target.logical_name, m.group(2))
+        return target, str(row[target.primary_id])
+
+    def _parties(self, table: Table, raw: Any) -> list[dict[str, Any]]:
+        if not isinstance(raw, list):
+            raise errors.payload_error(table.entity_set, f"'{table.logical_name}_activity_parties' must be an array.")
+        party_table = self.schema.table("activityparty")
+        parties = []
+        for item in raw:
+            if not isinstance(item, dict):
+                raise errors.payload_error(table.entity_set, "Each activity party must be an object.")
+            values, nested = self._payload(party_table, item)
+            if nested is not None:
+                raise errors.unsupported("nested activity parties")
+            if values.get("participationtypemask") is None:
+                raise ODataError(400, errors.INVALID_ARGUMENT, "An activity party needs participationtypemask.")
+            if values.get("partyid") is None and not values.get("addressused"):
+                raise ODataError(400, errors.INVALID_ARGUMENT, "An activity party needs a partyid bind or addressused.")
+            values.pop("activityid", None)
+            parties.append(values)
+        return parties
+
+
+def _check_preconditions(call: Call, table: Table, existing: dict[str, Any] | None, key_text: str) -> None:
+    if_match = (call.header("If-Match") or "").strip()
+    if if_match:
+        if existing is None:
+            raise errors.not_found(table.logical_name, key_text)
+        if if_match not in ("*", etag(existing)):
+            raise errors.version_mismatch()
+    if (call.header("If-None-Match") or "").strip() == "*" and existing is not None:
+        raise errors.duplicate_key()
+
+
+def _new_row_id(table: Table, key: str | dict[str, Any], values: dict[str, Any]) -> str:
+    """The id of a row an upsert creates; an alternate key's values become the row's values."""
+    body_id = values.pop(table.primary_id, None)
+    if isinstance(key, str):
+        if body_id is not None and body_id != key:
+            raise errors.payload_error(
+                table.entity_set, "The key in the URL does not match the primary id in the body."
+            )
+        return key
+    for name, value in key.items():
+        if name not in values:
+            col = table.column(name)
+            values[name] = Ref(col.targets[0], value) if col.type.is_reference else value
+    return str(body_id or uuid.uuid4())

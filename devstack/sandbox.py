@@ -1,0 +1,166 @@
+"""The whole product on loopback: both emulators, the product seeded into them, and the function app on the local
+host in front of Azurite queues. `make run` uses it with the well-known ports; tests and benchmarks use it with
+ephemeral ones, so what they exercise is exactly what a developer runs.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import secrets
+import uuid
+from collections.abc import Callable, MutableMapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import function_app
+from app import runtime
+from app.runtime import Runtime
+from app.settings import Settings
+from devstack.config import QueueSettings, load_host_config
+from devstack.dataverse_emulator import DataverseEmulator, RunningServer
+from devstack.dataverse_emulator import serve as serve_dataverse
+from devstack.functions import TriggerKind
+from devstack.host import ROOT, FunctionHost, HostOptions
+from devstack.queues import QueueBackend, QueueTriggerWorker
+from devstack.seed import SeededProduct, seed_product, wire_twilio_number
+from devstack.twilio_emulator import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, DEFAULT_PHONE_NUMBER, TwilioEmulator
+from devstack.twilio_emulator import RunningServer as TwilioServer
+from devstack.twilio_emulator import serve as serve_twilio
+
+__all__ = ["Sandbox", "SandboxOptions"]
+
+
+@dataclass
+class SandboxOptions:
+    storage_connection: str
+    host: str = "127.0.0.1"
+    functions_port: int = 0
+    dataverse_port: int = 0
+    twilio_port: int = 0
+    function_key: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
+    run_queues: bool = False
+    run_timers: bool = False
+    queue_settings: QueueSettings | None = None
+    twilio_callback_delay: float = 0.05
+    send_app_notifications: bool = True
+    account_sid: str = DEFAULT_ACCOUNT_SID
+    auth_token: str = field(default=DEFAULT_AUTH_TOKEN, repr=False)
+    number: str = DEFAULT_PHONE_NUMBER
+    dataverse_factory: Callable[[], DataverseEmulator] = DataverseEmulator
+
+
+class Sandbox:
+    """Start with `start()` (or as a context manager); `stop()` ends everything it started."""
+
+    def __init__(self, options: SandboxOptions, environ: MutableMapping[str, str] | None = None) -> None:
+        self.options = options
+        # The app reads its settings from here, as it reads app settings in Azure.
+        self.environ: MutableMapping[str, str] = {} if environ is None else environ
+        self.dataverse = options.dataverse_factory()
+        self.twilio = TwilioEmulator(options.account_sid, options.auth_token, options.number,
+                                     callback_delay=options.twilio_callback_delay)
+        self.demo: dict[str, Any] = {}
+        self.product: SeededProduct | None = None
+        self.host: FunctionHost | None = None
+        self.dataverse_server: RunningServer | None = None
+        self.twilio_server: TwilioServer | None = None
+        self._runtime_scope: contextlib.AbstractContextManager[None] | None = None
+        self._backend: QueueBackend | None = None
+
+    # -- lifecycle ----------------------------------------------------------------------------------------------
+    def start(self) -> Sandbox:
+        o = self.options
+        self.demo = self.dataverse.seed_demo()
+        self.dataverse_server = serve_dataverse(self.dataverse, host=o.host, port=o.dataverse_port)
+        self.twilio_server = serve_twilio(self.twilio, host=o.host, port=o.twilio_port)
+        self.environ.update({
+            "AzureWebJobsStorage": o.storage_connection,
+            "DATAVERSE_URL": self.dataverse_server.url,
+            # The emulator accepts any bearer token; the app accepts a static one only for loopback URLs.
+            "DATAVERSE_TOKEN": "devstack",
+            "TWILIO_API_BASE_URL": self.twilio_server.url,
+        })
+        self.environ.setdefault("SMSB_ENCRYPTION_KEY", base64.b64encode(secrets.token_bytes(32)).decode())
+        config = load_host_config(ROOT / "host.json")
+        if o.queue_settings is not None:
+            config = type(config)(route_prefix=config.route_prefix, queues=o.queue_settings)
+        self.host = FunctionHost(function_app.app, config, HostOptions(
+            host=o.host, port=o.functions_port, function_key=o.function_key,
+            run_timers=o.run_timers, run_queues=False,
+        ), env=self.environ)
+        self.host.start()
+        self.environ["SMSB_PUBLIC_URL"] = self.host.url
+        environ = self.environ
+        self._runtime_scope = runtime.use(lambda: Runtime.from_settings(Settings.from_env(environ)))
+        self._runtime_scope.__enter__()
+        app = self.app
+        self.product = seed_product(
+            app.dataverse, app.cipher, account_sid=o.account_sid, auth_token=o.auth_token, number=o.number,
+            team_id=uuid.UUID(str(self.demo["team"])), public_url=self.host.url,
+            send_app_notifications=o.send_app_notifications,
+        )
+        wire_twilio_number(app.twilio, account_sid=o.account_sid, auth_token=o.auth_token, number=o.number,
+                           public_url=self.host.url)
+        if o.run_queues:
+            self.host.options.run_queues = True
+            self.host._start_queue_workers()  # noqa: SLF001 - queues start once the app can reach its services
+        return self
+
+    def stop(self) -> None:
+        if self.host is not None:
+            self.host.stop()
+            self.host = None
+        if self._backend is not None:
+            self._backend.close()
+            self._backend = None
+        if self._runtime_scope is not None:
+            self._runtime_scope.__exit__(None, None, None)
+            self._runtime_scope = None
+        for server in (self.twilio_server, self.dataverse_server):
+            if server is not None:
+                server.stop()
+        self.twilio.close()
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- using it -----------------------------------------------------------------------------------------------
+    @property
+    def app(self) -> Runtime:
+        return runtime.current()
+
+    @property
+    def url(self) -> str:
+        if self.host is None:
+            raise RuntimeError("the sandbox is not running")
+        return self.host.url
+
+    def queue_worker(self, queue: str = "sms-inbound") -> QueueTriggerWorker:
+        """A worker for one queue, driven by the caller (`poll_once`) instead of a thread."""
+        if self.host is None:
+            raise RuntimeError("the sandbox is not running")
+        if self._backend is None:
+            self._backend = QueueBackend(self.options.storage_connection)
+        spec = next(f for f in self.host.of_kind(TriggerKind.QUEUE) if f.queue_name == queue)
+        return QueueTriggerWorker(spec, self._backend, self.host.config.queues)
+
+    def drain(self, queue: str = "sms-inbound", rounds: int = 1000) -> int:
+        """Process the queue until it is empty; returns how many messages were handled."""
+        worker = self.queue_worker(queue)
+        handled = 0
+        for _ in range(rounds):
+            batch = worker.poll_once()
+            if batch == 0:
+                break
+            handled += batch
+        return handled
+
+    def rows(self, table: str, **equals: Any) -> list[dict[str, Any]]:
+        """Rows of a table in the Dataverse emulator whose columns equal the given values."""
+        return [row for row in self.dataverse.store.rows(table)
+                if all(row.get(k) == v for k, v in equals.items())]
+

@@ -1,0 +1,128 @@
+"""Delivery statuses (DESIGN 6.3): a message's status only ever moves forward.
+
+Callbacks arrive late, twice, or out of order; each one is applied only when it ranks above what is stored,
+and the write carries the row's ETag so two callbacks racing for one message cannot overwrite each other —
+the loser re-reads and decides again. A callback may also arrive before the outbound worker recorded the SID
+(it crashed after Twilio accepted the text): the `m` id in the callback URL finds the row anyway and the SID
+is filled in from the callback.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from dataverse import DataverseClient, Key, PreconditionFailed, Row
+from messaging.envelope import StatusEnvelope
+from messaging.errors import MessageNotFiledYet, PermanentFailure
+from messaging.model import OutboxStatus, StatusChoice
+from messaging.twilio_errors import describe
+from twilio_bridge import MessageStatus, is_forward
+
+__all__ = ["StatusOutcome", "StatusProcessor"]
+
+log = logging.getLogger("smsbridge.status")
+
+_MAX_ATTEMPTS = 5
+OPTED_OUT_CODE = 21610
+MESSAGE_COLUMNS = ("smsb_messageid", "smsb_status", "smsb_sid", "smsb_senton", "smsb_deliveredon",
+                   "_smsb_outbox_value", "_smsb_conversation_value")
+
+
+@dataclass
+class StatusOutcome:
+    applied: bool = False
+    previous: str | None = None
+    status: str | None = None
+    outbox_updated: bool = False
+    opted_out: bool = False
+    attempts: int = 0
+
+
+def _stored_status(row: Row) -> str | None:
+    value = row.get("smsb_status")
+    if value is None:
+        return None
+    choice = StatusChoice(int(value))
+    # Unknown is our own verdict on an ambiguous send; any real status from Twilio replaces it.
+    return None if choice is StatusChoice.UNKNOWN else choice.twilio
+
+
+class StatusProcessor:
+    def __init__(self, client: DataverseClient) -> None:
+        self._client = client
+
+    def process(self, envelope: StatusEnvelope) -> StatusOutcome:
+        callback = envelope.callback
+        new = callback.message_status
+        outcome = StatusOutcome(status=str(new))
+        for attempt in range(1, _MAX_ATTEMPTS + 1):
+            outcome.attempts = attempt
+            row = self._find(envelope)
+            current = _stored_status(row)
+            outcome.previous = current
+            if current == str(new) or not is_forward(current, new):
+                log.info("status %s for %s is not newer than %s; ignored", new, callback.message_sid, current)
+                return outcome
+            try:
+                self._client.update("smsb_messages", uuid.UUID(str(row["smsb_messageid"])),
+                                    self._changes(row, envelope), etag=row.etag)
+            except PreconditionFailed:
+                continue  # another callback changed the row since we read it: decide again on fresh data
+            outcome.applied = True
+            self._follow_up(row, envelope, outcome)
+            return outcome
+        raise PermanentFailure(f"status of {callback.message_sid} kept changing under {_MAX_ATTEMPTS} attempts")
+
+    def _find(self, envelope: StatusEnvelope) -> Row:
+        keys: list[Key] = []
+        if envelope.message_id is not None:
+            keys.append(envelope.message_id)
+        keys.append({"smsb_sid": envelope.callback.message_sid})
+        for key in keys:
+            row = self._client.find("smsb_messages", key, select=MESSAGE_COLUMNS)
+            if row is not None:
+                return row
+        raise MessageNotFiledYet(f"no message has SID {envelope.callback.message_sid} yet")
+
+    def _changes(self, row: Row, envelope: StatusEnvelope) -> dict[str, Any]:
+        callback = envelope.callback
+        status = callback.message_status
+        at = envelope.received_at.isoformat()
+        changes: dict[str, Any] = {"smsb_status": int(StatusChoice.from_twilio(str(status)))}
+        if not row.get("smsb_sid"):
+            changes["smsb_sid"] = callback.message_sid
+        if status in (MessageStatus.SENT, MessageStatus.DELIVERED, MessageStatus.READ) and not row.get("smsb_senton"):
+            changes["smsb_senton"] = at
+        if status is MessageStatus.DELIVERED and not row.get("smsb_deliveredon"):
+            changes["smsb_deliveredon"] = at
+        if callback.error_code is not None:
+            changes["smsb_errorcode"] = callback.error_code
+            changes["smsb_errormessage"] = describe(callback.error_code, callback.error_message)
+        return changes
+
+    def _follow_up(self, row: Row, envelope: StatusEnvelope, outcome: StatusOutcome) -> None:
+        callback = envelope.callback
+        if callback.message_status not in (MessageStatus.FAILED, MessageStatus.UNDELIVERED):
+            return
+        outbox = row.guid("_smsb_outbox_value")
+        if outbox is not None:
+            self._client.update("smsb_outboxes", outbox, {
+                "smsb_sendstatus": int(OutboxStatus.FAILED),
+                "smsb_errorcode": callback.error_code,
+                "smsb_failurereason": describe(callback.error_code, callback.error_message),
+            })
+            outcome.outbox_updated = True
+        conversation = row.guid("_smsb_conversation_value")
+        if callback.error_code == OPTED_OUT_CODE and conversation is not None:
+            self._client.update("smsb_conversations", conversation, _opted_out(envelope.received_at))
+            outcome.opted_out = True
+
+
+def _opted_out(at: datetime) -> Mapping[str, Any]:
+    return {"smsb_optedout": True, "smsb_optedouton": at.isoformat(), "smsb_optoutkeyword": "21610"}
+
