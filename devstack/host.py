@@ -106,14 +106,14 @@ class FunctionHost:
         self._server_thread = threading.Thread(target=self._server.serve_forever, name="http", daemon=True)
         self._server_thread.start()
         if self.options.run_queues:
-            self._start_queue_workers()
+            self.start_queue_workers()
         if self.options.run_timers:
             for spec in self.of_kind(TriggerKind.TIMER):
                 runner = TimerRunner(spec, clock=self.options.clock)
                 runner.start()
                 self.timers.append(runner)
 
-    def _start_queue_workers(self) -> None:
+    def start_queue_workers(self) -> None:
         queue_functions = self.of_kind(TriggerKind.QUEUE)
         if not queue_functions:
             return

@@ -104,7 +104,7 @@ class Sandbox:
                            public_url=self.host.url)
         if o.run_queues:
             self.host.options.run_queues = True
-            self.host._start_queue_workers()  # noqa: SLF001 - queues start once the app can reach its services
+            self.host.start_queue_workers()
         return self
 
     def stop(self) -> None:
