@@ -32,6 +32,8 @@ __all__ = [
 ]
 
 REDACTED = "[REDACTED]"
+# Shorter values would redact ordinary words (a path, a host name); real secrets are far longer.
+_MIN_SECRET_LENGTH = 12
 
 _correlation: contextvars.ContextVar[str | None] = contextvars.ContextVar("smsb_correlation_id", default=None)
 
@@ -77,8 +79,7 @@ class RedactionFilter(logging.Filter):
 
     @classmethod
     def add_secret(cls, value: str | None) -> None:
-        # Very short values would redact ordinary words; real secrets are long.
-        if value and len(value) >= 8:
+        if value and len(value) >= _MIN_SECRET_LENGTH:
             with cls._lock:
                 cls._secrets.add(value)
 

@@ -217,7 +217,7 @@ class DataverseClient:
                 raise
             return UpsertResult(id=key_guid(key), created=False)
         row_id, row = read_written(response)
-        row_id = row_id or key_guid(key)
+        row_id = row_id or key_guid(key) or _primary_id_in(entity_set, row)
         if mode is UpsertMode.CREATE_ONLY:
             created: bool | None = True
         elif mode is UpsertMode.UPDATE_ONLY:
@@ -390,6 +390,23 @@ class DataverseClient:
 
     def entity_url(self, entity_set: str, key: Key) -> str:
         return self._transport.url_for(entity_path(entity_set, key))
+
+
+def _primary_id_in(entity_set: str, row: Row | None) -> uuid.UUID | None:
+    """The row's primary id, when a write addressed by alternate key returned the row: ``OData-EntityId`` then
+    holds the key form of the URL, not the GUID. Entity sets are the logical name plus "s" or "es", and
+    activities keep theirs in ``activityid``."""
+    if row is None:
+        return None
+    stems = (entity_set.removesuffix("es"), entity_set.removesuffix("s"))
+    for column in (*(f"{stem}id" for stem in stems), "activityid"):
+        value = row.get(column)
+        if value:
+            try:
+                return uuid.UUID(str(value))
+            except ValueError:
+                continue
+    return None
 
 
 def _total_size(response: RawResponse) -> int | None:

@@ -223,7 +223,7 @@ class Transport:
                     f"Dataverse refused the access token (401) [correlation {scope.correlation_id}]; "
                     "check that the application user exists in the environment"
                 )
-        if response.status_code >= 400:
+        if response.status_code >= 400 and not _is_batch_answer(response):
             raise self._error_for(response, scope)
         return response
 
@@ -378,3 +378,9 @@ def _short(exc: BaseException | None) -> str:
     if isinstance(exc, DataverseHttpError):
         return f"{exc.status} {exc.code or ''}".strip()
     return type(exc).__name__
+
+
+def _is_batch_answer(response: requests.Response) -> bool:
+    """A ``$batch`` whose changeset failed may answer with the failing part's status on the whole response; the
+    multipart body still says which operation failed and why, so it is read like any batch answer."""
+    return response.headers.get("Content-Type", "").lower().startswith("multipart/mixed")

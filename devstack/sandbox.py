@@ -43,6 +43,8 @@ class SandboxOptions:
     run_timers: bool = False
     queue_settings: QueueSettings | None = None
     twilio_callback_delay: float = 0.05
+    twilio_shuffle_callbacks: bool = False
+    twilio_duplicate_callbacks: bool = False
     send_app_notifications: bool = True
     account_sid: str = DEFAULT_ACCOUNT_SID
     auth_token: str = field(default=DEFAULT_AUTH_TOKEN, repr=False)
@@ -59,7 +61,9 @@ class Sandbox:
         self.environ: MutableMapping[str, str] = {} if environ is None else environ
         self.dataverse = options.dataverse_factory()
         self.twilio = TwilioEmulator(options.account_sid, options.auth_token, options.number,
-                                     callback_delay=options.twilio_callback_delay)
+                                     callback_delay=options.twilio_callback_delay,
+                                     shuffle_callbacks=options.twilio_shuffle_callbacks,
+                                     duplicate_callbacks=options.twilio_duplicate_callbacks)
         self.demo: dict[str, Any] = {}
         self.product: SeededProduct | None = None
         self.host: FunctionHost | None = None
@@ -78,7 +82,7 @@ class Sandbox:
             "AzureWebJobsStorage": o.storage_connection,
             "DATAVERSE_URL": self.dataverse_server.url,
             # The emulator accepts any bearer token; the app accepts a static one only for loopback URLs.
-            "DATAVERSE_TOKEN": "devstack",
+            "DATAVERSE_TOKEN": "devstack-emulator-token",
             "TWILIO_API_BASE_URL": self.twilio_server.url,
         })
         self.environ.setdefault("SMSB_ENCRYPTION_KEY", base64.b64encode(secrets.token_bytes(32)).decode())
@@ -139,14 +143,17 @@ class Sandbox:
             raise RuntimeError("the sandbox is not running")
         return self.host.url
 
+    def queues(self) -> QueueBackend:
+        if self._backend is None:
+            self._backend = QueueBackend(self.options.storage_connection)
+        return self._backend
+
     def queue_worker(self, queue: str = "sms-inbound") -> QueueTriggerWorker:
         """A worker for one queue, driven by the caller (`poll_once`) instead of a thread."""
         if self.host is None:
             raise RuntimeError("the sandbox is not running")
-        if self._backend is None:
-            self._backend = QueueBackend(self.options.storage_connection)
         spec = next(f for f in self.host.of_kind(TriggerKind.QUEUE) if f.queue_name == queue)
-        return QueueTriggerWorker(spec, self._backend, self.host.config.queues)
+        return QueueTriggerWorker(spec, self.queues(), self.host.config.queues)
 
     def drain(self, queue: str = "sms-inbound", rounds: int = 1000) -> int:
         """Process the queue until it is empty; returns how many messages were handled."""

@@ -126,6 +126,10 @@ class _RowSet:
             while len(self._ids) > self._limit:
                 self._ids.popitem(last=False)
 
+    def discard(self, item: uuid.UUID) -> None:
+        with self._lock:
+            self._ids.pop(item, None)
+
 
 class InboundProcessor:
     def __init__(
@@ -137,7 +141,7 @@ class InboundProcessor:
         errors: ErrorLog,
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-        conversation_ttl: float = 30.0,
+        conversation_ttl: float = 60.0,
         schema: Schema | None = None,
     ) -> None:
         self._client = client
@@ -149,6 +153,11 @@ class InboundProcessor:
         self._schema = schema or load_schema()
         self._conversations: TtlCache[uuid.UUID, _Known] = TtlCache(conversation_ttl)
         self._existing = _RowSet()
+
+    def forget_conversation(self, conversation: uuid.UUID) -> None:
+        """Drop what this worker remembers of a conversation (its state and owner decide who is notified), so
+        the next text re-reads it; for when the conversation is known to have changed elsewhere."""
+        self._conversations.discard(conversation)
 
     # -- the pipeline ------------------------------------------------------------------------------------------
     def process(self, envelope: InboundEnvelope) -> InboundOutcome:
@@ -205,12 +214,17 @@ class InboundProcessor:
     def _read(self, job: _Job, known: _Known | None, wants_members: bool) -> tuple[_Known, tuple[uuid.UUID, ...]]:
         configuration, number, ids, outcome = job.configuration, job.number, job.ids, job.outcome
         batch = self._client.batch()
-        conversation_ref = None
+        conversation_ref = session_ref = None
         match_refs = []
+        session = session_id(ids.conversation, ids.window.start)
         if known is None:
             conversation_ref = batch.retrieve("smsb_conversations", ids.conversation, select=CONVERSATION_COLUMNS,
                                               formatted=True)
-            if normalize(number).e164:
+            if session not in self._existing:
+                # Another worker may have opened this window's session; knowing it saves a failed write.
+                session_ref = batch.retrieve("smsb_messagesessions", session, select=["activityid"])
+            # Matching is only for a number never seen; a conversation known to exist already has its customer.
+            if normalize(number).e164 and ids.conversation not in self._existing:
                 for query in match_queries(job.context.record_types, number, self._schema):
                     ref = batch.query(query.table.entity_set, select=query.select, filter=query.filter,
                                       orderby=["modifiedon desc"], top=50)
@@ -231,9 +245,15 @@ class InboundProcessor:
                             if (member := row.guid("systemuserid")) is not None)
             self._directory.remember_team_members(configuration.team_id, members)
 
+        if session_ref is not None and result.part(session_ref).row is not None:
+            self._existing.add(session)
         if known is not None:
             return known, members
         row = result.part(conversation_ref).row if conversation_ref is not None else None
+        if row is None and ids.conversation in self._existing:
+            # Known to exist, yet gone (an admin deleted it): forget it and read again, matching this time.
+            self._existing.discard(ids.conversation)
+            return self._read(job, None, wants_members)
         if row is not None:
             found = self._known_from_row(row, configuration)
             self._conversations.put(ids.conversation, found)
@@ -370,7 +390,11 @@ class InboundProcessor:
                 "smsb_twiliomediasid": item.media_sid,
                 **owner,
             }, mode=UpsertMode.CREATE_ONLY))
-        if not plan.create_conversation:
+        # A text older than the conversation's last activity (queues do not keep order) must not roll the
+        # preview or consent back to an earlier state; its message row is filed all the same. Dataverse keeps
+        # date-times to the second, so two texts within one second are ordered by who writes last.
+        newer = snapshot.last_activity is None or envelope.received_at >= snapshot.last_activity
+        if not plan.create_conversation and newer:
             refs.changeset.append(changeset.update("smsb_conversations", ids.conversation, activity))
 
         if configuration.send_app_notifications:
@@ -402,13 +426,11 @@ class InboundProcessor:
             "scheduledend": window.end.isoformat(),
             **owner,
         }
-        regarding_table, regarding_set, regarding_id = (
-            (customer.entity, customer.entity_set, customer.id) if customer
-            else ("smsb_conversation", "smsb_conversations", known.snapshot.id)
-        )
-        navigation = self._navigation("regardingobjectid", regarding_table)
-        if navigation:
-            body[f"{navigation}@odata.bind"] = bind(regarding_set, regarding_id)
+        # Regarding is the record the chat is about; an unmatched sender's chat is about nobody until a user
+        # links or creates the record ("Create Record").
+        navigation = self._navigation("regardingobjectid", customer.entity) if customer else None
+        if customer is not None and navigation:
+            body[f"{navigation}@odata.bind"] = bind(customer.entity_set, customer.id)
         if customer is not None and customer.entity in ("contact", "account"):
             body[f"smsb_customer_{customer.entity}@odata.bind"] = bind(customer.entity_set, customer.id)
             party: dict[str, Any] = {"participationtypemask": PARTY_TO,
@@ -438,7 +460,9 @@ class InboundProcessor:
                         type(failed[0]).__name__)
         self._existing.add(ids.session(known))
         self._existing.add(ids.conversation)
-        snapshot = replace(known.snapshot, last_activity=envelope.received_at)
+        previous = known.snapshot.last_activity
+        latest = envelope.received_at if previous is None else max(previous, envelope.received_at)
+        snapshot = replace(known.snapshot, last_activity=latest)
         self._conversations.put(ids.conversation, replace(known, snapshot=snapshot))
 
     # -- media -------------------------------------------------------------------------------------------------

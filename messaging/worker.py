@@ -56,6 +56,10 @@ class InboundQueueWorker:
         self._errors = errors
         self._max = max_dequeue_count
 
+    @property
+    def inbound(self) -> InboundProcessor:
+        return self._inbound
+
     def handle(self, body: bytes, dequeue_count: int) -> InboundOutcome | StatusOutcome:
         context = _Context(ErrorSource.INBOUND, None, None)
         try:

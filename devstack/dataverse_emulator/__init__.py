@@ -33,14 +33,33 @@ CLI: ``devstack.dataverse_emulator.cli:main(argv)`` - ``--host``, ``--port`` (70
 HTTP control under ``/_devstack/``: ``GET|DELETE requests``, ``GET|POST|DELETE faults``, ``POST reset``,
 ``GET webhooks``, ``POST seed``.
 
-Behaviour follows the Dataverse Web API documentation: 204 + ``OData-EntityId`` on create and
-update (201/200 with ``Prefer: return=representation``), upsert by ``PATCH`` with ``If-Match`` /
-``If-None-Match``, the duplicate-key error ``0x80040237`` (412), ``W/"n"`` ETags, ``@odata.bind``
-checked against the navigation property names, ``$filter``/``$select``/``$orderby``/``$top``/
-``$count``/``$expand``, alternate keys, paging with ``odata.maxpagesize``, ``$batch`` with atomic
-changesets, file columns (single and chunked upload, download), activity parties, annotations and
-webhooks (RemoteExecutionContext) after commit. Anything outside that subset answers 501 (or 400)
-with a message naming what is not supported.
+Behaviour follows the Dataverse Web API documentation, including the details clients trip over:
+
+* create answers 204 + ``OData-EntityId`` (201 with ``Prefer: return=representation``); a client-chosen
+  primary id is honoured and a second create with it is the duplicate-key error ``0x80040237`` (412);
+* ``PATCH set(id)`` upserts: ``If-None-Match: *`` refuses to update (412), ``If-Match: *`` refuses to
+  create (404), a stale ``If-Match: W/"n"`` is 412; an upsert addressed by an alternate key answers
+  with the key form of the URL in ``OData-EntityId``, not the GUID; tables with
+  ``supports_upsert = false`` answer 404 instead of creating;
+* ``@odata.bind`` is checked against the real navigation property names; unknown columns, wrong types,
+  out-of-range choices and too-long text give Dataverse's error codes and messages;
+* ``$filter`` (comparisons, and/or/not, null, contains/startswith/endswith; text compares
+  case-insensitively), ``$select``, ``$orderby``, ``$top``, ``$count``, ``$expand`` (single-valued with
+  ``$select``, collections with ``$select``/``$filter``/``$orderby``/``$top``), alternate keys,
+  ``Prefer: odata.maxpagesize`` with an opaque ``$skiptoken`` in ``@odata.nextLink``; ``$skip`` is 400
+  as in Dataverse; annotations with ``Prefer: odata.include-annotations``;
+* ``$batch``: changesets are all-or-nothing with ``$n`` references; without
+  ``Prefer: odata.continue-on-error`` the batch stops at the first failure and answers with that
+  request's status (the parts still in the multipart body); at most 1000 requests;
+* custom activities: parties through ``<table>_activity_parties``, Regarding through
+  ``regardingobjectid_<target>_<table>``; every activity is also listed under ``activitypointers``;
+* file columns: single and chunked upload, download (whole or by ``Range``), delete; single properties
+  read, set (``PUT {"value": ...}``) and cleared (``DELETE``) through ``set(id)/column``;
+* webhooks on Create/Update steps, delivered after commit on a background thread with the endpoint's
+  authentication; contexts over 256 KB lose parameters and images and carry
+  ``x-ms-dynamics-msg-size-exceeded``.
+
+Anything outside that subset answers 501 (or 400) with a message naming exactly what is not supported.
 """
 
 from .errors import ODataError

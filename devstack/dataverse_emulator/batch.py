@@ -27,6 +27,10 @@ if TYPE_CHECKING:
 MAX_REQUESTS = 1000
 
 
+class _RolledBack(Exception):
+    """A request of a changeset failed; undo the changeset's writes."""
+
+
 @dataclass
 class Part:
     headers: Headers
@@ -85,16 +89,19 @@ def _run_changeset(
         if part.method == "GET":
             err = ODataError(400, errors.INVALID_ARGUMENT, "A changeset cannot contain GET requests.")
             return _http_part(Outcome.error(err), part.content_id), err.status
-    snapshot = emulator.store.snapshot()
     local_events: list[WriteEvent] = []
     local_refs = dict(references)
-    outcomes = []
-    for part in parts:
-        outcome = _run_one(emulator, call, part, local_refs, local_events)
-        if outcome.status >= 400:
-            emulator.store.restore(snapshot)  # all or nothing
-            return _http_part(outcome, part.content_id), outcome.status
-        outcomes.append((outcome, part.content_id))
+    outcomes: list[tuple[Outcome, str | None]] = []
+    try:
+        with emulator.store.transaction():  # all or nothing
+            for part in parts:
+                outcome = _run_one(emulator, call, part, local_refs, local_events)
+                outcomes.append((outcome, part.content_id))
+                if outcome.status >= 400:
+                    raise _RolledBack
+    except _RolledBack:
+        failed, content_id = outcomes[-1]
+        return _http_part(failed, content_id), failed.status
     references.update(local_refs)
     events.extend(local_events)
     cs_boundary = f"changesetresponse_{uuid.uuid4()}"

@@ -79,7 +79,9 @@ class FileColumns:
         data = call.body
         if len(data) > SINGLE_REQUEST_LIMIT:
             raise ODataError(
-                400, errors.FILE_TOO_BIG, "Files over 128 MB must be uploaded in chunks (x-ms-transfer-mode: chunked)."
+                400,
+                errors.INVALID_ARGUMENT,
+                "Files over 128 MB must be uploaded in chunks (x-ms-transfer-mode: chunked).",
             )
         self._check_size(table, col, len(data))
         content_type = call.header("Content-Type") or "application/octet-stream"
@@ -158,7 +160,7 @@ class FileColumns:
         if size > (col.max_size_kb or 32768) * 1024:
             raise ODataError(
                 400,
-                errors.FILE_TOO_BIG,
+                errors.INVALID_ARGUMENT,
                 f"The file is {size} bytes; the column '{col.name}' of '{table.logical_name}' accepts at most"
                 f" {col.max_size_kb} KB.",
             )
@@ -171,10 +173,10 @@ class FileColumns:
         key = (table.logical_name, row_id, col.name)
         updated = dict(row)
         if stored is None:
-            store.files.pop(key, None)
+            store.put_file(key, None)
             updated[col.name] = None
         else:
-            store.files[key] = stored
+            store.put_file(key, stored)
             updated[col.name] = stored.file_id
         updated["modifiedon"] = self.emulator.clock()
         store.put(table.logical_name, row_id, updated)

@@ -499,12 +499,6 @@ def parse_select(table: Table, text: str) -> list[str]:
     return names
 
 
-@dataclass(frozen=True)
-class ExpandItem:
-    navigation: str
-    select: list[str] | None
-
-
 def parse_expand(text: str) -> list[tuple[str, dict[str, str]]]:
     """``nav($select=a,b),other`` -> [(nav, {option: value})]."""
     items: list[tuple[str, dict[str, str]]] = []

@@ -13,7 +13,7 @@ from . import errors
 from .odata import Predicate, Ref, parse_expand, parse_filter, parse_orderby, parse_select, sort_key
 from .protocol import ASSOCIATED_NAV, FORMATTED, LOOKUP_NAME, MAX_PAGE_SIZE, Call, Outcome, Prefer, etag
 from .store import Store
-from .values import formatted, json_value, key_text
+from .values import describe_key, formatted, json_value
 
 if TYPE_CHECKING:
     from .service import DataverseEmulator
@@ -38,14 +38,14 @@ class Reader:
         self._check_options(call, single=True)
         row = self.emulator.find(table, key)
         if row is None:
-            raise errors.not_found(table.logical_name, key if isinstance(key, str) else key_text(key))
+            raise errors.not_found(table.logical_name, key if isinstance(key, str) else describe_key(key))
         prefer = Prefer.parse(call.headers.getlist("Prefer"))
         select = parse_select(table, call.param("$select") or "") if call.param("$select") else None
         expand = call.param("$expand")
         inm = call.header("If-None-Match")
         if inm and inm not in ("null", "*") and not expand and not prefer.annotations and inm == etag(row):
             return Outcome(304, [("OData-Version", "4.0")])
-        body = {"@odata.context": f"{call.base_url}$metadata#{table.entity_set}/$entity"}
+        body = {"@odata.context": context_url(call, table, select, entity=True)}
         body.update(self.represent(table, row, select, prefer, expand))
         return Outcome.json(200, body, self.applied(prefer, annotations=True))
 
@@ -75,9 +75,11 @@ class Reader:
         top_text = call.param("$top")
         headers: list[tuple[str, str]] = []
         next_link = None
-        if top_text is not None:
-            rows = rows[: _parse_top(top_text)]
+        top = _parse_top(top_text) if top_text is not None else None
+        if top is not None and prefer.max_page_size is None:
+            rows = rows[:top]
         else:
+            # "Don't use $top with Prefer: odata.maxpagesize. If you include both, $top is ignored." (paging docs)
             page = prefer.max_page_size or MAX_PAGE_SIZE
             offset = _decode_skiptoken(call.param("$skiptoken"))
             if offset + page < len(rows):
@@ -85,17 +87,26 @@ class Reader:
                 params.append(("$skiptoken", _encode_skiptoken(offset + page)))
                 next_link = f"{call.base_url}{table.entity_set}?{urlencode(params, quote_via=quote, safe='$,()')}"
             rows = rows[offset : offset + page]
-        if prefer.max_page_size is not None and top_text is None:
+        if prefer.max_page_size is not None:
             headers.append(("Preference-Applied", f"odata.maxpagesize={prefer.max_page_size}"))
         select = parse_select(table, call.param("$select") or "") if call.param("$select") else None
         expand = call.param("$expand")
-        body: dict[str, Any] = {"@odata.context": f"{call.base_url}$metadata#{table.entity_set}"}
+        body: dict[str, Any] = {"@odata.context": context_url(call, table, select)}
         if (call.param("$count") or "").lower() == "true":
             body["@odata.count"] = total
         body["value"] = [self.represent(table, r, select, prefer, expand) for r in rows]
         if next_link:
             body["@odata.nextLink"] = next_link
         return Outcome.json(200, body, [*headers, *self.applied(prefer, annotations=True)])
+
+    def count(self, call: Call, table: Table) -> Outcome:
+        """``GET set/$count``: the number of rows (Dataverse caps it at 5000), as plain text."""
+        rows = self.emulator.source_rows(table)
+        filter_text = call.param("$filter")
+        if filter_text:
+            predicate = parse_filter(table, filter_text)
+            rows = [r for r in rows if predicate(getter(r))]
+        return Outcome(200, [("OData-Version", "4.0")], str(min(len(rows), MAX_PAGE_SIZE)).encode(), "text/plain")
 
     def applied(
         self, prefer: Prefer, *, annotations: bool = False, representation: bool = False
@@ -197,6 +208,12 @@ class Reader:
             children = children[: _parse_top(options["$top"])]
         select = parse_select(child, options["$select"]) if "$select" in options else None
         return [self.represent(child, r, select, prefer) for r in children]
+
+
+def context_url(call: Call, table: Table, select: list[str] | None, *, entity: bool = False) -> str:
+    """``$metadata#contacts(fullname,...)`` (plus ``/$entity`` for one row), as Dataverse writes it."""
+    columns = f"({','.join(select)})" if select else ""
+    return f"{call.base_url}$metadata#{table.entity_set}{columns}{'/$entity' if entity else ''}"
 
 
 def _sorted(rows: list[dict[str, Any]], order: list[tuple[str, bool]]) -> list[dict[str, Any]]:

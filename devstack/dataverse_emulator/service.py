@@ -26,7 +26,7 @@ from .protocol import API_PREFIX, Call, Outcome, WriteEvent, method_not_allowed
 from .reads import Reader
 from .seed import seed_demo
 from .store import Store
-from .values import coerce, json_value, key_equal
+from .values import coerce, json_value
 from .webhooks import WebhookDispatcher
 from .writes import Writer
 
@@ -109,7 +109,7 @@ class DataverseEmulator:
         return seed_demo(self)
 
     def reset(self) -> None:
-        """Forget every row, file, fault and logged request; then bootstrap (and re-seed) again."""
+        """Forget every row, file, fault, logged request and delivery; then bootstrap (and re-seed) again."""
         with self.store.lock:
             self.store.clear()
             self.files.sessions.clear()
@@ -118,6 +118,7 @@ class DataverseEmulator:
                 self.seed_demo()
         self.faults.clear()
         self.requests.clear()
+        self.webhooks.deliveries.clear()
 
     # --- WSGI ---
 
@@ -173,6 +174,9 @@ class DataverseEmulator:
             response.headers["Content-Type"] = outcome.content_type
         elif not outcome.body:
             response.headers.pop("Content-Type", None)
+        if path.startswith(API_PREFIX.rstrip("/")):
+            # every Web API answer carries the id support would ask for; clients log it with errors
+            response.headers["x-ms-service-request-id"] = str(uuid.uuid4())
         return response
 
     def _log(self, request: Request, outcome: Outcome, fault: bool) -> None:
@@ -225,13 +229,14 @@ class DataverseEmulator:
             return self._special(call, events)
         if path.startswith("$"):
             raise errors.unsupported(f"the resource '{path}'")
+        counted = re.fullmatch(r"([A-Za-z_]\w*)/\$count", path)
+        if counted is not None and call.method == "GET":
+            return self.reader.count(call, self._table(counted.group(1)))
         m = re.fullmatch(r"([A-Za-z_]\w*)(?:\((.*)\)(?:/([A-Za-z_]\w*|\$ref)(/\$value)?)?)?", path, re.DOTALL)
         if m is None:
             raise errors.unsupported(f"the resource path '{path}'")
         entity_set, key_text, segment, value_suffix = m.groups()
-        table = self.schema.find_entity_set(entity_set)
-        if table is None:
-            raise ODataError(404, errors.BAD_PROPERTY, f"Resource not found for the segment '{entity_set}'.")
+        table = self._table(entity_set)
         if key_text is None:
             if call.method == "GET":
                 return self.reader.query(call, table)
@@ -256,6 +261,12 @@ class DataverseEmulator:
         if call.method == "DELETE":
             return self.writer.delete(call, table, key)
         raise method_not_allowed(call)
+
+    def _table(self, entity_set: str) -> Table:
+        table = self.schema.find_entity_set(entity_set)
+        if table is None:
+            raise ODataError(404, errors.BAD_PROPERTY, f"Resource not found for the segment '{entity_set}'.")
+        return table
 
     def _special(self, call: Call, events: list[WriteEvent]) -> Outcome:
         if call.path == "$batch":
@@ -340,10 +351,7 @@ class DataverseEmulator:
             raise ODataError(
                 400, errors.BAD_PROPERTY, f"The key '{names}' is not an alternate key of '{table.logical_name}'."
             )
-        for row in self.source_rows(table):
-            if all(key_equal(row.get(c), key[c]) for c in key):
-                return row
-        return None
+        return self.store.by_key(table.logical_name, alt.name, tuple(key[c] for c in alt.columns))
 
     def source_rows(self, table: Table) -> list[dict[str, Any]]:
         if table.logical_name == "activitypointer":

@@ -2,14 +2,16 @@
 
 Rows are dicts of column logical name -> Python value: ``str``, ``int``, ``float``, ``bool``,
 timezone-aware ``datetime`` for date columns, :class:`Ref` for lookups, and for file columns the file id.
+Alternate keys are indexed, and a changeset's writes are journaled so that a rollback costs what the
+changeset touched, not the size of the store.
 """
 
 from __future__ import annotations
 
-import copy
 import threading
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,6 +19,8 @@ from typing import Any
 from solution.schema import ColumnType, Schema, SchemaError, Table
 
 from .odata import Ref, normalize_guid, parse_datetime
+
+FileKey = tuple[str, str, str]  # table, row id, column
 
 
 @dataclass
@@ -35,7 +39,12 @@ class Store:
         self.clock = clock
         self.lock = threading.RLock()
         self._rows: dict[str, dict[str, dict[str, Any]]] = {t.logical_name: {} for t in schema.tables}
-        self.files: dict[tuple[str, str, str], StoredFile] = {}
+        self._files: dict[FileKey, StoredFile] = {}
+        # table -> key name -> normalized key values -> row id
+        self._keys: dict[str, dict[str, dict[tuple[Any, ...], str]]] = {
+            t.logical_name: {k.name: {} for k in t.keys} for t in schema.tables
+        }
+        self._journal: list[tuple[str, Any, Any]] | None = None
         self._version = 1000
 
     # --- direct access for seeding and inspection ---
@@ -50,11 +59,9 @@ class Store:
             full = self.defaults(t)
             full.update(values)
             now = self.clock()
-            full.setdefault("createdon", now)
-            if full.get("createdon") is None:
-                full["createdon"] = now
-            if full.get("modifiedon") is None:
-                full["modifiedon"] = now
+            for stamp in ("createdon", "modifiedon"):
+                if full.get(stamp) is None:
+                    full[stamp] = now
             self.put(table, row_id, full)
             return str(row_id)
 
@@ -70,23 +77,18 @@ class Store:
             return [dict(r) for r in self._rows[table].values()]
 
     def file(self, table: str, row_id: str, column: str) -> StoredFile | None:
-        return self.files.get((table, row_id, column))
+        return self._files.get((table, row_id, column))
 
     # --- primitives used by the service ---
 
     def defaults(self, table: Table) -> dict[str, Any]:
-        row: dict[str, Any] = {}
-        for col in table.columns:
-            row[col.name] = col.default
-        return row
-
-    def next_version(self) -> int:
-        self._version += 1
-        return self._version
+        return {col.name: col.default for col in table.columns}
 
     def put(self, table: str, row_id: str, row: dict[str, Any]) -> None:
-        row["versionnumber"] = self.next_version()
-        self._rows[table][row_id] = row
+        self._version += 1
+        row["versionnumber"] = self._version
+        self._record("row", (table, row_id), self._rows[table].get(row_id))
+        self._place(table, row_id, row)
 
     def raw(self, table: str, row_id: str) -> dict[str, Any] | None:
         return self._rows[table].get(row_id)
@@ -94,25 +96,76 @@ class Store:
     def all_raw(self, table: str) -> list[dict[str, Any]]:
         return list(self._rows[table].values())
 
+    def by_key(self, table: str, key_name: str, values: tuple[Any, ...]) -> dict[str, Any] | None:
+        row_id = self._keys[table][key_name].get(tuple(_normal(v) for v in values))
+        return None if row_id is None else self._rows[table].get(row_id)
+
     def remove(self, table: str, row_id: str) -> None:
-        self._rows[table].pop(row_id, None)
-        for key in [k for k in self.files if k[0] == table and k[1] == row_id]:
-            del self.files[key]
+        if row_id in self._rows[table]:
+            self._record("row", (table, row_id), self._rows[table][row_id])
+            self._place(table, row_id, None)
+        for key in [k for k in self._files if k[0] == table and k[1] == row_id]:
+            self.put_file(key, None)
+
+    def put_file(self, key: FileKey, stored: StoredFile | None) -> None:
+        self._record("file", key, self._files.get(key))
+        if stored is None:
+            self._files.pop(key, None)
+        else:
+            self._files[key] = stored
 
     def clear(self) -> None:
         with self.lock:
-            for rows in self._rows.values():
-                rows.clear()
-            self.files.clear()
+            for table in self._rows:
+                self._rows[table].clear()
+                for index in self._keys[table].values():
+                    index.clear()
+            self._files.clear()
 
-    def snapshot(self) -> tuple[dict[str, dict[str, dict[str, Any]]], dict[tuple[str, str, str], StoredFile], int]:
-        return copy.deepcopy(self._rows), dict(self.files), self._version
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All writes inside commit together; an exception undoes them (versions keep increasing)."""
+        if self._journal is not None:
+            raise RuntimeError("transactions do not nest")
+        self._journal = []
+        try:
+            yield
+        except BaseException:
+            journal, self._journal = self._journal, None
+            for kind, where, before in reversed(journal):
+                if kind == "row":
+                    self._place(where[0], where[1], before)
+                elif before is None:
+                    self._files.pop(where, None)
+                else:
+                    self._files[where] = before
+            raise
+        self._journal = None
 
-    def restore(
-        self, snap: tuple[dict[str, dict[str, dict[str, Any]]], dict[tuple[str, str, str], StoredFile], int]
-    ) -> None:
-        self._rows, self.files, _ = snap[0], snap[1], snap[2]
-        # versions keep increasing after a rollback so an ETag is never reused
+    # --- internals ---
+
+    def _record(self, kind: str, where: Any, before: Any) -> None:
+        if self._journal is not None:
+            self._journal.append((kind, where, before))
+
+    def _place(self, table: str, row_id: str, row: dict[str, Any] | None) -> None:
+        """Set (or with None drop) a row, keeping the alternate-key index in step."""
+        t = self.schema.table(table)
+        old = self._rows[table].get(row_id)
+        for key in t.keys:
+            index = self._keys[table][key.name]
+            if old is not None:
+                old_values = _key_values(old, key.columns)
+                if old_values is not None and index.get(old_values) == row_id:
+                    del index[old_values]
+            if row is not None:
+                new_values = _key_values(row, key.columns)
+                if new_values is not None:
+                    index[new_values] = row_id
+        if row is None:
+            self._rows[table].pop(row_id, None)
+        else:
+            self._rows[table][row_id] = row
 
     def _convert(self, table: Table, name: str, value: Any) -> Any:
         col = table.find_column(name)
@@ -130,6 +183,20 @@ class Store:
         if col.type is ColumnType.UNIQUEIDENTIFIER and isinstance(value, str):
             return normalize_guid(value) or value
         return value
+
+
+def _normal(value: Any) -> Any:
+    # alternate keys match text case-insensitively and lookups by id, as the service's SQL collation does
+    if isinstance(value, Ref):
+        return value.id
+    if isinstance(value, str):
+        return value.casefold()
+    return value
+
+
+def _key_values(row: Mapping[str, Any], columns: tuple[str, ...]) -> tuple[Any, ...] | None:
+    values = tuple(_normal(row.get(c)) for c in columns)
+    return None if any(v is None for v in values) else values
 
 
 def _reference(table: Table, name: str, targets: tuple[str, ...], value: Any) -> Ref:

@@ -159,5 +159,5 @@ def key_equal(stored: Any, given: Any) -> bool:
     return bool(stored == given)
 
 
-def key_text(key: dict[str, Any]) -> str:
+def describe_key(key: dict[str, Any]) -> str:
     return ",".join(f"{k}={json_value(v)!r}" for k, v in key.items())

@@ -14,8 +14,9 @@ from . import errors
 from .errors import ODataError
 from .odata import Ref, parse_key, parse_select
 from .protocol import Call, Outcome, Prefer, WriteEvent, etag
+from .reads import context_url
 from .store import Store
-from .values import coerce, json_value, key_equal, key_text
+from .values import coerce, describe_key, json_value
 
 if TYPE_CHECKING:
     from .service import DataverseEmulator
@@ -87,7 +88,7 @@ class Writer:
         headers = [("OData-EntityId", entity_id), ("ETag", etag(row))]
         if prefer.representation:
             select = parse_select(table, call.param("$select") or "") if call.param("$select") else None
-            body = {"@odata.context": f"{call.base_url}$metadata#{table.entity_set}/$entity"}
+            body = {"@odata.context": context_url(call, table, select, entity=True)}
             body.update(self.emulator.reader.represent(table, row, select, prefer, call.param("$expand")))
             applied = self.emulator.reader.applied(prefer, representation=True, annotations=True)
             return Outcome.json(201 if created else 200, body, [*headers, *applied])
@@ -182,17 +183,15 @@ class Writer:
             values = [row.get(c) for c in key.columns]
             if any(v is None for v in values):
                 continue
-            for other in self.store.all_raw(table.logical_name):
-                if other.get(table.primary_id) == row.get(table.primary_id):
-                    continue
-                if all(key_equal(other.get(c), v) for c, v in zip(key.columns, values, strict=True)):
-                    raise ODataError(
-                        412,
-                        errors.DUPLICATE,
-                        f"A record that has the attribute values {', '.join(str(json_value(v)) for v in values)}"
-                        f" already exists. The entity key {key.name} requires that this set of attributes contains"
-                        " unique values. Select unique values and try again.",
-                    )
+            other = self.store.by_key(table.logical_name, key.name, tuple(values))
+            if other is not None and other.get(table.primary_id) != row.get(table.primary_id):
+                raise ODataError(
+                    412,
+                    errors.DUPLICATE,
+                    f"A record that has the attribute values {', '.join(str(json_value(v)) for v in values)}"
+                    f" already exists. The entity key {key.name} requires that this set of attributes contains"
+                    " unique values. Select unique values and try again.",
+                )
 
     def _write_parties(self, table: Table, activity_id: str, parties: list[dict[str, Any]]) -> None:
         ref = Ref(table.logical_name, activity_id)
@@ -213,7 +212,7 @@ class Writer:
             raise errors.unsupported("deleting activitypointer rows directly; delete the specific activity")
         row = self.emulator.find(table, key)
         if row is None:
-            raise errors.not_found(table.logical_name, key if isinstance(key, str) else key_text(key))
+            raise errors.not_found(table.logical_name, key if isinstance(key, str) else describe_key(key))
         if_match = call.header("If-Match")
         if if_match and if_match.strip() != "*" and if_match.strip() != etag(row):
             raise errors.version_mismatch()

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from devstack.dataverse_emulator import DataverseEmulator
 
-def test_activity_parties_are_created_inline_and_read_back_with_expand(api, emulator):
+from .conftest import Api
+
+
+def test_activity_parties_are_created_inline_and_read_back_with_expand(api: Api, emulator: DataverseEmulator) -> None:
     contact = emulator.store.insert("contact", {"fullname": "Ada Lovelace", "mobilephone": "+447700900123"})
     outbox = api.create(
         "smsb_outboxes",
@@ -30,7 +34,7 @@ def test_activity_parties_are_created_inline_and_read_back_with_expand(api, emul
     assert parties[1]["_partyid_value"] == emulator.user_id
 
 
-def test_an_unresolved_number_is_kept_as_the_address_used(api):
+def test_an_unresolved_number_is_kept_as_the_address_used(api: Api) -> None:
     outbox = api.create(
         "smsb_outboxes",
         {
@@ -44,7 +48,7 @@ def test_an_unresolved_number_is_kept_as_the_address_used(api):
     assert [(p["addressused"], p["_partyid_value"]) for p in parties] == [("+16562185892", None)]
 
 
-def test_a_party_with_an_unknown_navigation_property_is_rejected(api, emulator):
+def test_a_party_with_an_unknown_navigation_property_is_rejected(api: Api, emulator: DataverseEmulator) -> None:
     contact = emulator.store.insert("contact", {"fullname": "Ada"})
     response = api.post(
         "smsb_outboxes",
@@ -60,7 +64,7 @@ def test_a_party_with_an_unknown_navigation_property_is_rejected(api, emulator):
     assert emulator.store.rows("smsb_outbox") == []
 
 
-def test_updating_parties_replaces_them(api, emulator):
+def test_updating_parties_replaces_them(api: Api, emulator: DataverseEmulator) -> None:
     first = emulator.store.insert("contact", {"fullname": "First"})
     second = emulator.store.insert("contact", {"fullname": "Second"})
     outbox = api.create(
@@ -84,7 +88,7 @@ def test_updating_parties_replaces_them(api, emulator):
     assert [p["partyid"].id for p in parties] == [second]
 
 
-def test_regarding_binds_through_the_per_target_navigation_property(api, emulator):
+def test_regarding_binds_through_the_per_target_navigation_property(api: Api, emulator: DataverseEmulator) -> None:
     contact = emulator.store.insert("contact", {"fullname": "Ada"})
     long_form = api.create(
         "smsb_messagesessions",
@@ -102,7 +106,7 @@ def test_regarding_binds_through_the_per_target_navigation_property(api, emulato
     assert wrong_target.status_code == 400
 
 
-def test_customer_lookup_binds_per_table(api, emulator):
+def test_customer_lookup_binds_per_table(api: Api, emulator: DataverseEmulator) -> None:
     account = emulator.store.insert("account", {"name": "Contoso"})
     session = api.create(
         "smsb_messagesessions", {"subject": "chat", "smsb_customer_account@odata.bind": f"/accounts({account})"}
@@ -115,7 +119,7 @@ def test_customer_lookup_binds_per_table(api, emulator):
     assert body["_smsb_customer_value@Microsoft.Dynamics.CRM.lookuplogicalname"] == "account"
 
 
-def test_activities_are_listed_as_activitypointers_with_their_type(api):
+def test_activities_are_listed_as_activitypointers_with_their_type(api: Api) -> None:
     api.create("smsb_outboxes", {"subject": "send"})
     api.create("smsb_messagesessions", {"subject": "chat"})
     body = api.get("activitypointers?$select=subject,activitytypecode&$orderby=subject").json
@@ -125,7 +129,7 @@ def test_activities_are_listed_as_activitypointers_with_their_type(api):
     ]
 
 
-def test_activities_start_open(api):
+def test_activities_start_open(api: Api) -> None:
     session = api.create(
         "smsb_messagesessions",
         {"subject": "chat", "actualstart": "2026-03-01T00:00:00Z", "scheduledend": "2026-03-02T00:00:00Z"},

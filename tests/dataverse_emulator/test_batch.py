@@ -5,6 +5,11 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from typing import Any
+
+from devstack.dataverse_emulator import DataverseEmulator
+
+from .conftest import Api, ApiResponse, stored
 
 
 class Batch:
@@ -13,7 +18,7 @@ class Batch:
         self.chunks: list[str] = []
 
     @staticmethod
-    def request(method: str, url: str, body: dict | None = None, content_id: str | None = None) -> str:
+    def request(method: str, url: str, body: dict[str, Any] | None = None, content_id: str | None = None) -> str:
         head = "Content-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n"
         if content_id:
             head += f"Content-ID: {content_id}\r\n"
@@ -24,11 +29,11 @@ class Batch:
             text += "Accept: application/json\r\n\r\n"
         return text
 
-    def add(self, method: str, url: str, body: dict | None = None) -> Batch:
+    def add(self, method: str, url: str, body: dict[str, Any] | None = None) -> Batch:
         self.chunks.append(self.request(method, url, body))
         return self
 
-    def changeset(self, *requests: tuple) -> Batch:
+    def changeset(self, *requests: tuple[Any, ...]) -> Batch:
         cs = f"changeset_{uuid.uuid4()}"
         inner = "".join(f"--{cs}\r\n" + self.request(*r) for r in requests) + f"--{cs}--\r\n"
         self.chunks.append(f"Content-Type: multipart/mixed; boundary={cs}\r\n\r\n{inner}")
@@ -37,18 +42,18 @@ class Batch:
     def body(self) -> str:
         return "".join(f"--{self.boundary}\r\n{c}" for c in self.chunks) + f"--{self.boundary}--\r\n"
 
-    def send(self, api, prefer: str | None = None):
+    def send(self, api: Api, prefer: str | None = None) -> ApiResponse:
         headers = {"Content-Type": f"multipart/mixed; boundary={self.boundary}"}
         if prefer:
             headers["Prefer"] = prefer
         return api.post("$batch", data=self.body(), headers=headers)
 
 
-def statuses(response) -> list[int]:
+def statuses(response: ApiResponse) -> list[int]:
     return [int(s) for s in re.findall(r"^HTTP/1\.1 (\d{3})", response.get_data(as_text=True), re.MULTILINE)]
 
 
-def test_a_changeset_commits_together_and_content_id_references_resolve(api, emulator):
+def test_a_changeset_commits_together_and_content_id_references_resolve(api: Api, emulator: DataverseEmulator) -> None:
     response = (
         Batch()
         .changeset(
@@ -70,7 +75,7 @@ def test_a_changeset_commits_together_and_content_id_references_resolve(api, emu
     assert re.search(r"Content-ID: 2\r\n\r\nHTTP/1\.1 204 No Content\r\n", text)
 
 
-def test_a_failing_changeset_rolls_back_every_write_in_it(api, emulator):
+def test_a_failing_changeset_rolls_back_every_write_in_it(api: Api, emulator: DataverseEmulator) -> None:
     response = (
         Batch()
         .changeset(
@@ -87,7 +92,7 @@ def test_a_failing_changeset_rolls_back_every_write_in_it(api, emulator):
     assert emulator.store.rows("smsb_errorlog") == []
 
 
-def test_requests_run_in_order_and_the_batch_stops_at_the_first_failure(api, emulator):
+def test_requests_run_in_order_and_the_batch_stops_at_the_first_failure(api: Api, emulator: DataverseEmulator) -> None:
     response = (
         Batch()
         .add("POST", "smsb_errorlogs", {"smsb_name": "one"})
@@ -100,7 +105,7 @@ def test_requests_run_in_order_and_the_batch_stops_at_the_first_failure(api, emu
     assert [r["smsb_name"] for r in emulator.store.rows("smsb_errorlog")] == ["one"]
 
 
-def test_continue_on_error_runs_every_request(api, emulator):
+def test_continue_on_error_runs_every_request(api: Api, emulator: DataverseEmulator) -> None:
     response = (
         Batch()
         .add("POST", "smsb_errorlogs", {"smsb_name": "one"})
@@ -114,12 +119,12 @@ def test_continue_on_error_runs_every_request(api, emulator):
     assert '"smsb_name":"one"' in response.get_data(as_text=True)
 
 
-def test_a_get_inside_a_changeset_is_refused(api):
+def test_a_get_inside_a_changeset_is_refused(api: Api) -> None:
     response = Batch().changeset(("GET", "smsb_errorlogs", None, "1")).send(api)
     assert statuses(response) == [400]
 
 
-def test_more_than_a_thousand_requests_are_refused(api, emulator):
+def test_more_than_a_thousand_requests_are_refused(api: Api, emulator: DataverseEmulator) -> None:
     batch = Batch()
     for n in range(1001):
         batch.add("POST", "smsb_errorlogs", {"smsb_name": f"e{n}"})
@@ -129,7 +134,9 @@ def test_more_than_a_thousand_requests_are_refused(api, emulator):
     assert emulator.store.rows("smsb_errorlog") == []
 
 
-def test_upsert_with_if_none_match_in_a_changeset_reports_412_and_rolls_back(api, emulator):
+def test_upsert_with_if_none_match_in_a_changeset_reports_412_and_rolls_back(
+    api: Api, emulator: DataverseEmulator
+) -> None:
     existing = str(uuid.uuid4())
     emulator.store.insert("smsb_errorlog", {"smsb_errorlogid": existing, "smsb_name": "there"})
     batch = Batch()
@@ -148,12 +155,12 @@ def test_upsert_with_if_none_match_in_a_changeset_reports_412_and_rolls_back(api
     assert [r["smsb_name"] for r in emulator.store.rows("smsb_errorlog")] == ["there"]
 
 
-def test_a_body_without_the_closing_boundary_is_rejected(api):
+def test_a_body_without_the_closing_boundary_is_rejected(api: Api) -> None:
     response = api.post("$batch", data="--b\r\nnonsense", headers={"Content-Type": "multipart/mixed; boundary=b"})
     assert response.status_code == 400
 
 
-def test_a_reference_to_an_undeclared_content_id_is_refused(api, emulator):
+def test_a_reference_to_an_undeclared_content_id_is_refused(api: Api, emulator: DataverseEmulator) -> None:
     response = (
         Batch()
         .changeset(
@@ -164,3 +171,25 @@ def test_a_reference_to_an_undeclared_content_id_is_refused(api, emulator):
     assert response.status_code == 400
     assert "Content-ID Reference: '$1' does not exist in the batch context." in response.get_data(as_text=True)
     assert emulator.store.rows("smsb_recordtype") == []
+
+
+def test_a_rolled_back_changeset_restores_updated_rows_deleted_rows_and_key_lookups(
+    api: Api, emulator: DataverseEmulator
+) -> None:
+    kept = emulator.store.insert("smsb_message", {"smsb_direction": 1, "smsb_sid": "SMold", "smsb_body": "before"})
+    doomed = emulator.store.insert("smsb_errorlog", {"smsb_name": "still here"})
+    before = api.get(f"smsb_messages({kept})").json["@odata.etag"]
+    response = (
+        Batch()
+        .changeset(
+            ("PATCH", f"smsb_messages({kept})", {"smsb_sid": "SMnew", "smsb_body": "after"}, "1"),
+            ("DELETE", f"smsb_errorlogs({doomed})", None, "2"),
+            ("POST", "smsb_messages", {"smsb_direction": 9}, "3"),
+        )
+        .send(api)
+    )
+    assert statuses(response) == [400]
+    assert api.get("smsb_messages(smsb_sid='SMold')?$select=smsb_body").json["smsb_body"] == "before"
+    assert api.get("smsb_messages(smsb_sid='SMnew')").status_code == 404
+    assert stored(emulator, "smsb_errorlog", doomed)["smsb_name"] == "still here"
+    assert api.get(f"smsb_messages({kept})").json["@odata.etag"] == before

@@ -6,10 +6,12 @@ import time
 
 from devstack.dataverse_emulator import DataverseEmulator
 
-from .conftest import Api
+from .conftest import Api, Clock
 
 
-def test_a_429_fault_answers_with_retry_after_and_the_service_protection_error(api, emulator):
+def test_a_429_fault_answers_with_retry_after_and_the_service_protection_error(
+    api: Api, emulator: DataverseEmulator
+) -> None:
     emulator.faults.add(r"/smsb_messages", status=429, retry_after=2, count=1)
     first = api.get("smsb_messages")
     second = api.get("smsb_messages")
@@ -20,7 +22,7 @@ def test_a_429_fault_answers_with_retry_after_and_the_service_protection_error(a
     assert second.status_code == 200
 
 
-def test_a_fault_only_hits_matching_paths_and_methods(api, emulator):
+def test_a_fault_only_hits_matching_paths_and_methods(api: Api, emulator: DataverseEmulator) -> None:
     emulator.faults.add(r"/smsb_messages", status=503, method="POST")
     assert api.get("smsb_messages").status_code == 200
     assert api.get("contacts").status_code == 200
@@ -28,7 +30,7 @@ def test_a_fault_only_hits_matching_paths_and_methods(api, emulator):
     assert emulator.store.rows("smsb_message") == []
 
 
-def test_a_share_of_requests_fails(clock):
+def test_a_share_of_requests_fails(clock: Clock) -> None:
     emulator = DataverseEmulator(clock=clock, fault_seed=7)
     api = Api(emulator)
     emulator.faults.add(r"/contacts", status=503, share=0.3)
@@ -36,7 +38,7 @@ def test_a_share_of_requests_fails(clock):
     assert 30 <= failures <= 90
 
 
-def test_latency_delays_the_answer(api, emulator):
+def test_latency_delays_the_answer(api: Api, emulator: DataverseEmulator) -> None:
     emulator.faults.add(r"/contacts", status=None, latency_ms=150, count=1)
     started = time.monotonic()
     response = api.get("contacts")
@@ -44,7 +46,7 @@ def test_latency_delays_the_answer(api, emulator):
     assert time.monotonic() - started >= 0.14
 
 
-def test_request_log_counts_by_method_path_and_status(api, emulator):
+def test_request_log_counts_by_method_path_and_status(api: Api, emulator: DataverseEmulator) -> None:
     api.get("contacts")
     api.get("contacts")
     api.post("smsb_errorlogs", json={"smsb_name": "x"})
@@ -56,13 +58,13 @@ def test_request_log_counts_by_method_path_and_status(api, emulator):
     assert "POST /api/data/v9.2/smsb_errorlogs -> 204" in emulator.requests.describe()
 
 
-def test_the_log_never_keeps_the_authorization_header(api, emulator):
+def test_the_log_never_keeps_the_authorization_header(api: Api, emulator: DataverseEmulator) -> None:
     api.get("contacts", token="secret-token")
     assert all("Authorization" not in r.headers for r in emulator.requests.records)
     assert "secret-token" not in repr(emulator.requests.records)
 
 
-def test_faults_and_log_are_controlled_over_http(api, emulator):
+def test_faults_and_log_are_controlled_over_http(api: Api, emulator: DataverseEmulator) -> None:
     added = api.post(
         "/_devstack/faults", json={"path_pattern": "/contacts", "status": 429, "retry_after": 3, "count": 1}, token=None
     )
@@ -77,13 +79,13 @@ def test_faults_and_log_are_controlled_over_http(api, emulator):
     assert api.get("contacts").status_code == 200
 
 
-def test_a_bad_fault_specification_is_rejected(api):
+def test_a_bad_fault_specification_is_rejected(api: Api) -> None:
     response = api.post("/_devstack/faults", json={"path_pattern": "/x", "colour": "red"}, token=None)
     assert response.status_code == 400
     assert "colour" in response.json["error"]["message"]
 
 
-def test_reset_forgets_rows_faults_and_log_but_keeps_the_bootstrap(api, emulator):
+def test_reset_forgets_rows_faults_and_log_but_keeps_the_bootstrap(api: Api, emulator: DataverseEmulator) -> None:
     api.post("smsb_errorlogs", json={"smsb_name": "x"})
     emulator.faults.add("/contacts", status=503)
     assert api.post("/_devstack/reset", token=None).status_code == 204
@@ -93,7 +95,7 @@ def test_reset_forgets_rows_faults_and_log_but_keeps_the_bootstrap(api, emulator
     assert emulator.store.get("systemuser", emulator.user_id) is not None
 
 
-def test_an_unknown_devstack_route_lists_the_routes(api):
+def test_an_unknown_devstack_route_lists_the_routes(api: Api) -> None:
     response = api.get("/_devstack/nope", token=None)
     assert response.status_code == 404
     assert "/_devstack/faults" in response.json["error"]["message"]

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from devstack.dataverse_emulator import Ref
+from devstack.dataverse_emulator import DataverseEmulator, Ref
+
+from .conftest import Api, ApiResponse, stored
 
 
 @pytest.fixture
-def contacts(emulator, clock):
+def contacts(emulator: DataverseEmulator) -> dict[str, str]:
     rows = [
         ("Ada", "Lovelace", "+44 20 7946 0958", "2026-01-05T10:00:00Z", 0),
         ("Grace", "Hopper", "656-218-5892", "2026-02-10T08:00:00Z", 0),
         ("Alan", "Turing", None, "2026-02-11T08:00:00Z", 1),
         ("Katherine", "O'Neil", "(656) 218-5893", "2026-03-01T00:00:00Z", 0),
     ]
-    ids = {}
+    ids: dict[str, str] = {}
     for first, last, phone, modified, state in rows:
         ids[first] = emulator.store.insert(
             "contact",
@@ -32,7 +36,7 @@ def contacts(emulator, clock):
     return ids
 
 
-def names(response) -> list[str]:
+def names(response: ApiResponse) -> list[str]:
     assert response.status_code == 200, response.get_data(as_text=True)
     return [r["firstname"] for r in response.json["value"]]
 
@@ -59,11 +63,13 @@ def names(response) -> list[str]:
         ("lastname eq 'O''Neil'", ["Katherine"]),
     ],
 )
-def test_filter_expressions(api, contacts, expression, expected):
+def test_filter_expressions(api: Api, contacts: dict[str, str], expression: str, expected: list[str]) -> None:
     assert names(api.get("contacts", query_string={"$filter": expression, "$select": "firstname"})) == expected
 
 
-def test_filter_on_a_guid_and_on_a_lookup_value(api, emulator, contacts):
+def test_filter_on_a_guid_and_on_a_lookup_value(
+    api: Api, emulator: DataverseEmulator, contacts: dict[str, str]
+) -> None:
     team = emulator.store.insert("team", {"name": "T"})
     emulator.store.insert("contact", {"firstname": "Owned", "ownerid": Ref("team", team)})
     by_id = api.get("contacts", query_string={"$filter": f"contactid eq {contacts['Ada']}", "$select": "firstname"})
@@ -72,7 +78,7 @@ def test_filter_on_a_guid_and_on_a_lookup_value(api, emulator, contacts):
     assert names(by_owner) == ["Owned"]
 
 
-def test_filter_on_numbers(api, configuration, emulator):
+def test_filter_on_numbers(api: Api, configuration: dict[str, Any], emulator: DataverseEmulator) -> None:
     emulator.store.insert("smsb_configuration", {"smsb_name": "Slow", "smsb_sessiontimeout": 60})
     response = api.get(
         "smsb_configurations", query_string={"$filter": "smsb_sessiontimeout gt 100", "$select": "smsb_name"}
@@ -80,19 +86,21 @@ def test_filter_on_numbers(api, configuration, emulator):
     assert [r["smsb_name"] for r in response.json["value"]] == ["Main"]
 
 
-def test_comparing_a_guid_column_with_a_string_is_an_error_not_an_empty_result(api, contacts):
+def test_comparing_a_guid_column_with_a_string_is_an_error_not_an_empty_result(
+    api: Api, contacts: dict[str, str]
+) -> None:
     response = api.get("contacts", query_string={"$filter": f"contactid eq '{contacts['Ada']}'"})
     assert response.status_code == 400
     assert "incompatible types" in response.json["error"]["message"]
 
 
-def test_filter_on_an_unknown_property_names_it(api, contacts):
+def test_filter_on_an_unknown_property_names_it(api: Api, contacts: dict[str, str]) -> None:
     response = api.get("contacts", query_string={"$filter": "nickname eq 'x'"})
     assert response.status_code == 400
     assert "Could not find a property named 'nickname'" in response.json["error"]["message"]
 
 
-def test_filter_on_a_lookup_by_its_column_name_points_to_the_value_property(api):
+def test_filter_on_a_lookup_by_its_column_name_points_to_the_value_property(api: Api) -> None:
     response = api.get("smsb_recordtypes", query_string={"$filter": "smsb_configuration eq null"})
     assert response.status_code == 400
     assert "_smsb_configuration_value" in response.json["error"]["message"]
@@ -111,40 +119,42 @@ def test_filter_on_a_lookup_by_its_column_name_points_to_the_value_property(api)
         ({"$filter": "parentcustomerid_account/name eq 'x'"}, "navigation paths"),
     ],
 )
-def test_unsupported_odata_features_answer_501_naming_the_feature(api, query, fragment):
+def test_unsupported_odata_features_answer_501_naming_the_feature(
+    api: Api, query: dict[str, str], fragment: str
+) -> None:
     response = api.get("contacts", query_string=query)
     assert response.status_code == 501
     assert fragment in response.json["error"]["message"]
     assert "emulator does not support" in response.json["error"]["message"]
 
 
-def test_skip_is_refused_as_dataverse_does(api):
+def test_skip_is_refused_as_dataverse_does(api: Api) -> None:
     response = api.get("contacts?$skip=1")
     assert response.status_code == 400
     assert "$skip" in response.json["error"]["message"]
 
 
-def test_select_returns_only_the_named_columns_plus_the_id_and_etag(api, contacts):
+def test_select_returns_only_the_named_columns_plus_the_id_and_etag(api: Api, contacts: dict[str, str]) -> None:
     row = api.get(
         "contacts", query_string={"$select": "firstname,_ownerid_value", "$filter": "firstname eq 'Ada'"}
     ).json["value"][0]
     assert set(row) == {"@odata.etag", "firstname", "_ownerid_value", "contactid"}
 
 
-def test_select_of_an_unknown_column_is_rejected(api):
+def test_select_of_an_unknown_column_is_rejected(api: Api) -> None:
     assert api.get("contacts?$select=nickname").status_code == 400
 
 
-def test_orderby_several_columns_and_directions(api, contacts):
+def test_orderby_several_columns_and_directions(api: Api, contacts: dict[str, str]) -> None:
     response = api.get("contacts", query_string={"$select": "firstname", "$orderby": "statecode desc,lastname asc"})
     assert names(response) == ["Alan", "Grace", "Ada", "Katherine"]
 
 
-def test_orderby_with_nulls_first_ascending(api, contacts):
+def test_orderby_with_nulls_first_ascending(api: Api, contacts: dict[str, str]) -> None:
     assert names(api.get("contacts", query_string={"$select": "firstname", "$orderby": "mobilephone"}))[0] == "Alan"
 
 
-def test_top_and_count(api, contacts):
+def test_top_and_count(api: Api, contacts: dict[str, str]) -> None:
     body = api.get(
         "contacts", query_string={"$select": "firstname", "$orderby": "firstname", "$top": "2", "$count": "true"}
     ).json
@@ -152,7 +162,7 @@ def test_top_and_count(api, contacts):
     assert body["@odata.count"] == 4
 
 
-def test_paging_follows_next_links_until_every_row_is_seen(api, emulator):
+def test_paging_follows_next_links_until_every_row_is_seen(api: Api, emulator: DataverseEmulator) -> None:
     for n in range(7):
         emulator.store.insert("smsb_errorlog", {"smsb_name": f"e{n}"})
     prefer = {"Prefer": "odata.maxpagesize=3"}
@@ -171,11 +181,11 @@ def test_paging_follows_next_links_until_every_row_is_seen(api, emulator):
     assert pages == 3
 
 
-def test_a_tampered_skiptoken_is_rejected(api):
+def test_a_tampered_skiptoken_is_rejected(api: Api) -> None:
     assert api.get("contacts?$skiptoken=garbage").status_code == 400
 
 
-def test_expand_a_single_valued_navigation_with_select(api, configuration):
+def test_expand_a_single_valued_navigation_with_select(api: Api, configuration: dict[str, Any]) -> None:
     rt = api.create(
         "smsb_recordtypes",
         {
@@ -192,7 +202,7 @@ def test_expand_a_single_valued_navigation_with_select(api, configuration):
     assert "smsb_name" not in body["smsb_configuration"]
 
 
-def test_expand_a_collection_navigation(api, configuration):
+def test_expand_a_collection_navigation(api: Api, configuration: dict[str, Any]) -> None:
     for entity in ("contact", "account"):
         api.create(
             "smsb_recordtypes",
@@ -212,12 +222,12 @@ def test_expand_a_collection_navigation(api, configuration):
     assert [r["smsb_name"] for r in body["smsb_configuration_smsb_recordtype"]] == ["account", "contact"]
 
 
-def test_expand_of_an_unknown_navigation_is_rejected(api, configuration):
+def test_expand_of_an_unknown_navigation_is_rejected(api: Api, configuration: dict[str, Any]) -> None:
     response = api.get(f"smsb_configurations({configuration['smsb_configurationid']})?$expand=smsb_recordtypes")
     assert response.status_code == 400
 
 
-def test_alternate_key_addressing_reads_and_upserts(api, configuration):
+def test_alternate_key_addressing_reads_and_upserts(api: Api, configuration: dict[str, Any]) -> None:
     cfg = configuration["smsb_configurationid"]
     key = f"smsb_recordtypes(smsb_configuration={cfg},smsb_entitylogicalname='contact')"
     created = api.patch(key, json={"smsb_name": "Contacts", "smsb_phonefield": "mobilephone"})
@@ -231,7 +241,7 @@ def test_alternate_key_addressing_reads_and_upserts(api, configuration):
     assert len(api.emulator.store.rows("smsb_recordtype")) == 1
 
 
-def test_message_sid_key_finds_the_message(api):
+def test_message_sid_key_finds_the_message(api: Api) -> None:
     api.create(
         "smsb_messages", {"smsb_name": "in", "smsb_direction": 1, "smsb_sid": "SM0123456789abcdef0123456789abcdef"}
     )
@@ -240,20 +250,20 @@ def test_message_sid_key_finds_the_message(api):
     assert api.get("smsb_messages(smsb_sid='SMnope')").status_code == 404
 
 
-def test_a_second_row_with_the_same_key_values_is_refused(api):
+def test_a_second_row_with_the_same_key_values_is_refused(api: Api) -> None:
     api.create("smsb_messages", {"smsb_direction": 1, "smsb_sid": "SM1"})
     response = api.post("smsb_messages", json={"smsb_direction": 1, "smsb_sid": "SM1"})
     assert response.status_code == 412
     assert "smsb_message_sid" in response.json["error"]["message"]
 
 
-def test_a_key_that_is_not_an_alternate_key_is_rejected(api):
+def test_a_key_that_is_not_an_alternate_key_is_rejected(api: Api) -> None:
     response = api.get("smsb_messages(smsb_name='x')")
     assert response.status_code == 400
     assert "not an alternate key" in response.json["error"]["message"]
 
 
-def test_an_alternate_key_upsert_answers_with_the_key_form_of_the_url(api, configuration):
+def test_an_alternate_key_upsert_answers_with_the_key_form_of_the_url(api: Api, configuration: dict[str, Any]) -> None:
     # "the OData-EntityId response header uses the key values rather than the GUID" (Upsert docs)
     response = api.patch("smsb_messages(smsb_sid='SM42')", json={"smsb_direction": 1})
     assert response.status_code == 204
@@ -264,4 +274,17 @@ def test_an_alternate_key_upsert_answers_with_the_key_form_of_the_url(api, confi
         headers={"Prefer": "return=representation"},
     )
     assert created.status_code == 201
-    assert api.emulator.store.get("smsb_message", created.json["smsb_messageid"])["smsb_sid"] == "SM43"
+    assert stored(api.emulator, "smsb_message", created.json["smsb_messageid"])["smsb_sid"] == "SM43"
+
+
+def test_count_segment_answers_the_number_as_text(api: Api, contacts: dict[str, str]) -> None:
+    assert api.get("contacts/$count").get_data() == b"4"
+    assert api.get("contacts/$count", query_string={"$filter": "statecode eq 1"}).get_data() == b"1"
+
+
+def test_top_is_ignored_when_a_page_size_is_preferred(api: Api, emulator: DataverseEmulator) -> None:
+    for n in range(5):
+        emulator.store.insert("smsb_errorlog", {"smsb_name": f"e{n}"})
+    body = api.get("smsb_errorlogs?$select=smsb_name&$top=1", headers={"Prefer": "odata.maxpagesize=2"}).json
+    assert len(body["value"]) == 2
+    assert "@odata.nextLink" in body

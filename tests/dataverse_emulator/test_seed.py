@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from devstack.dataverse_emulator import DataverseEmulator
 
-def test_demo_seed_adds_the_sms_team_with_three_members(api, emulator):
+from .conftest import Api
+
+
+def test_demo_seed_adds_the_sms_team_with_three_members(api: Api, emulator: DataverseEmulator) -> None:
     ids = emulator.seed_demo()
     team = api.get(f"teams({ids['team']})?$select=name").json
     assert team["name"] == "SMS Bridge - SMS"
@@ -13,7 +17,7 @@ def test_demo_seed_adds_the_sms_team_with_three_members(api, emulator):
     assert users == set(ids["users"])
 
 
-def test_demo_customers_store_phone_numbers_in_real_world_formats(api, emulator):
+def test_demo_customers_store_phone_numbers_in_real_world_formats(api: Api, emulator: DataverseEmulator) -> None:
     emulator.seed_demo()
     contacts = api.get("contacts?$select=mobilephone,telephone1,telephone2").json["value"]
     numbers = {v for c in contacts for k, v in c.items() if k in ("mobilephone", "telephone1", "telephone2") and v}
@@ -24,7 +28,7 @@ def test_demo_customers_store_phone_numbers_in_real_world_formats(api, emulator)
     assert len(accounts) >= 3
 
 
-def test_demo_seed_is_idempotent_and_survives_reset(api, emulator):
+def test_demo_seed_is_idempotent_and_survives_reset(api: Api, emulator: DataverseEmulator) -> None:
     first = emulator.seed_demo()
     second = emulator.seed_demo()
     assert first == second

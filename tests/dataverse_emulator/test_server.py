@@ -6,6 +6,9 @@ import json
 import subprocess
 import sys
 import threading
+from collections.abc import Callable, Iterable
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 import requests
@@ -15,6 +18,7 @@ from werkzeug.wrappers import Request, Response
 
 from devstack.dataverse_emulator import DataverseEmulator, mount_responses, serve
 
+from .conftest import Clock
 from .test_webhooks import CREATE, register
 
 
@@ -29,7 +33,7 @@ class Receiver:
         self.thread.start()
         self.url = f"http://127.0.0.1:{self.server.server_port}/api/dataverse/webhook"
 
-    def app(self, environ, start_response):
+    def app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         request = Request(environ)
         self.received.append((request.url, dict(request.headers), request.get_data()))
         self.arrived.set()
@@ -48,22 +52,20 @@ class HttpApi:
         self.session = requests.Session()
         self.session.headers["Authorization"] = "Bearer loopback"
 
-    def create(self, entity_set: str, body: dict) -> dict:
+    def create(self, entity_set: str, body: dict[str, Any]) -> dict[str, Any]:
         response = self.session.post(self.base + entity_set, json=body, headers={"Prefer": "return=representation"})
         assert response.status_code == 201, response.text
-        return response.json()
+        created: dict[str, Any] = response.json()
+        return created
 
-    def get(self, path: str, query_string: dict | None = None):
-        response = self.session.get(self.base + path, params=query_string)
-
-        class Wrapped:
-            json = response.json()
-
-        return Wrapped
+    def get(self, path: str, **kwargs: Any) -> Any:
+        response = self.session.get(self.base + path, params=kwargs.get("query_string"))
+        # the same shape as the in-process client's response: the parsed body under .json
+        return SimpleNamespace(json=response.json())
 
 
 @pytest.mark.loopback
-def test_served_emulator_answers_http_and_delivers_webhooks_over_the_network(clock):
+def test_served_emulator_answers_http_and_delivers_webhooks_over_the_network(clock: Clock) -> None:
     receiver = Receiver()
     emulator = DataverseEmulator(clock=clock)
     try:
@@ -96,7 +98,7 @@ def test_served_emulator_answers_http_and_delivers_webhooks_over_the_network(clo
         receiver.stop()
 
 
-def test_mount_responses_routes_an_https_org_url_through_the_emulator(clock):
+def test_mount_responses_routes_an_https_org_url_through_the_emulator(clock: Clock) -> None:
     emulator = DataverseEmulator(clock=clock)
     org = "https://contoso.crm.dynamics.com"
     with responses.RequestsMock() as mock:
@@ -131,7 +133,7 @@ def test_mount_responses_routes_an_https_org_url_through_the_emulator(clock):
 
 
 @pytest.mark.loopback
-def test_cli_serves_on_the_requested_port_with_demo_seed():
+def test_cli_serves_on_the_requested_port_with_demo_seed() -> None:
     process = subprocess.Popen(
         [
             sys.executable,
@@ -141,6 +143,7 @@ def test_cli_serves_on_the_requested_port_with_demo_seed():
         stdout=subprocess.PIPE,
         text=True,
     )
+    assert process.stdout is not None
     try:
         line = process.stdout.readline().strip()
         assert line.startswith("Dataverse emulator: http://127.0.0.1:")

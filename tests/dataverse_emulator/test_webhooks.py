@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
+from typing import Any, Protocol
 
 import pytest
 
 from devstack.dataverse_emulator import DataverseEmulator
 
-from .conftest import Api
+from .conftest import Api, Clock
 from .test_batch import Batch, statuses
 
 CREATE = "9ebdbb1b-ea3e-db11-86a7-000a3a5473e8"
@@ -32,14 +34,22 @@ def recorder() -> Recorder:
 
 
 @pytest.fixture
-def hooked(clock, recorder):
+def hooked(clock: Clock, recorder: Recorder) -> Iterator[DataverseEmulator]:
     emulator = DataverseEmulator(clock=clock, webhook_sender=recorder)
     yield emulator
     emulator.webhooks.stop()
 
 
+class RowApi(Protocol):
+    """What registering a step needs: the in-process Api or the loopback test's HTTP client."""
+
+    def create(self, entity_set: str, body: dict[str, Any]) -> dict[str, Any]: ...
+
+    def get(self, path: str, **kwargs: Any) -> Any: ...
+
+
 def register(
-    api: Api,
+    api: RowApi,
     table: str,
     message_id: str,
     *,
@@ -47,7 +57,7 @@ def register(
     authvalue: str = "function-key",
     filtering: str | None = None,
     mode: int = 1,
-) -> dict:
+) -> dict[str, Any]:
     endpoint = api.create(
         "serviceendpoints",
         {
@@ -83,7 +93,9 @@ def register(
     return api.create("sdkmessageprocessingsteps", step)
 
 
-def test_create_of_a_registered_table_posts_the_execution_context_with_the_function_key(hooked, recorder):
+def test_create_of_a_registered_table_posts_the_execution_context_with_the_function_key(
+    hooked: DataverseEmulator, recorder: Recorder
+) -> None:
     api = Api(hooked)
     step = register(api, "smsb_outbox", CREATE)
     outbox = api.create("smsb_outboxes", {"subject": "Hello", "smsb_freeform": "Hi there", "smsb_sendstatus": 1})
@@ -120,7 +132,7 @@ def test_create_of_a_registered_table_posts_the_execution_context_with_the_funct
     assert context["OutputParameters"] == [{"key": "id", "value": outbox["activityid"]}]
 
 
-def test_other_tables_and_messages_do_not_trigger_the_step(hooked, recorder):
+def test_other_tables_and_messages_do_not_trigger_the_step(hooked: DataverseEmulator, recorder: Recorder) -> None:
     api = Api(hooked)
     register(api, "smsb_outbox", CREATE)
     api.create("smsb_errorlogs", {"smsb_name": "x"})
@@ -130,7 +142,9 @@ def test_other_tables_and_messages_do_not_trigger_the_step(hooked, recorder):
     assert [json.loads(b)["MessageName"] for _, _, b in recorder.calls] == ["Create"]
 
 
-def test_update_steps_fire_only_for_their_filtering_attributes_and_carry_images(hooked, recorder):
+def test_update_steps_fire_only_for_their_filtering_attributes_and_carry_images(
+    hooked: DataverseEmulator, recorder: Recorder
+) -> None:
     api = Api(hooked)
     step = register(api, "smsb_configuration", UPDATE, filtering="smsb_validaterequestedon,smsb_authtoken")
     step_url = f"/sdkmessageprocessingsteps({step['sdkmessageprocessingstepid']})"
@@ -165,7 +179,7 @@ def test_update_steps_fire_only_for_their_filtering_attributes_and_carry_images(
     assert {a["key"]: a["value"] for a in pre["Attributes"]} == {"smsb_name": "Main", "smsb_validaterequestedon": None}
 
 
-def test_http_header_auth_sends_the_configured_headers(hooked, recorder):
+def test_http_header_auth_sends_the_configured_headers(hooked: DataverseEmulator, recorder: Recorder) -> None:
     api = Api(hooked)
     register(
         api,
@@ -181,7 +195,7 @@ def test_http_header_auth_sends_the_configured_headers(hooked, recorder):
     assert headers["x-functions-key"] == "abc123"
 
 
-def test_a_rolled_back_changeset_sends_no_webhook(hooked, recorder):
+def test_a_rolled_back_changeset_sends_no_webhook(hooked: DataverseEmulator, recorder: Recorder) -> None:
     api = Api(hooked)
     register(api, "smsb_outbox", CREATE)
     response = (
@@ -197,7 +211,7 @@ def test_a_rolled_back_changeset_sends_no_webhook(hooked, recorder):
     assert recorder.calls == []
 
 
-def test_a_committed_changeset_sends_one_webhook_per_create(hooked, recorder):
+def test_a_committed_changeset_sends_one_webhook_per_create(hooked: DataverseEmulator, recorder: Recorder) -> None:
     api = Api(hooked)
     register(api, "smsb_outbox", CREATE)
     Batch().changeset(
@@ -209,7 +223,7 @@ def test_a_committed_changeset_sends_one_webhook_per_create(hooked, recorder):
     assert len(delivered) == 2
 
 
-def test_a_503_from_the_endpoint_is_retried_once(clock):
+def test_a_503_from_the_endpoint_is_retried_once(clock: Clock) -> None:
     recorder = Recorder(status=503)
     emulator = DataverseEmulator(clock=clock, webhook_sender=recorder)
     api = Api(emulator)
@@ -221,7 +235,7 @@ def test_a_503_from_the_endpoint_is_retried_once(clock):
     assert (delivery.status, delivery.attempts) == (503, 2)
 
 
-def test_a_disabled_step_does_not_fire(hooked, recorder):
+def test_a_disabled_step_does_not_fire(hooked: DataverseEmulator, recorder: Recorder) -> None:
     api = Api(hooked)
     step = register(api, "smsb_outbox", CREATE)
     api.patch(
@@ -232,7 +246,9 @@ def test_a_disabled_step_does_not_fire(hooked, recorder):
     assert recorder.calls == []
 
 
-def test_an_oversized_context_drops_its_parameters_and_images_and_says_so(hooked, recorder):
+def test_an_oversized_context_drops_its_parameters_and_images_and_says_so(
+    hooked: DataverseEmulator, recorder: Recorder
+) -> None:
     api = Api(hooked)
     register(api, "smsb_errorlog", CREATE)
     row = api.create("smsb_errorlogs", {"smsb_name": "big", "smsb_details": "x" * 1000})

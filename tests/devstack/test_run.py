@@ -34,7 +34,7 @@ def stack(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], dict[str, int
     env.pop("AzureWebJobsStorage", None)
     log_path = tmp_path / "stack.log"
     with log_path.open("w") as log:
-        process = subprocess.Popen(  # noqa: S603 - fixed argument list
+        process = subprocess.Popen(
             [sys.executable, "-m", "devstack", "run", "--no-timers"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True,
         )
@@ -71,12 +71,28 @@ def test_make_run_answers_health_and_stops_cleanly(stack) -> None:
     assert set(body["checks"]) >= {"settings", "queues", "dataverse"}
 
     who = requests.get(f"http://127.0.0.1:{ports['dataverse']}/api/data/v9.2/WhoAmI",
-                       headers={"Authorization": "Bearer devstack"}, timeout=5)
+                       headers={"Authorization": "Bearer devstack-emulator-token"}, timeout=5)
     assert who.status_code == 200
     account = requests.get(
         f"http://127.0.0.1:{ports['twilio']}/2010-04-01/Accounts/AC11111111111111111111111111111111.json",
         auth=("AC11111111111111111111111111111111", "22222222222222222222222222222222"), timeout=5)
     assert account.status_code == 200
+
+    # A customer texts the devstack number: the message lands in the contact's conversation within seconds.
+    texted = requests.post(f"http://127.0.0.1:{ports['twilio']}/_devstack/inbound",
+                           data={"From": "+16562185892", "To": "+15005550006", "Body": "Hello from Avery"}, timeout=10)
+    assert texted.status_code == 200, texted.text
+    dataverse = f"http://127.0.0.1:{ports['dataverse']}/api/data/v9.2"
+    headers = {"Authorization": "Bearer devstack-emulator-token"}
+    deadline = time.monotonic() + 15
+    messages: list[dict[str, object]] = []
+    while time.monotonic() < deadline and not messages:
+        messages = requests.get(f"{dataverse}/smsb_messages", params={"$filter": "smsb_from eq '+16562185892'"},
+                                headers=headers, timeout=5).json()["value"]
+        time.sleep(0.2)
+    assert [m["smsb_body"] for m in messages] == ["Hello from Avery"]
+    conversations = requests.get(f"{dataverse}/smsb_conversations", headers=headers, timeout=5).json()["value"]
+    assert [c["smsb_customername"] for c in conversations] == ["Avery Park"]
 
     process.send_signal(signal.SIGTERM)
     assert process.wait(20) == 0

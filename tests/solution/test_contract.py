@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import tomllib
+
 import pytest
 
-from solution.schema import Cascade, ColumnType, Ownership, load_schema
+from solution.schema import TABLES_DIR, Cascade, ColumnType, Ownership, load_schema
 
 S, M, INT, B, D, C, L, CU, F = (
     "string",
@@ -231,7 +233,9 @@ STANDARD_COLUMNS = [
 
 
 @pytest.mark.parametrize(("table", "entity_set", "ownership", "is_activity"), TABLES)
-def test_every_design_table_exists_with_its_entity_set_and_ownership(table, entity_set, ownership, is_activity):
+def test_every_design_table_exists_with_its_entity_set_and_ownership(
+    table: str, entity_set: str, ownership: str, is_activity: bool
+) -> None:
     schema = load_schema()
     t = schema.table(table)
     assert t.entity_set == entity_set
@@ -243,35 +247,37 @@ def test_every_design_table_exists_with_its_entity_set_and_ownership(table, enti
 
 
 @pytest.mark.parametrize(("table", "column", "ctype", "targets"), COLUMNS)
-def test_every_design_column_exists_with_its_type(table, column, ctype, targets):
+def test_every_design_column_exists_with_its_type(
+    table: str, column: str, ctype: str, targets: tuple[str, ...]
+) -> None:
     col = load_schema().table(table).column(column)
     assert col.type is ColumnType(ctype)
     assert set(targets) <= set(col.targets)
 
 
 @pytest.mark.parametrize(("table", "column", "labels"), CHOICES)
-def test_choice_columns_carry_the_design_values_and_labels(table, column, labels):
+def test_choice_columns_carry_the_design_values_and_labels(table: str, column: str, labels: dict[int, str]) -> None:
     col = load_schema().table(table).column(column)
     assert {c.value: c.label for c in col.choices} == labels
 
 
 @pytest.mark.parametrize(("table", "column", "default"), DEFAULTS)
-def test_configuration_defaults_match_the_design(table, column, default):
+def test_configuration_defaults_match_the_design(table: str, column: str, default: object) -> None:
     assert load_schema().table(table).column(column).default == default
 
 
 @pytest.mark.parametrize(("table", "column"), STANDARD_COLUMNS)
-def test_standard_tables_define_the_columns_the_product_reads(table, column):
+def test_standard_tables_define_the_columns_the_product_reads(table: str, column: str) -> None:
     assert load_schema().table(table).has_column(column)
 
 
-def test_auth_token_is_column_secured_and_not_audited():
+def test_auth_token_is_column_secured_and_not_audited() -> None:
     col = load_schema().table("smsb_configuration").column("smsb_authtoken")
     assert col.secured is True
     assert col.audited is False
 
 
-def test_alternate_keys_match_the_design():
+def test_alternate_keys_match_the_design() -> None:
     schema = load_schema()
     assert [k.columns for k in schema.table("smsb_recordtype").keys] == [
         ("smsb_configuration", "smsb_entitylogicalname")
@@ -283,12 +289,12 @@ def test_alternate_keys_match_the_design():
     ("child", "attribute", "parent"),
     [("smsb_message", "smsb_session", "smsb_messagesession"), ("smsb_messagemedia", "smsb_message", "smsb_message")],
 )
-def test_message_and_media_are_parental_children(child, attribute, parent):
+def test_message_and_media_are_parental_children(child: str, attribute: str, parent: str) -> None:
     (rel,) = [r for r in load_schema().relationships_from(child, attribute) if r.referenced_table == parent]
     assert rel.cascade is Cascade.PARENTAL
 
 
-def test_custom_lookups_bind_through_a_navigation_property_named_like_the_column():
+def test_custom_lookups_bind_through_a_navigation_property_named_like_the_column() -> None:
     schema = load_schema()
     rel = schema.single_navigation("smsb_recordtype", "smsb_configuration")
     assert rel is not None
@@ -296,7 +302,7 @@ def test_custom_lookups_bind_through_a_navigation_property_named_like_the_column
     assert schema.collection_navigation("smsb_configuration", rel.referenced_navigation) == rel
 
 
-def test_activity_tables_expose_their_party_collection_and_per_target_regarding():
+def test_activity_tables_expose_their_party_collection_and_per_target_regarding() -> None:
     schema = load_schema()
     for activity in ("smsb_messagesession", "smsb_outbox"):
         parties = schema.collection_navigation(activity, f"{activity}_activity_parties")
@@ -307,7 +313,7 @@ def test_activity_tables_expose_their_party_collection_and_per_target_regarding(
         assert regarding.referenced_table == "contact"
 
 
-def test_every_custom_column_uses_the_publisher_prefix():
+def test_every_custom_column_uses_the_publisher_prefix() -> None:
     for table in load_schema().tables:
         if not table.is_custom:
             continue
@@ -329,3 +335,9 @@ def test_every_custom_column_uses_the_publisher_prefix():
         }
         for col in table.columns:
             assert col.name.startswith("smsb_") or col.name in inherited | system, (table.logical_name, col.name)
+
+
+def test_each_definition_file_is_named_after_its_table() -> None:
+    for path in TABLES_DIR.rglob("*.toml"):
+        with path.open("rb") as handle:
+            assert tomllib.load(handle)["table"]["logical_name"] == path.stem

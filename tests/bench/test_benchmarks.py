@@ -1,0 +1,40 @@
+"""Every benchmark in `bench/` runs end to end at a tiny size and reports correct work.
+
+Budgets stated in counts (round trips) are asserted here because they are deterministic; budgets stated in time
+(requests per second, messages per second) are for the benchmarks to print, never for a test to assert, since a
+loaded machine would make such a test fail for no fault of the code.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bench import inbound_http_throughput, inbound_round_trips, inbound_vs_naive
+
+pytestmark = pytest.mark.loopback
+
+
+@pytest.mark.azurite
+def test_inbound_round_trips_stay_within_budget(azurite: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    code = inbound_round_trips.main(["--messages", "1", "--unknown", "0",
+                                     "--storage-connection", azurite.connection_string])
+    out = capsys.readouterr().out
+    assert "exactly one message row per text, none for the duplicates: yes" in out, out
+    assert code == 0, out
+
+
+def test_inbound_http_handler_benchmark_answers_every_request(capsys: pytest.CaptureFixture[str]) -> None:
+    inbound_http_throughput.main(["--requests", "300"])
+    out = capsys.readouterr().out
+    assert "every request answered 200 and queued its own envelope, no Dataverse call: yes" in out, out
+
+
+def test_inbound_processor_needs_five_times_fewer_round_trips_than_the_naive_design(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    inbound_vs_naive.main(["--messages", "20", "--numbers", "2", "--latency-ms", "0"])
+    out = capsys.readouterr().out
+    assert "every text filed once by each design: yes" in out, out
+    ratio = next(line for line in out.splitlines() if line.startswith("round-trip ratio"))
+    assert float(ratio.split(":")[1].strip().split("x")[0]) >= 5.0, out
