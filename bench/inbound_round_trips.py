@@ -46,7 +46,7 @@ WARM_NUMBERS = [
     ("+16562185896", "contact Emery Stone, mobilephone '+16562185896'"),
     ("+447700900123", "contact Oliver Bennett, mobilephone '+44 7700 900123'"),
     ("+16562185894", "contact Casey Nguyen, mobilephone '6562185894'"),
-    ("+16562185893", "contact Blake Rivera, but in telephone1 (no Record Type)"),
+    ("+16562185897", "contact Harper Quinn, but in telephone1 (no Record Type)"),
 ]
 
 

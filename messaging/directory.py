@@ -98,7 +98,7 @@ class ConfigurationDirectory:
             for configuration in configurations:
                 if configuration.messaging_service_sid == messaging_service_sid:
                     return configuration
-        raise ConfigurationNotFound(account_sid, number)
+        raise ConfigurationNotFound.for_number(account_sid, number)
 
     def context(self, configuration_id: uuid.UUID) -> ConfigurationContext:
         """The Configuration with its usable Record Types in priority order (one round trip when not cached)."""
@@ -115,10 +115,10 @@ class ConfigurationDirectory:
         result = self._client.execute_batch(batch, continue_on_error=True)
         config_part = result.part(config_ref)
         if isinstance(config_part.error, NotFound):
-            raise ConfigurationNotFound("?", f"configuration {configuration_id}")
+            raise ConfigurationNotFound.for_id(configuration_id)
         result.raise_first_error()
         if config_part.row is None:
-            raise ConfigurationNotFound("?", f"configuration {configuration_id}")
+            raise ConfigurationNotFound.for_id(configuration_id)
         record_types = sorted(
             (RecordType.from_row(row) for row in result.part(types_ref).rows),
             key=lambda rt: rt.priority,

@@ -16,12 +16,15 @@ class MessagingError(Exception):
 
 
 class ConfigurationNotFound(MessagingError):
-    """No Configuration owns this (AccountSid, number) pair."""
+    """No active Configuration owns this (AccountSid, number) pair, or the one named no longer exists."""
 
-    def __init__(self, account_sid: str, number: str) -> None:
-        self.account_sid = account_sid
-        self.number = number
-        super().__init__(f"no Configuration owns {number} on account {account_sid}")
+    @classmethod
+    def for_number(cls, account_sid: str, number: str) -> ConfigurationNotFound:
+        return cls(f"no active Configuration owns {number} on account {account_sid}")
+
+    @classmethod
+    def for_id(cls, configuration_id: object) -> ConfigurationNotFound:
+        return cls(f"Configuration {configuration_id} does not exist or is inactive")
 
 
 class MessageNotFiledYet(MessagingError):

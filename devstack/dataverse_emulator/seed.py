@@ -18,10 +18,12 @@ USERS = [("Alex", "Morgan"), ("Priya", "Nair"), ("Sam", "Okafor")]
 # (first, last, column, number as stored): the same national numbers in the formats found in real CRMs
 CONTACTS = [
     ("Avery", "Park", "mobilephone", "+1 (656) 218-5892"),
-    ("Blake", "Rivera", "telephone1", "656-218-5893"),
+    ("Blake", "Rivera", "mobilephone", "656-218-5893"),
     ("Casey", "Nguyen", "mobilephone", "6562185894"),
-    ("Devon", "Hughes", "telephone2", "001 656 218 5895"),
+    ("Devon", "Hughes", "mobilephone", "001 656 218 5895"),
     ("Emery", "Stone", "mobilephone", "+16562185896"),
+    ("Harper", "Quinn", "telephone1", "656-218-5897"),
+    ("Jordan", "Ellis", "telephone2", "656.218.5898"),
     ("Oliver", "Bennett", "mobilephone", "+44 7700 900123"),
     ("Amelia", "Clarke", "telephone1", "020 7946 0958"),
     ("Aarav", "Sharma", "mobilephone", "+91 98765 43210"),

@@ -316,3 +316,23 @@ def test_burst_under_throttling_stores_every_message_exactly_once(sandbox: Sandb
     assert len(sandbox.rows("smsb_conversation")) == 20
     assert queued(sandbox, "sms-inbound-poison") == 0
     assert sandbox.dataverse.requests.count(status=429) > 0
+
+
+@pytest.mark.parametrize(("sender", "name"), [
+    ("+16562185892", "Avery Park"),     # stored "+1 (656) 218-5892"
+    ("+16562185893", "Blake Rivera"),   # stored "656-218-5893"
+    ("+16562185894", "Casey Nguyen"),   # stored "6562185894"
+    ("+16562185895", "Devon Hughes"),   # stored "001 656 218 5895"
+    ("+16562185896", "Emery Stone"),    # stored "+16562185896"
+])
+def test_customer_phone_of_the_devstack_reaches_the_seeded_contact(sandbox: Sandbox, sender: str, name: str) -> None:
+    result = sandbox.twilio.send_inbound(sender, sandbox.options.number, f"Hi, this is {name}")
+    assert result.delivery is not None
+    assert result.delivery.status == 200
+    sandbox.drain()
+    (conversation,) = sandbox.rows("smsb_conversation", smsb_phonenumber=sender)
+    assert conversation["smsb_customername"] == name
+    (message,) = messages_from(sandbox, sender)
+    assert message["smsb_sid"] == result.message_sid
+    (session,) = sandbox.rows("smsb_messagesession", smsb_phonenumber=sender)
+    assert session["regardingobjectid"] == Ref("contact", conversation["smsb_customerid"])

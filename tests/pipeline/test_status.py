@@ -1,0 +1,192 @@
+"""Delivery statuses, end to end: the Twilio emulator's signed callbacks → function host → queue → Dataverse."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from devstack.sandbox import Sandbox
+from messaging.envelope import StatusEnvelope
+from messaging.ids import conversation_id
+from messaging.model import StatusChoice
+from tests.pipeline.conftest import post_signed, queued
+from twilio_bridge import MessageSender, OutgoingMessage, TwilioCredentials, parse_status_callback
+
+pytestmark = pytest.mark.azurite
+
+
+def outgoing_row(sandbox: Sandbox, to: str, *, outbox: uuid.UUID | None = None) -> uuid.UUID:
+    """An outgoing message as the outbound worker writes it before sending: Queued, no SID yet."""
+    product = sandbox.product
+    assert product is not None
+    conversation = conversation_id(product.configuration_id, to)
+    client = sandbox.app.dataverse
+    client.upsert("smsb_conversations", conversation, {
+        "smsb_name": to, "smsb_phonenumber": to, "smsb_state": 2,
+        "smsb_configuration@odata.bind": f"/smsb_configurations({product.configuration_id})",
+    })
+    message_id = uuid.uuid4()
+    body: dict[str, Any] = {
+        "smsb_name": f"To {to}", "smsb_direction": 2, "smsb_body": "Your order is ready", "smsb_to": to,
+        "smsb_from": product.number, "smsb_status": int(StatusChoice.QUEUED),
+        "smsb_conversation@odata.bind": f"/smsb_conversations({conversation})",
+    }
+    if outbox is not None:
+        body["smsb_outbox@odata.bind"] = f"/smsb_outboxes({outbox})"
+    client.upsert("smsb_messages", message_id, body)
+    return message_id
+
+
+def send(sandbox: Sandbox, to: str, message_id: uuid.UUID) -> str:
+    sender = MessageSender(sandbox.app.twilio)
+    result = sender.send(TwilioCredentials(sandbox.options.account_sid, sandbox.options.auth_token), OutgoingMessage(
+        to=to, body="Your order is ready", from_=sandbox.options.number,
+        status_callback=f"{sandbox.url}/api/twilio/status?m={message_id}",
+    ))
+    return result.sid
+
+
+def settle(sandbox: Sandbox) -> None:
+    """Let every status callback reach the host, then file everything queued."""
+    assert sandbox.twilio.wait_idle(20)
+    for _ in range(10):
+        if sandbox.drain() == 0 and queued(sandbox) == 0:
+            return
+
+
+def row(sandbox: Sandbox, message_id: uuid.UUID) -> dict[str, Any]:
+    found = sandbox.dataverse.store.get("smsb_message", str(message_id))
+    assert found is not None
+    return found
+
+
+def test_shuffled_and_duplicated_callbacks_leave_every_message_delivered(make_sandbox: Any) -> None:
+    sandbox = make_sandbox(twilio_shuffle_callbacks=True, twilio_duplicate_callbacks=True,
+                           twilio_callback_delay=0.01)
+    sent = {}
+    for n in range(12):
+        to = f"+1656333{n:04d}"
+        message_id = outgoing_row(sandbox, to)
+        sent[message_id] = send(sandbox, to, message_id)
+    settle(sandbox)
+    for message_id, sid in sent.items():
+        stored = row(sandbox, message_id)
+        assert stored["smsb_status"] == int(StatusChoice.DELIVERED)
+        # The SID reached the row through the callback, though the sender never recorded it.
+        assert stored["smsb_sid"] == sid
+        assert stored["smsb_senton"] is not None
+        assert stored["smsb_deliveredon"] is not None
+    callbacks = [d for d in sandbox.twilio.deliveries.all() if d.kind == "status"]
+    assert len(callbacks) > 24  # duplicates were delivered, and absorbed
+
+
+def test_failed_delivery_reaches_the_message_and_its_outbox_with_a_readable_reason(sandbox: Sandbox) -> None:
+    to = "+16563330100"
+    outbox = uuid.uuid4()
+    sandbox.app.dataverse.create_with_id("smsb_outboxes", "activityid", outbox, {
+        "subject": "Order ready", "smsb_freeform": "Your order is ready", "smsb_sendstatus": 2})
+    sandbox.twilio.set_outcome(to, "undelivered", 30003)
+    message_id = outgoing_row(sandbox, to, outbox=outbox)
+    send(sandbox, to, message_id)
+    settle(sandbox)
+    stored = row(sandbox, message_id)
+    assert stored["smsb_status"] == int(StatusChoice.UNDELIVERED)
+    assert stored["smsb_errorcode"] == 30003
+    assert stored["smsb_errormessage"] == "Twilio 30003: The handset is unreachable (switched off or out of coverage)"
+    outbox_row = sandbox.dataverse.store.get("smsb_outbox", str(outbox))
+    assert outbox_row is not None
+    assert (outbox_row["smsb_sendstatus"], outbox_row["smsb_errorcode"]) == (4, 30003)
+    assert "30003" in outbox_row["smsb_failurereason"]
+
+
+def test_error_21610_marks_the_conversation_opted_out(sandbox: Sandbox) -> None:
+    to = "+16563330200"
+    sandbox.twilio.set_outcome(to, "failed", 21610)
+    message_id = outgoing_row(sandbox, to)
+    send(sandbox, to, message_id)
+    settle(sandbox)
+    conversation = sandbox.dataverse.store.get(
+        "smsb_conversation", str(conversation_id(sandbox.product.configuration_id, to)))  # type: ignore[union-attr]
+    assert conversation is not None
+    assert conversation["smsb_optedout"] is True
+
+
+def callback(sandbox: Sandbox, sid: str, status: str, message_id: uuid.UUID, **extra: str) -> StatusEnvelope:
+    params = {"MessageSid": sid, "SmsSid": sid, "AccountSid": sandbox.options.account_sid, "MessageStatus": status,
+              "SmsStatus": status, "From": sandbox.options.number, "To": "+16563330300", "ApiVersion": "2010-04-01",
+              **extra}
+    return StatusEnvelope(sandbox.product.configuration_id, datetime.now(UTC), str(uuid.uuid4()),  # type: ignore[union-attr]
+                          parse_status_callback(params.items()), message_id)
+
+
+def test_statuses_only_move_forward(sandbox: Sandbox) -> None:
+    message_id = outgoing_row(sandbox, "+16563330300")
+    sid = "SM" + uuid.uuid4().hex
+    status = sandbox.app.inbound_worker
+    for state in ("sent", "delivered", "sent", "queued", "delivered"):
+        status.handle(callback(sandbox, sid, state, message_id).to_json().encode(), 1)
+    stored = row(sandbox, message_id)
+    assert stored["smsb_status"] == int(StatusChoice.DELIVERED)
+    assert stored["smsb_sid"] == sid
+
+
+def test_concurrent_callbacks_retry_on_a_stale_etag(sandbox: Sandbox) -> None:
+    message_id = outgoing_row(sandbox, "+16563330400")
+    sid = "SM" + uuid.uuid4().hex
+    processor = sandbox.app.inbound_worker
+    # Another callback changes the row between this worker's read and write: the write must not win blindly.
+    client = sandbox.app.dataverse
+    original_update = client.update
+    raced = []
+
+    def racing_update(entity_set: str, key: Any, data: Any, **kwargs: Any) -> Any:
+        if not raced:
+            raced.append(True)
+            original_update("smsb_messages", message_id, {"smsb_status": int(StatusChoice.DELIVERED)})
+        return original_update(entity_set, key, data, **kwargs)
+
+    client.update = racing_update  # type: ignore[method-assign]
+    try:
+        outcome = processor.handle(callback(sandbox, sid, "sent", message_id).to_json().encode(), 1)
+    finally:
+        del client.update
+    assert outcome.attempts == 2  # type: ignore[union-attr]
+    assert outcome.applied is False  # type: ignore[union-attr]  # on fresh data, "sent" is no longer news
+    assert row(sandbox, message_id)["smsb_status"] == int(StatusChoice.DELIVERED)
+
+
+def test_callback_for_an_unknown_message_is_retried_then_logged(sandbox: Sandbox) -> None:
+    sid = "SM" + uuid.uuid4().hex
+    params = {"MessageSid": sid, "SmsSid": sid, "AccountSid": sandbox.options.account_sid,
+              "MessageStatus": "delivered", "SmsStatus": "delivered", "From": sandbox.options.number,
+              "To": "+16563330500", "ApiVersion": "2010-04-01"}
+    response = post_signed(sandbox, "/api/twilio/status", params)
+    assert response.status_code == 204
+    deadline = time.monotonic() + 30
+    while queued(sandbox, "sms-inbound-poison") == 0 and time.monotonic() < deadline:
+        sandbox.drain()
+    assert queued(sandbox, "sms-inbound-poison") == 1
+    (log,) = sandbox.rows("smsb_errorlog")
+    assert log["smsb_source"] == "status"
+    assert log["smsb_twiliosid"] == sid
+    assert log["smsb_name"] == "Message moved to sms-inbound-poison"
+
+
+def test_status_callback_with_a_bad_signature_is_refused(sandbox: Sandbox) -> None:
+    params = {"MessageSid": "SM" + uuid.uuid4().hex, "AccountSid": sandbox.options.account_sid,
+              "MessageStatus": "delivered", "From": sandbox.options.number, "To": "+16563330600"}
+    assert post_signed(sandbox, "/api/twilio/status", params, signature="forged").status_code == 403
+    assert queued(sandbox) == 0
+
+
+def test_timestamps_use_when_the_callback_arrived(sandbox: Sandbox) -> None:
+    message_id = outgoing_row(sandbox, "+16563330700")
+    sid = "SM" + uuid.uuid4().hex
+    envelope = callback(sandbox, sid, "delivered", message_id)
+    sandbox.app.inbound_worker.handle(envelope.to_json().encode(), 1)
+    stored = row(sandbox, message_id)
+    assert abs(stored["smsb_deliveredon"] - envelope.received_at) < timedelta(seconds=1)
