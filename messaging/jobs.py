@@ -69,8 +69,8 @@ def parse_job(body: bytes | str) -> Job:
         correlation_id = str(data.get("correlation_id") or uuid.uuid4())
         kind = data.get("kind")
         if kind == "outbox":
-            origin = "sweep" if data.get("origin") == "sweep" else "webhook"
-            return OutboxJob(uuid.UUID(data["outbox_id"]), correlation_id, origin)
+            return OutboxJob(uuid.UUID(data["outbox_id"]), correlation_id,
+                             "sweep" if data.get("origin") == "sweep" else "webhook")
         if kind == "configuration":
             return ConfigurationJob(uuid.UUID(data["configuration_id"]), correlation_id, bool(data.get("validate")))
         if kind == "recordtype":
