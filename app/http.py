@@ -14,8 +14,9 @@ import azure.functions as func
 
 from app.logs import correlation_id, invocation
 from app.settings import SettingsError
-from dataverse import DataverseError
-from messaging.errors import ConfigurationNotFound, TokenDecryptionFailed
+from dataverse import DataverseError, NotFound
+from dataverse import MalformedWebhook as MalformedDataverseWebhook
+from messaging.errors import ConfigurationNotFound, TokenDecryptionFailed, UnhandledEvent
 from twilio_bridge import InvalidSignature, MalformedWebhook
 
 __all__ = ["error_response", "http_endpoint", "json_response"]
@@ -51,12 +52,15 @@ _MAPPINGS = (
     _Mapping(InvalidSignature, 403, "invalid_signature",
              "The X-Twilio-Signature header does not match this request.", logging.WARNING),
     _Mapping(MalformedWebhook, 400, "malformed", None, logging.WARNING),
+    _Mapping(MalformedDataverseWebhook, 400, "malformed", None, logging.WARNING),
+    _Mapping(UnhandledEvent, 400, "unhandled_event", None, logging.WARNING),
     _Mapping(ConfigurationNotFound, 404, "unknown_number", "No active Configuration owns this number.",
              logging.WARNING),
     _Mapping(TokenDecryptionFailed, 500, "configuration",
              "The Configuration's auth token cannot be read; see the logs.", logging.ERROR),
     _Mapping(SettingsError, 503, "configuration", "The function app is not configured correctly; see its logs.",
              logging.ERROR),
+    _Mapping(NotFound, 404, "not_found", "Nothing is stored here.", logging.INFO),
     _Mapping(DataverseError, 503, "unavailable", "Dataverse is not answering; try again shortly.", logging.ERROR),
 )
 

@@ -24,7 +24,7 @@ from dataverse.errors import (
     Throttled,
 )
 from dataverse.odata import F, Filter, Key, bind, entity_path, format_literal, owner_bind
-from dataverse.rows import Page, PingResult, Row, UpsertMode, UpsertResult, WhoAmI
+from dataverse.rows import Page, PingResult, Row, StoredFile, UpsertMode, UpsertResult, WhoAmI
 from dataverse.transport import OperationScope, TransportStats
 from dataverse.webhook import (
     Entity,
@@ -70,6 +70,7 @@ __all__ = [
     "Reference",
     "Row",
     "StaticTokenProvider",
+    "StoredFile",
     "Throttled",
     "TokenProvider",
     "TransportStats",

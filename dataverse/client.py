@@ -52,7 +52,7 @@ from dataverse.operations import (
     update_request,
     upsert_request,
 )
-from dataverse.rows import Page, PingResult, Row, UpsertMode, UpsertResult, WhoAmI
+from dataverse.rows import Page, PingResult, Row, StoredFile, UpsertMode, UpsertResult, WhoAmI
 from dataverse.transport import OperationScope, Transport, TransportStats, current_scope, operation
 
 __all__ = ["DataverseClient"]
@@ -350,17 +350,25 @@ class DataverseClient:
     def download_file(self, entity_set: str, row_id: uuid.UUID, column: str, *,
                       chunk_size: int = DEFAULT_CHUNK_SIZE) -> bytes:
         """The content of a file column, read in ranges of ``chunk_size`` bytes."""
+        return self.fetch_file(entity_set, row_id, column, chunk_size=chunk_size).content
+
+    def fetch_file(self, entity_set: str, row_id: uuid.UUID, column: str, *,
+                   chunk_size: int = DEFAULT_CHUNK_SIZE) -> StoredFile:
+        """A file column's content and the file name it was stored under (``x-ms-file-name``)."""
         received = bytearray()
+        name: str | None = None
         with self.operation():
             while True:
                 response = self._send(download_request(entity_set, row_id, column, start=len(received),
                                                        length=chunk_size))
+                name = name or response.headers.get("x-ms-file-name")
                 received += response.body
                 if response.status != 206:
-                    return bytes(received)
+                    break
                 total = _total_size(response)
                 if total is None or len(received) >= total or not response.body:
-                    return bytes(received)
+                    break
+        return StoredFile(content=bytes(received), file_name=name)
 
     # -- identity and health -----------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ from enum import Enum
 from types import MappingProxyType
 from typing import Any
 
-__all__ = ["Page", "PingResult", "Row", "UpsertMode", "UpsertResult", "WhoAmI"]
+__all__ = ["Page", "PingResult", "Row", "StoredFile", "UpsertMode", "UpsertResult", "WhoAmI"]
 
 _FORMATTED = "@OData.Community.Display.V1.FormattedValue"
 _LOOKUP_TABLE = "@Microsoft.Dynamics.CRM.lookuplogicalname"
@@ -131,3 +131,11 @@ class PingResult:
     elapsed_seconds: float
     error: str | None = None
     who: WhoAmI | None = None
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """The content of a file column and its file name."""
+
+    content: bytes = field(repr=False)
+    file_name: str | None = None

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import function_app
+from admin import register_webhooks
 from app import runtime
 from app.runtime import Runtime
 from app.settings import Settings
@@ -106,6 +107,8 @@ class Sandbox:
         )
         wire_twilio_number(app.twilio, account_sid=o.account_sid, auth_token=o.auth_token, number=o.number,
                            public_url=self.host.url)
+        # Dataverse tells the function app about new Outbox rows and Configuration changes, as in production.
+        register_webhooks(app.dataverse, self.host.url, o.function_key)
         if o.run_queues:
             self.host.options.run_queues = True
             self.host.start_queue_workers()

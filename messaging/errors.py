@@ -8,6 +8,7 @@ __all__ = [
     "MessagingError",
     "PermanentFailure",
     "TokenDecryptionFailed",
+    "UnhandledEvent",
 ]
 
 
@@ -37,3 +38,7 @@ class TokenDecryptionFailed(MessagingError):
 
 class PermanentFailure(MessagingError):
     """Work that will fail the same way on every retry; recorded in the Error Log instead of retried."""
+
+
+class UnhandledEvent(MessagingError):
+    """A Dataverse webhook for a table or message the product does not handle (a step registered by mistake)."""

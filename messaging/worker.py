@@ -1,31 +1,41 @@
-"""The `sms-inbound` queue worker: one envelope in, filed or retried, and every failure accounted for.
+"""Queue workers: one queue message in, the work done or retried, and every failure accounted for.
 
-Failures are raised so the Functions host retries the message and, after `maxDequeueCount` attempts, keeps
-it in `sms-inbound-poison` where it can be inspected and replayed; nothing is dropped. The Error Log gets one
-row per failure story: at the first attempt for a failure retrying cannot fix, at the last attempt for one
-that kept recurring.
+- `sms-inbound` carries Twilio's webhooks (texts and statuses), `sms-outbound` the Dataverse-side jobs (Outbox
+  rows to send, Configurations to seal and validate, Record Types to check).
+- Failures are raised so the Functions host retries the message and, after `maxDequeueCount` attempts, keeps it
+  in `<queue>-poison` where it can be inspected and replayed; nothing is dropped. The Error Log gets one row per
+  failure story: at the first attempt for a failure retrying cannot fix, at the last attempt for one that kept
+  recurring.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
 from dataverse import DataverseError, DataverseHttpError
 from messaging.envelope import InboundEnvelope, parse_envelope
 from messaging.errorlog import ErrorLog, ErrorSource, LoggedError
 from messaging.errors import ConfigurationNotFound, MessageNotFiledYet, PermanentFailure, TokenDecryptionFailed
 from messaging.inbound import InboundOutcome, InboundProcessor
+from messaging.jobs import ConfigurationJob, OutboxJob, RecordTypeJob, parse_job
 from messaging.model import Severity
 from messaging.status import StatusOutcome, StatusProcessor
 from twilio_bridge import TwilioBridgeError
 
-__all__ = ["InboundQueueWorker", "is_permanent"]
+__all__ = ["InboundQueueWorker", "JobProcessor", "OutboundQueueWorker", "is_permanent"]
 
 log = logging.getLogger("smsbridge.worker")
 
 # host.json extensions.queues.maxDequeueCount: the attempt after which the host moves a message to poison.
 MAX_DEQUEUE_COUNT = 5
+
+J_contra = TypeVar("J_contra", contravariant=True)
+
+
+class JobProcessor(Protocol[J_contra]):
+    def process(self, job: J_contra) -> object: ...
 
 
 def is_permanent(exc: BaseException) -> bool:
@@ -45,7 +55,35 @@ def is_permanent(exc: BaseException) -> bool:
 class _Context:
     source: str
     correlation_id: str | None
-    twilio_sid: str | None
+    twilio_sid: str | None = None
+    related_entity: str | None = None
+    related_id: str | None = None
+
+
+class _Accounting:
+    def __init__(self, queue: str, errors: ErrorLog, max_dequeue_count: int) -> None:
+        self._queue = queue
+        self._errors = errors
+        self._max = max_dequeue_count
+
+    def account_for(self, exc: BaseException, context: _Context, dequeue_count: int) -> None:
+        permanent = is_permanent(exc)
+        what = f"{type(exc).__name__}: {exc}"
+        if permanent and dequeue_count <= 1:
+            severity, name = Severity.ERROR, "Message cannot be processed"
+            details = f"{what}. It will be kept in {self._queue}-poison after the retries."
+        elif dequeue_count >= self._max:
+            severity, name = Severity.CRITICAL, f"Message moved to {self._queue}-poison"
+            details = f"Failed {dequeue_count} times; last error {what}. Replay it once the cause is fixed."
+        else:
+            log.warning("attempt %s failed (%s); the queue will retry", dequeue_count, type(exc).__name__)
+            return
+        log.error("%s: %s", name, type(exc).__name__)
+        self._errors.record(LoggedError(
+            source=context.source, name=name, details=details, severity=severity,
+            correlation_id=context.correlation_id, twilio_sid=context.twilio_sid,
+            related_entity=context.related_entity, related_id=context.related_id,
+        ))
 
 
 class InboundQueueWorker:
@@ -53,15 +91,14 @@ class InboundQueueWorker:
                  max_dequeue_count: int = MAX_DEQUEUE_COUNT) -> None:
         self._inbound = inbound
         self._status = status
-        self._errors = errors
-        self._max = max_dequeue_count
+        self._accounting = _Accounting("sms-inbound", errors, max_dequeue_count)
 
     @property
     def inbound(self) -> InboundProcessor:
         return self._inbound
 
     def handle(self, body: bytes, dequeue_count: int) -> InboundOutcome | StatusOutcome:
-        context = _Context(ErrorSource.INBOUND, None, None)
+        context = _Context(ErrorSource.INBOUND, None)
         try:
             envelope = parse_envelope(body)
             if isinstance(envelope, InboundEnvelope):
@@ -70,22 +107,38 @@ class InboundQueueWorker:
             context = _Context(ErrorSource.STATUS, envelope.correlation_id, envelope.callback.message_sid)
             return self._status.process(envelope)
         except Exception as exc:
-            self._account_for(exc, context, dequeue_count)
+            self._accounting.account_for(exc, context, dequeue_count)
             raise
 
-    def _account_for(self, exc: BaseException, context: _Context, dequeue_count: int) -> None:
-        permanent = is_permanent(exc)
-        last = dequeue_count >= self._max
-        what = f"{type(exc).__name__}: {exc}"
-        if permanent and dequeue_count <= 1:
-            severity, name = Severity.ERROR, "Message cannot be processed"
-            details = f"{what}. It will be kept in sms-inbound-poison after the retries."
-        elif last:
-            severity, name = Severity.CRITICAL, "Message moved to sms-inbound-poison"
-            details = f"Failed {dequeue_count} times; last error {what}. Replay it once the cause is fixed."
-        else:
-            log.warning("attempt %s failed (%s); the queue will retry", dequeue_count, type(exc).__name__)
-            return
-        log.error("%s: %s", name, type(exc).__name__)
-        self._errors.record(LoggedError(source=context.source, name=name, details=details, severity=severity,
-                                        correlation_id=context.correlation_id, twilio_sid=context.twilio_sid))
+
+class OutboundQueueWorker:
+    def __init__(
+        self,
+        outbound: JobProcessor[OutboxJob],
+        configurations: JobProcessor[ConfigurationJob],
+        record_types: JobProcessor[RecordTypeJob],
+        errors: ErrorLog,
+        max_dequeue_count: int = MAX_DEQUEUE_COUNT,
+    ) -> None:
+        self._outbound = outbound
+        self._configurations = configurations
+        self._record_types = record_types
+        self._accounting = _Accounting("sms-outbound", errors, max_dequeue_count)
+
+    def handle(self, body: bytes, dequeue_count: int) -> object:
+        context = _Context(ErrorSource.OUTBOUND, None)
+        try:
+            job = parse_job(body)
+            if isinstance(job, OutboxJob):
+                context = _Context(ErrorSource.OUTBOUND, job.correlation_id, None, "smsb_outbox", str(job.outbox_id))
+                return self._outbound.process(job)
+            if isinstance(job, ConfigurationJob):
+                context = _Context(ErrorSource.CONFIGURATION, job.correlation_id, None, "smsb_configuration",
+                                   str(job.configuration_id))
+                return self._configurations.process(job)
+            context = _Context(ErrorSource.CONFIGURATION, job.correlation_id, None, "smsb_recordtype",
+                               str(job.record_type_id))
+            return self._record_types.process(job)
+        except Exception as exc:
+            self._accounting.account_for(exc, context, dequeue_count)
+            raise

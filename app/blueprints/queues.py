@@ -1,4 +1,5 @@
-"""Queue workers: `sms-inbound` files texts and statuses into Dataverse."""
+"""Queue workers: `sms-inbound` files texts and statuses into Dataverse; `sms-outbound` sends Outbox rows and
+looks after Configurations and Record Types."""
 
 from __future__ import annotations
 
@@ -25,3 +26,10 @@ def inbound_worker(msg: func.QueueMessage) -> None:
     body = msg.get_body()
     with invocation(_correlation(body)):
         runtime.current().inbound_worker.handle(body, msg.dequeue_count or 1)
+
+
+@bp.queue_trigger(arg_name="msg", queue_name="sms-outbound", connection="AzureWebJobsStorage")
+def outbound_worker(msg: func.QueueMessage) -> None:
+    body = msg.get_body()
+    with invocation(_correlation(body)):
+        runtime.current().outbound_worker.handle(body, msg.dequeue_count or 1)

@@ -21,6 +21,7 @@ from .devstack_api import handle_devstack
 from .errors import ODataError
 from .faults import Faults, RequestLog, RequestRecord, fault_error
 from .files import FileColumns
+from .metadata import handle_metadata, is_metadata_path
 from .odata import parse_key
 from .protocol import API_PREFIX, Call, Outcome, WriteEvent, method_not_allowed
 from .reads import Reader
@@ -229,6 +230,8 @@ class DataverseEmulator:
             return self._special(call, events)
         if path.startswith("$"):
             raise errors.unsupported(f"the resource '{path}'")
+        if is_metadata_path(path):
+            return handle_metadata(self.schema, call)
         counted = re.fullmatch(r"([A-Za-z_]\w*)/\$count", path)
         if counted is not None and call.method == "GET":
             return self.reader.count(call, self._table(counted.group(1)))

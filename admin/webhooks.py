@@ -1,0 +1,107 @@
+"""Registering the function app as a Dataverse webhook: one service endpoint, one step per event it handles.
+
+Idempotent: a second run with the same URL and key changes nothing; a changed URL or key updates the endpoint
+in place; a missing step is created and an existing one is left as it is. The key is never printed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from dataverse import DataverseClient, F, bind
+
+__all__ = ["ENDPOINT_NAME", "WEBHOOK_STEPS", "RegistrationReport", "StepSpec", "register_webhooks"]
+
+ENDPOINT_NAME = "SMS Bridge"
+_CONTRACT_WEBHOOK = 8
+_AUTH_WEBHOOK_KEY = 4
+_MESSAGE_FORMAT_JSON = 2
+_STAGE_POST_OPERATION = 40
+_MODE_ASYNC = 1
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    table: str
+    message: str
+    filtering_attributes: tuple[str, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return f"SMS Bridge: {self.message} of {self.table}"
+
+
+WEBHOOK_STEPS: tuple[StepSpec, ...] = (
+    StepSpec("smsb_outbox", "Create"),
+    StepSpec("smsb_configuration", "Create"),
+    StepSpec("smsb_configuration", "Update", ("smsb_authtoken", "smsb_validaterequestedon")),
+    StepSpec("smsb_recordtype", "Create"),
+    StepSpec("smsb_recordtype", "Update", ("smsb_entitylogicalname", "smsb_phonefield", "smsb_compliancefield")),
+)
+
+
+@dataclass
+class RegistrationReport:
+    endpoint_id: uuid.UUID | None = None
+    endpoint_created: bool = False
+    endpoint_updated: bool = False
+    steps_created: list[str] = field(default_factory=list)
+    steps_unchanged: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return self.endpoint_created or self.endpoint_updated or bool(self.steps_created)
+
+
+def register_webhooks(client: DataverseClient, function_base_url: str, function_key: str) -> RegistrationReport:
+    """Point Dataverse's webhook for the product's tables at `{function_base_url}/api/dataverse/webhook`."""
+    report = RegistrationReport()
+    url = f"{function_base_url.rstrip('/')}/api/dataverse/webhook"
+    existing = client.first("serviceendpoints", select=["serviceendpointid", "url", "authvalue", "authtype"],
+                            filter=F.eq("name", ENDPOINT_NAME) & F.eq("contract", _CONTRACT_WEBHOOK))
+    wanted = {"url": url, "authtype": _AUTH_WEBHOOK_KEY, "authvalue": function_key}
+    if existing is None:
+        report.endpoint_id = client.create("serviceendpoints", {
+            "name": ENDPOINT_NAME, "contract": _CONTRACT_WEBHOOK, "messageformat": _MESSAGE_FORMAT_JSON,
+            "description": "SMS Bridge function app", **wanted,
+        })
+        report.endpoint_created = True
+    else:
+        report.endpoint_id = existing.guid("serviceendpointid")
+        if any(existing.get(k) != v for k, v in wanted.items()) and report.endpoint_id is not None:
+            client.update("serviceendpoints", report.endpoint_id, wanted)
+            report.endpoint_updated = True
+    if report.endpoint_id is None:
+        raise RuntimeError("the service endpoint has no id")
+
+    messages = {row["name"]: row.guid("sdkmessageid") for row in client.query(
+        "sdkmessages", select=["sdkmessageid", "name"], filter=F.any_of("name", ["Create", "Update"]))}
+    for spec in WEBHOOK_STEPS:
+        message_id = messages.get(spec.message)
+        if message_id is None:
+            raise RuntimeError(f"Dataverse has no '{spec.message}' message")
+        message_filter = client.first(
+            "sdkmessagefilters", select=["sdkmessagefilterid"],
+            filter=F.eq("primaryobjecttypecode", spec.table) & F.eq("_sdkmessageid_value", message_id))
+        if message_filter is None:
+            raise RuntimeError(f"the table {spec.table} does not raise '{spec.message}' events; import the solution")
+        step = client.first(
+            "sdkmessageprocessingsteps", select=["sdkmessageprocessingstepid"],
+            filter=F.eq("name", spec.name) & F.eq("_eventhandler_value", report.endpoint_id))
+        if step is not None:
+            report.steps_unchanged.append(spec.name)
+            continue
+        body = {
+            "name": spec.name, "mode": _MODE_ASYNC, "stage": _STAGE_POST_OPERATION, "rank": 1,
+            "supporteddeployment": 0, "asyncautodelete": True,
+            "eventhandler_serviceendpoint@odata.bind": bind("serviceendpoints", report.endpoint_id),
+            "sdkmessageid@odata.bind": bind("sdkmessages", message_id),
+            "sdkmessagefilterid@odata.bind": bind("sdkmessagefilters", message_filter.guid("sdkmessagefilterid")
+                                                  or uuid.UUID(int=0)),
+        }
+        if spec.filtering_attributes:
+            body["filteringattributes"] = ",".join(spec.filtering_attributes)
+        client.create("sdkmessageprocessingsteps", body)
+        report.steps_created.append(spec.name)
+    return report
