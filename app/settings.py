@@ -10,12 +10,13 @@ from __future__ import annotations
 import base64
 import binascii
 import enum
-import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from dataverse.config import is_loopback_url
 
 __all__ = ["DataverseAuthMode", "Settings", "SettingsError", "from_process_env"]
 
@@ -145,7 +146,7 @@ class Settings:
             )
         if certificate_path and not Path(certificate_path).is_file():
             problems.append(f"DATAVERSE_CLIENT_CERTIFICATE_PATH does not name a readable file: {certificate_path}")
-        if token and dataverse_url and not _is_loopback_url(dataverse_url):
+        if token and dataverse_url and not is_loopback_url(dataverse_url):
             problems.append(
                 "DATAVERSE_TOKEN (a static bearer token) is accepted only when DATAVERSE_URL is a loopback "
                 "address such as http://127.0.0.1:7072; use an app registration or managed identity otherwise"
@@ -174,16 +175,6 @@ def from_process_env() -> Settings:
     return Settings.from_env(os.environ)
 
 
-def _is_loopback_url(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def _clean_url(value: str, name: str, problems: list[str]) -> str:
     """An absolute base URL without trailing slash, query or fragment; https unless it points at loopback."""
     if not value:
@@ -195,7 +186,7 @@ def _clean_url(value: str, name: str, problems: list[str]) -> str:
     if parts.query or parts.fragment:
         problems.append(f"{name} must not carry a query string or fragment")
         return ""
-    if parts.scheme == "http" and not _is_loopback_url(value):
+    if parts.scheme == "http" and not is_loopback_url(value):
         # Plain HTTP would put bearer tokens and Twilio signatures on the wire; only the devstack may use it.
         problems.append(f"{name} must use https (http is accepted only for loopback addresses)")
         return ""

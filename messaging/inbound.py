@@ -44,7 +44,15 @@ from messaging.errorlog import ErrorLog, ErrorSource, LoggedError
 from messaging.errors import PermanentFailure
 from messaging.ids import NAMESPACE, conversation_id, inbound_message_id, session_id
 from messaging.matching import choose_customer, match_queries
-from messaging.model import Configuration, ConversationState, Customer, Direction, Severity, StatusChoice
+from messaging.model import (
+    Configuration,
+    ConversationState,
+    Customer,
+    Direction,
+    Severity,
+    StatusChoice,
+    parse_datetime,
+)
 from messaging.notifications import (
     ICON_INFO,
     PRIORITY_HIGH,
@@ -290,7 +298,7 @@ class InboundProcessor:
             state=ConversationState(int(row.get("smsb_state") or 1)),
             owner_user=owner if owner_table == "systemuser" else None,
             owner_team=owner if owner_table == "team" else (configuration.team_id if owner is None else None),
-            last_activity=_parse(row.get("smsb_lastactivityon")),
+            last_activity=parse_datetime(row.get("smsb_lastactivityon")),
             display_name=str(row.get("smsb_customername") or row.get("smsb_name") or phone),
             phone=phone,
         )
@@ -595,11 +603,3 @@ def _consent_fields(message: InboundMessage, at: datetime) -> dict[str, Any]:
 
 def _media_id(message_id: uuid.UUID, index: int) -> uuid.UUID:
     return uuid.uuid5(NAMESPACE, f"media:{message_id}:{index}")
-
-
-def _parse(value: Any) -> datetime | None:
-    if not value:
-        return None
-    moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-

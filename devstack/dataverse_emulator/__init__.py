@@ -55,6 +55,9 @@ Behaviour follows the Dataverse Web API documentation, including the details cli
   ``regardingobjectid_<target>_<table>``; every activity is also listed under ``activitypointers``;
 * file columns: single and chunked upload, download (whole or by ``Range``), delete; single properties
   read, set (``PUT {"value": ...}``) and cleared (``DELETE``) through ``set(id)/column``;
+* table definitions: ``EntityDefinitions(LogicalName='contact')`` (``$select``, ``$expand=Attributes(...)``)
+  and ``.../Attributes`` with ``LogicalName`` and ``AttributeType`` built from the ``solution/`` column types
+  (see ``metadata.py``);
 * webhooks on Create/Update steps, delivered after commit on a background thread with the endpoint's
   authentication; contexts over 256 KB lose parameters and images and carry
   ``x-ms-dynamics-msg-size-exceeded``.
