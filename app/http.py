@@ -16,7 +16,7 @@ from app.logs import correlation_id, invocation
 from app.settings import SettingsError
 from dataverse import DataverseError, NotFound
 from dataverse import MalformedWebhook as MalformedDataverseWebhook
-from messaging.errors import ConfigurationNotFound, TokenDecryptionFailed, UnhandledEvent
+from messaging.errors import ConfigurationNotFound, InvalidMediaLink, TokenDecryptionFailed, UnhandledEvent
 from twilio_bridge import InvalidSignature, MalformedWebhook
 
 __all__ = ["error_response", "http_endpoint", "json_response"]
@@ -54,6 +54,7 @@ _MAPPINGS = (
     _Mapping(MalformedWebhook, 400, "malformed", None, logging.WARNING),
     _Mapping(MalformedDataverseWebhook, 400, "malformed", None, logging.WARNING),
     _Mapping(UnhandledEvent, 400, "unhandled_event", None, logging.WARNING),
+    _Mapping(InvalidMediaLink, 403, "invalid_link", "This media link is not valid or has expired.", logging.WARNING),
     _Mapping(ConfigurationNotFound, 404, "unknown_number", "No active Configuration owns this number.",
              logging.WARNING),
     _Mapping(TokenDecryptionFailed, 500, "configuration",

@@ -18,14 +18,19 @@ from azure.storage.queue import QueueServiceClient
 from app.logs import configure_logging
 from app.settings import Settings, from_process_env
 from dataverse import DataverseClient, DataverseConfig
+from messaging.configurations import ConfigurationService
 from messaging.directory import ConfigurationDirectory
 from messaging.errorlog import ErrorLog
 from messaging.inbound import InboundProcessor
 from messaging.intake import WebhookIntake
+from messaging.media_links import MediaLinks, media_key
+from messaging.outbound import OutboundProcessor
+from messaging.record_types import RecordTypeService
 from messaging.status import StatusProcessor
+from messaging.sweeper import Sweeper
 from messaging.tokens import TokenCipher
-from messaging.worker import InboundQueueWorker
-from twilio_bridge import MediaDownloader, TwilioClients, TwilioConfig
+from messaging.worker import InboundQueueWorker, OutboundQueueWorker
+from twilio_bridge import MediaDownloader, MessageSender, TwilioAccounts, TwilioClients, TwilioConfig
 
 __all__ = ["Runtime", "current", "dataverse_config", "use"]
 
@@ -89,6 +94,24 @@ class Runtime:
         inbound = InboundProcessor(self.dataverse, self.directory, self.cipher, MediaDownloader(self.twilio),
                                    self.errors)
         return InboundQueueWorker(inbound, StatusProcessor(self.dataverse), self.errors)
+
+    @cached_property
+    def media_links(self) -> MediaLinks:
+        return MediaLinks(media_key(self.settings.encryption_key), self.settings.public_url)
+
+    @cached_property
+    def outbound_worker(self) -> OutboundQueueWorker:
+        public_url = self.settings.public_url
+        outbound = OutboundProcessor(self.dataverse, self.directory, self.cipher, MessageSender(self.twilio),
+                                     self.errors, self.media_links, public_url=public_url)
+        configurations = ConfigurationService(self.dataverse, self.cipher, TwilioAccounts(self.twilio), self.errors,
+                                              public_url=public_url)
+        return OutboundQueueWorker(outbound, configurations, RecordTypeService(self.dataverse, self.errors),
+                                   self.errors, directory=self.directory)
+
+    @cached_property
+    def sweeper(self) -> Sweeper:
+        return Sweeper(self.dataverse, self.cipher, self.errors)
 
 
 _lock = threading.Lock()

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from dataverse import DataverseClient, DataverseError
 from messaging.model import Severity
@@ -49,6 +50,16 @@ class ErrorLog:
         self._clock = clock
 
     def record(self, entry: LoggedError) -> uuid.UUID | None:
+        try:
+            return self._client.create("smsb_errorlogs", self.row(entry, self._clock()))
+        except DataverseError as exc:
+            log.error("could not write an Error Log row (%s, %s): %s", entry.source, entry.name,
+                      type(exc).__name__)
+            return None
+
+    @staticmethod
+    def row(entry: LoggedError, occurred_on: datetime) -> dict[str, Any]:
+        """The Error Log row for `entry`, for writers that put it inside a changeset of their own."""
         data = {
             "smsb_name": entry.name[:_NAME_LENGTH],
             "smsb_source": entry.source,
@@ -58,11 +69,6 @@ class ErrorLog:
             "smsb_twiliosid": entry.twilio_sid,
             "smsb_relatedentity": entry.related_entity,
             "smsb_relatedid": entry.related_id,
-            "smsb_occurredon": self._clock().isoformat(),
+            "smsb_occurredon": occurred_on.isoformat(),
         }
-        try:
-            return self._client.create("smsb_errorlogs", {k: v for k, v in data.items() if v is not None})
-        except DataverseError as exc:
-            log.error("could not write an Error Log row (%s, %s): %s", entry.source, entry.name,
-                      type(exc).__name__)
-            return None
+        return {k: v for k, v in data.items() if v is not None}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 __all__ = [
     "ConfigurationNotFound",
+    "InvalidMediaLink",
     "MessageNotFiledYet",
     "MessagingError",
     "PermanentFailure",
@@ -42,3 +43,20 @@ class PermanentFailure(MessagingError):
 
 class UnhandledEvent(MessagingError):
     """A Dataverse webhook for a table or message the product does not handle (a step registered by mistake)."""
+
+
+class TemplateError(MessagingError):
+    """A message template or free-form text cannot be filled in: a brace out of place, or a placeholder naming a
+    column the record does not have (``column`` says which)."""
+
+    def __init__(self, message: str, *, column: str | None = None) -> None:
+        super().__init__(message)
+        self.column = column
+
+
+class InvalidMediaLink(MessagingError):
+    """A media link that must not be served: ``reason`` is ``malformed``, ``tampered`` or ``expired``."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"media link {reason}" + (f": {detail}" if detail else ""))
+        self.reason = reason

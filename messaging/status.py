@@ -13,13 +13,13 @@ import logging
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from dataverse import DataverseClient, Key, PreconditionFailed, Row
 from messaging.envelope import StatusEnvelope
 from messaging.errors import MessageNotFiledYet, PermanentFailure
-from messaging.model import OutboxStatus, StatusChoice
+from messaging.model import OutboxStatus, StatusChoice, parse_datetime
 from messaging.twilio_errors import describe
 from twilio_bridge import MessageStatus, is_forward
 
@@ -30,7 +30,11 @@ log = logging.getLogger("smsbridge.status")
 _MAX_ATTEMPTS = 5
 OPTED_OUT_CODE = 21610
 MESSAGE_COLUMNS = ("smsb_messageid", "smsb_status", "smsb_sid", "smsb_senton", "smsb_deliveredon",
-                   "_smsb_outbox_value", "_smsb_conversation_value")
+                   "_smsb_outbox_value", "_smsb_conversation_value", "createdon")
+# A callback can overtake the sender, which records the SID right after Twilio answers. Within this grace the
+# callback waits for it (the queue retries) so the sender's record cannot overwrite a newer status; after it,
+# the sender is presumed to have crashed and the callback fills the SID in.
+RECORDING_GRACE = timedelta(seconds=30)
 
 
 @dataclass
@@ -63,6 +67,7 @@ class StatusProcessor:
         for attempt in range(1, _MAX_ATTEMPTS + 1):
             outcome.attempts = attempt
             row = self._find(envelope)
+            self._wait_for_sender(row, envelope)
             current = _stored_status(row)
             outcome.previous = current
             if current == str(new) or not is_forward(current, new):
@@ -88,6 +93,14 @@ class StatusProcessor:
             if row is not None:
                 return row
         raise MessageNotFiledYet(f"no message has SID {envelope.callback.message_sid} yet")
+
+    def _wait_for_sender(self, row: Row, envelope: StatusEnvelope) -> None:
+        if row.get("smsb_sid"):
+            return
+        created = parse_datetime(row.get("createdon"))
+        if created is not None and envelope.received_at - created < RECORDING_GRACE:
+            raise MessageNotFiledYet(
+                f"{envelope.callback.message_sid} arrived before its send was recorded; trying again shortly")
 
     def _changes(self, row: Row, envelope: StatusEnvelope) -> dict[str, Any]:
         callback = envelope.callback

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 from dataverse import DataverseError, DataverseHttpError
+from messaging.directory import ConfigurationDirectory
 from messaging.envelope import InboundEnvelope, parse_envelope
 from messaging.errorlog import ErrorLog, ErrorSource, LoggedError
 from messaging.errors import ConfigurationNotFound, MessageNotFiledYet, PermanentFailure, TokenDecryptionFailed
@@ -118,11 +119,14 @@ class OutboundQueueWorker:
         configurations: JobProcessor[ConfigurationJob],
         record_types: JobProcessor[RecordTypeJob],
         errors: ErrorLog,
+        *,
+        directory: ConfigurationDirectory,
         max_dequeue_count: int = MAX_DEQUEUE_COUNT,
     ) -> None:
         self._outbound = outbound
         self._configurations = configurations
         self._record_types = record_types
+        self._directory = directory
         self._accounting = _Accounting("sms-outbound", errors, max_dequeue_count)
 
     def handle(self, body: bytes, dequeue_count: int) -> object:
@@ -135,10 +139,15 @@ class OutboundQueueWorker:
             if isinstance(job, ConfigurationJob):
                 context = _Context(ErrorSource.CONFIGURATION, job.correlation_id, None, "smsb_configuration",
                                    str(job.configuration_id))
-                return self._configurations.process(job)
+                outcome = self._configurations.process(job)
+                # This worker's cached Configurations must not outlive the change (others expire within a minute).
+                self._directory.invalidate(job.configuration_id)
+                return outcome
             context = _Context(ErrorSource.CONFIGURATION, job.correlation_id, None, "smsb_recordtype",
                                str(job.record_type_id))
-            return self._record_types.process(job)
+            outcome = self._record_types.process(job)
+            self._directory.invalidate()
+            return outcome
         except Exception as exc:
             self._accounting.account_for(exc, context, dequeue_count)
             raise

@@ -226,12 +226,10 @@ class DataverseEmulator:
     def execute(self, call: Call, events: list[WriteEvent]) -> Outcome:
         """Route one call (also a part of a $batch) with the store lock held."""
         path = call.path
-        if path in ("", "/", "WhoAmI", "WhoAmI()", "$batch"):
+        if path in ("", "/", "WhoAmI", "WhoAmI()", "$batch") or is_metadata_path(path):
             return self._special(call, events)
         if path.startswith("$"):
             raise errors.unsupported(f"the resource '{path}'")
-        if is_metadata_path(path):
-            return handle_metadata(self.schema, call)
         counted = re.fullmatch(r"([A-Za-z_]\w*)/\$count", path)
         if counted is not None and call.method == "GET":
             return self.reader.count(call, self._table(counted.group(1)))
@@ -272,6 +270,8 @@ class DataverseEmulator:
         return table
 
     def _special(self, call: Call, events: list[WriteEvent]) -> Outcome:
+        if is_metadata_path(call.path):
+            return handle_metadata(self.schema, call)
         if call.path == "$batch":
             return run_batch(self, call, events)
         if call.method != "GET":

@@ -9,8 +9,10 @@ from typing import Any
 
 import pytest
 
+from devstack.dataverse_emulator import DataverseEmulator
 from devstack.sandbox import Sandbox
 from messaging.envelope import StatusEnvelope
+from messaging.errors import MessageNotFiledYet
 from messaging.ids import conversation_id
 from messaging.model import StatusChoice
 from tests.pipeline.conftest import post_signed, queued
@@ -41,12 +43,15 @@ def outgoing_row(sandbox: Sandbox, to: str, *, outbox: uuid.UUID | None = None) 
     return message_id
 
 
-def send(sandbox: Sandbox, to: str, message_id: uuid.UUID) -> str:
+def send(sandbox: Sandbox, to: str, message_id: uuid.UUID, *, record: bool = True) -> str:
+    """Send as the outbound worker does: Twilio first, then the SID on the row (unless it "crashes" first)."""
     sender = MessageSender(sandbox.app.twilio)
     result = sender.send(TwilioCredentials(sandbox.options.account_sid, sandbox.options.auth_token), OutgoingMessage(
         to=to, body="Your order is ready", from_=sandbox.options.number,
         status_callback=f"{sandbox.url}/api/twilio/status?m={message_id}",
     ))
+    if record:
+        sandbox.app.dataverse.update("smsb_messages", message_id, {"smsb_sid": result.sid})
     return result.sid
 
 
@@ -76,7 +81,6 @@ def test_shuffled_and_duplicated_callbacks_leave_every_message_delivered(make_sa
     for message_id, sid in sent.items():
         stored = row(sandbox, message_id)
         assert stored["smsb_status"] == int(StatusChoice.DELIVERED)
-        # The SID reached the row through the callback, though the sender never recorded it.
         assert stored["smsb_sid"] == sid
         assert stored["smsb_senton"] is not None
         assert stored["smsb_deliveredon"] is not None
@@ -123,9 +127,33 @@ def callback(sandbox: Sandbox, sid: str, status: str, message_id: uuid.UUID, **e
                           parse_status_callback(params.items()), message_id)
 
 
+def test_callback_that_overtakes_the_sender_waits_for_the_recorded_sid(sandbox: Sandbox) -> None:
+    message_id = outgoing_row(sandbox, "+16563330300")
+    sid = "SM" + uuid.uuid4().hex
+    worker = sandbox.app.inbound_worker
+    with pytest.raises(MessageNotFiledYet):
+        worker.handle(callback(sandbox, sid, "failed", message_id, ErrorCode="30003").to_json().encode(), 1)
+    assert row(sandbox, message_id)["smsb_status"] == int(StatusChoice.QUEUED)
+    sandbox.app.dataverse.update("smsb_messages", message_id, {"smsb_sid": sid})  # the sender catches up
+    worker.handle(callback(sandbox, sid, "failed", message_id, ErrorCode="30003").to_json().encode(), 2)
+    assert row(sandbox, message_id)["smsb_status"] == int(StatusChoice.FAILED)
+
+
+def test_callbacks_fill_in_the_sid_when_the_sender_crashed_before_recording(make_sandbox: Any) -> None:
+    a_minute_ago = datetime.now(UTC) - timedelta(minutes=1)
+    sandbox = make_sandbox(dataverse_factory=lambda: DataverseEmulator(clock=lambda: a_minute_ago))
+    message_id = outgoing_row(sandbox, "+16563330350")
+    sid = send(sandbox, "+16563330350", message_id, record=False)
+    settle(sandbox)
+    stored = row(sandbox, message_id)
+    assert stored["smsb_sid"] == sid
+    assert stored["smsb_status"] == int(StatusChoice.DELIVERED)
+
+
 def test_statuses_only_move_forward(sandbox: Sandbox) -> None:
     message_id = outgoing_row(sandbox, "+16563330300")
     sid = "SM" + uuid.uuid4().hex
+    sandbox.app.dataverse.update("smsb_messages", message_id, {"smsb_sid": sid})
     status = sandbox.app.inbound_worker
     for state in ("sent", "delivered", "sent", "queued", "delivered"):
         status.handle(callback(sandbox, sid, state, message_id).to_json().encode(), 1)
@@ -137,6 +165,7 @@ def test_statuses_only_move_forward(sandbox: Sandbox) -> None:
 def test_concurrent_callbacks_retry_on_a_stale_etag(sandbox: Sandbox) -> None:
     message_id = outgoing_row(sandbox, "+16563330400")
     sid = "SM" + uuid.uuid4().hex
+    sandbox.app.dataverse.update("smsb_messages", message_id, {"smsb_sid": sid})
     processor = sandbox.app.inbound_worker
     # Another callback changes the row between this worker's read and write: the write must not win blindly.
     client = sandbox.app.dataverse
@@ -186,6 +215,7 @@ def test_status_callback_with_a_bad_signature_is_refused(sandbox: Sandbox) -> No
 def test_timestamps_use_when_the_callback_arrived(sandbox: Sandbox) -> None:
     message_id = outgoing_row(sandbox, "+16563330700")
     sid = "SM" + uuid.uuid4().hex
+    sandbox.app.dataverse.update("smsb_messages", message_id, {"smsb_sid": sid})
     envelope = callback(sandbox, sid, "delivered", message_id)
     sandbox.app.inbound_worker.handle(envelope.to_json().encode(), 1)
     stored = row(sandbox, message_id)

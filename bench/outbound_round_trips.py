@@ -1,0 +1,201 @@
+"""Dataverse round trips and Twilio calls per Outbox row sent, on the real processor, against the budgets.
+
+Each Outbox row is created through the Web API as a workflow or the chat control creates it, then the outbound
+processor (built from the app's runtime, as the `sms-outbound` queue function builds it) sends it through the
+Twilio emulator. The Dataverse emulator's request log counts round trips (HTTP requests); operations are single
+requests plus the parts inside each `$batch`; Twilio calls are the `POST .../Messages.json` the emulator answered.
+
+Budgets (outbound worker, per text sent, Configuration cached): <= 4 Dataverse round trips (read, claim + read
+context, write message, record result) and exactly 1 Twilio call. Printed without a budget: the first text of a
+freshly started worker (its Configuration and Record Types are not cached yet), and a duplicate job (the webhook
+and the sweeper both queued the row), which must send nothing.
+
+    .venv/bin/python -m bench.outbound_round_trips [--texts 5]   (from the repository root)
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from bench.inbound_sandbox import Traffic, TrafficMeter, emulator_of, fresh_runtime, running_sandbox
+from devstack.sandbox import Sandbox
+from messaging.jobs import OutboxJob
+from messaging.media_links import MediaLinks, media_key
+from messaging.outbound import OutboundProcessor, OutboundResult
+from twilio_bridge import MessageSender
+
+ROUND_TRIP_BUDGET = 4
+TWILIO_BUDGET = 1
+CONTACTS = ("Avery Park", "Blake Rivera", "Casey Nguyen", "Devon Hughes", "Emery Stone")
+
+
+@dataclass
+class Sample:
+    result: OutboundResult | None
+    dataverse: Traffic
+    twilio_calls: int
+
+
+@dataclass
+class Line:
+    scenario: str
+    budget: bool
+    expected: OutboundResult
+    samples: list[Sample] = field(default_factory=list)
+
+    def trips(self) -> list[int]:
+        return [s.dataverse.round_trips for s in self.samples]
+
+    def ok(self) -> bool:
+        if not self.samples or any(s.result is not self.expected for s in self.samples):
+            return False
+        if self.expected is OutboundResult.NOT_PENDING:
+            return all(s.twilio_calls == 0 for s in self.samples)
+        if not self.budget:
+            return True
+        return max(self.trips()) <= ROUND_TRIP_BUDGET and all(s.twilio_calls == TWILIO_BUDGET for s in self.samples)
+
+
+class Stage:
+    """The sandbox, meters on its Dataverse and Twilio emulators, and an outbound processor on the current runtime."""
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        self.sandbox = sandbox
+        self.meter = TrafficMeter(emulator_of(sandbox))
+        self.processor = self.build()
+        self.template = sandbox.app.dataverse.create("smsb_messagetemplates", {
+            "smsb_name": "Order ready", "smsb_templatetype": 1, "smsb_entitylogicalname": "contact",
+            "smsb_body": "Hi {firstname}, your order is ready for pickup.", "smsb_publishstate": 2,
+        })
+
+    def build(self) -> OutboundProcessor:
+        app = self.sandbox.app
+        links = MediaLinks(media_key(app.settings.encryption_key), self.sandbox.url)
+        return OutboundProcessor(app.dataverse, app.directory, app.cipher, MessageSender(app.twilio), app.errors,
+                                 links, public_url=self.sandbox.url)
+
+    def twilio_posts(self) -> int:
+        return sum(1 for r in self.sandbox.twilio.requests if r.method == "POST" and r.path.endswith("/Messages.json"))
+
+    def outbox(self, contact: str | None, **columns: Any) -> uuid.UUID:
+        product = self.sandbox.product
+        assert product is not None
+        outbox_id = uuid.uuid4()
+        body: dict[str, Any] = {
+            "subject": "Order update",
+            "smsb_configuration@odata.bind": f"/smsb_configurations({product.configuration_id})", **columns,
+        }
+        if contact is not None:
+            contact_id = self.sandbox.demo["contacts"][contact]
+            body["smsb_outbox_activity_parties"] = [
+                {"participationtypemask": 2, "partyid_contact@odata.bind": f"/contacts({contact_id})"}]
+        self.sandbox.app.dataverse.create_with_id("smsb_outboxes", "activityid", outbox_id, body)
+        return outbox_id
+
+    def send(self, outbox_id: uuid.UUID) -> Sample:
+        posts = self.twilio_posts()
+        records = emulator_of(self.sandbox).requests.records
+        start = len(records)
+        self.meter.take()
+        correlation = str(uuid.uuid4())
+        outcome = self.processor.process(OutboxJob(outbox_id, correlation_id=correlation))
+        traffic = self.meter.take()
+        # Round trips are the requests carrying this job's correlation id, so that a webhook the app answers
+        # meanwhile (it may read its Configuration) is not counted against the worker.
+        mine = sum(1 for r in emulator_of(self.sandbox).requests.records[start:]
+                   if r.headers.get("X-Ms-Correlation-Id", r.headers.get("x-ms-correlation-id")) == correlation)
+        return Sample(outcome.result, Traffic(mine, traffic.operations), self.twilio_posts() - posts)
+
+
+def run(texts: int, storage_connection: str | None = None) -> tuple[list[Line], bool]:
+    cold = Line("first text of a new worker (nothing cached)", False, OutboundResult.SENT)
+    template = Line("template to a contact, first text to the number", True, OutboundResult.SENT)
+    again = Line("free text, conversation and session exist", True, OutboundResult.SENT)
+    elsewhere = Line("conversation filed by another worker", True, OutboundResult.SENT)
+    chat = Line("free text to an explicit number (chat)", True, OutboundResult.SENT)
+    picture = Line("text with an image (MMS, signed media link)", True, OutboundResult.SENT)
+    duplicate = Line("duplicate job (already sent)", False, OutboundResult.NOT_PENDING)
+    sent: list[uuid.UUID] = []
+    # Status callbacks are held back: each would make the app's webhook handler read Dataverse meanwhile.
+    with running_sandbox(storage_connection, twilio_callback_delay=600.0) as sandbox:
+        with fresh_runtime(sandbox):
+            stage = Stage(sandbox)
+            outbox = stage.outbox(CONTACTS[0], smsb_freeform="Welcome!")
+            cold.samples.append(stage.send(outbox))
+            sent.append(outbox)
+        with fresh_runtime(sandbox):
+            # Another worker's first texts: it warms its Configuration cache on the first one.
+            other = Stage(sandbox)
+            other.send(other.outbox(None, smsb_freeform="Warm-up", smsb_mobilenumber="+16565550999"))
+            for name in CONTACTS[1:]:
+                outbox = other.outbox(name, **{"smsb_messagetemplate@odata.bind":
+                                               f"/smsb_messagetemplates({other.template})"})
+                template.samples.append(other.send(outbox))
+                sent.append(outbox)
+            for index in range(texts):
+                for name in CONTACTS[1:]:
+                    outbox = other.outbox(name, smsb_freeform=f"Update {index + 1}")
+                    again.samples.append(other.send(outbox))
+                    sent.append(outbox)
+            # The first worker texted this contact; this one has never seen the conversation.
+            outbox = other.outbox(CONTACTS[0], smsb_freeform="Following up")
+            elsewhere.samples.append(other.send(outbox))
+            sent.append(outbox)
+            for index in range(texts):
+                outbox = other.outbox(None, smsb_freeform=f"Chat {index + 1}", smsb_mobilenumber="(656) 555-0142")
+                chat.samples.append(other.send(outbox))
+                sent.append(outbox)
+            for index in range(texts):
+                outbox = other.outbox(CONTACTS[1], smsb_freeform="Your receipt")
+                sandbox.app.dataverse.upload_file("smsb_outboxes", outbox, "smsb_attachment", b"\x89PNG receipt",
+                                                  f"receipt-{index}.png")
+                picture.samples.append(other.send(outbox))
+                sent.append(outbox)
+            for outbox in sent[:texts]:
+                duplicate.samples.append(other.send(outbox))
+        outgoing = [m for m in sandbox.twilio.messages if m.direction == "outbound-api"]
+        exact = len(outgoing) == len(sent) + 1 and len({m.status_callback for m in outgoing}) == len(outgoing)
+    return [cold, template, again, elsewhere, chat, picture, duplicate], exact
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--texts", type=int, default=5, help="texts per repeated scenario (default 5)")
+    parser.add_argument("--storage-connection", default=None,
+                        help="queue storage to use (default: start Azurite from node_modules for the run)")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    lines, exact = run(max(1, args.texts), args.storage_connection)
+    elapsed = time.perf_counter() - started
+    print("Outbox rows sent by the outbound processor: Dataverse emulator -> OutboundProcessor -> Twilio emulator.")
+    print("Round trips = HTTP requests the Dataverse emulator received; ops = single requests + $batch parts.")
+    header = (f"{'scenario':48} {'texts':>5} {'RT min/avg/max':>14} {'ops/text':>8} {'Twilio/text':>11} "
+              f"{'budget':>8} {'ok':>3}")
+    print(header)
+    print("-" * len(header))
+    for line in lines:
+        trips = line.trips()
+        n = len(line.samples)
+        ops = sum(s.dataverse.operations for s in line.samples) / n
+        calls = sum(s.twilio_calls for s in line.samples) / n
+        spread = f"{min(trips)}/{sum(trips) / n:.2f}/{max(trips)}"
+        budget = f"<={ROUND_TRIP_BUDGET}, {TWILIO_BUDGET}" if line.budget else ("0 sent" if line.expected
+                                                                               is OutboundResult.NOT_PENDING
+                                                                               else "print")
+        print(f"{line.scenario:48} {n:>5} {spread:>14} {ops:>8.2f} {calls:>11.2f} {budget:>8} "
+              f"{'yes' if line.ok() else 'NO':>3}")
+    print(f"exactly one text per Outbox row, none for the duplicates: {'yes' if exact else 'NO'}")
+    print(f"wall time {elapsed:.1f} s")
+    ok = exact and all(line.ok() for line in lines)
+    print("budgets: met" if ok else "budgets: MISSED")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,127 @@
+"""Record Types: the table and columns an admin typed are checked against the table definitions in Dataverse."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from devstack.sandbox import Sandbox
+from messaging.jobs import RecordTypeJob
+from messaging.record_types import RecordTypeService
+from tests.configuration.conftest import error_rows, new_configuration, new_record_type, stored
+
+pytestmark = pytest.mark.azurite
+
+
+def check(service: RecordTypeService, record_type: uuid.UUID) -> None:
+    service.process(RecordTypeJob(record_type, f"test-{uuid.uuid4()}"))
+
+
+def message(sandbox: Sandbox, record_type: uuid.UUID) -> str | None:
+    value = stored(sandbox, "smsb_recordtype", record_type)["smsb_validationmessage"]
+    return None if value is None else str(value)
+
+
+@pytest.fixture
+def configuration(sandbox: Sandbox) -> uuid.UUID:
+    return new_configuration(sandbox)
+
+
+def test_a_text_phone_column_and_a_yes_no_compliance_column_are_usable(
+        sandbox: Sandbox, record_types: RecordTypeService, configuration: uuid.UUID) -> None:
+    record_type = new_record_type(sandbox, configuration, "contact", "mobilephone", compliance="donotphone")
+
+    outcome = record_types.process(RecordTypeJob(record_type, "c1"))
+
+    assert outcome.usable
+    assert outcome.message == ""
+    assert message(sandbox, record_type) is None
+    assert not outcome.written  # nothing to change, so no write (and no webhook loop)
+    assert error_rows(sandbox, record_type) == []
+
+
+def test_a_custom_table_of_the_solution_can_be_texted(
+        sandbox: Sandbox, record_types: RecordTypeService, configuration: uuid.UUID) -> None:
+    record_type = new_record_type(sandbox, configuration, "smsb_conversation", "smsb_phonenumber")
+
+    assert record_types.process(RecordTypeJob(record_type, "c1")).usable
+
+
+def test_an_unknown_table_says_to_use_the_logical_name(
+        sandbox: Sandbox, record_types: RecordTypeService, configuration: uuid.UUID) -> None:
+    record_type = new_record_type(sandbox, configuration, "Contacts", "mobilephone")
+
+    outcome = record_types.process(RecordTypeJob(record_type, "c1"))
+
+    assert not outcome.usable
+    assert "There is no table 'contacts'" in (message(sandbox, record_type) or "")
+    assert "logical name" in (message(sandbox, record_type) or "")
+    (logged,) = error_rows(sandbox, record_type)
+    assert logged["smsb_source"] == "configuration"
+    assert logged["smsb_relatedentity"] == "smsb_recordtype"
+
+
+def test_a_missing_phone_column_names_the_text_columns_that_could_be_meant(
+        sandbox: Sandbox, record_types: RecordTypeService, configuration: uuid.UUID) -> None:
+    record_type = new_record_type(sandbox, configuration, "contact", "mobile")
+
+    check(record_types, record_type)
+
+    text = message(sandbox, record_type) or ""
+    assert "The contact table has no column 'mobile'" in text
+    assert "mobilephone" in text
+    assert "telephone1" in text
+
+
+def test_a_phone_column_that_is_not_text_is_refused(
+        sandbox: Sandbox, record_types: RecordTypeService, configuration: uuid.UUID) -> None:
+    record_type = new_record_type(sandbox, configuration, "contact", "parentcustomerid")
+
+    check(record_types, record_type)
+
+    assert "contact.parentcustomerid is a Customer column" in (message(sandbox, record_type) or "")
+
+
+def test_a_compliance_column_must_exist_and_be_yes_no(
+        sandbox: Sandbox, record_types: RecordTypeService, configuration: uuid.UUID) -> None:
+    not_boolean = new_record_type(sandbox, configuration, "contact", "mobilephone", compliance="telephone1")
+    missing = new_record_type(sandbox, configuration, "account", "telephone1", compliance="smsb_consent")
+
+    check(record_types, not_boolean)
+    check(record_types, missing)
+
+    assert "contact.telephone1 is a String column" in (message(sandbox, not_boolean) or "")
+    assert "Yes/No" in (message(sandbox, not_boolean) or "")
+    assert "The account table has no column 'smsb_consent'" in (message(sandbox, missing) or "")
+
+
+def test_fixing_the_row_clears_the_message_and_an_unchanged_verdict_writes_nothing(
+        sandbox: Sandbox, record_types: RecordTypeService, configuration: uuid.UUID) -> None:
+    record_type = new_record_type(sandbox, configuration, "contact", "phone")
+    assert record_types.process(RecordTypeJob(record_type, "c1")).written
+    version = stored(sandbox, "smsb_recordtype", record_type)["versionnumber"]
+    assert not record_types.process(RecordTypeJob(record_type, "c2")).written
+    assert stored(sandbox, "smsb_recordtype", record_type)["versionnumber"] == version
+
+    sandbox.app.dataverse.update("smsb_recordtypes", record_type, {"smsb_phonefield": "MobilePhone"})
+    outcome = record_types.process(RecordTypeJob(record_type, "c3"))
+
+    assert outcome.usable
+    assert outcome.written
+    assert message(sandbox, record_type) is None
+
+
+def test_a_deleted_record_type_is_nothing_to_do(record_types: RecordTypeService) -> None:
+    assert record_types.process(RecordTypeJob(uuid.uuid4(), "c1")).missing
+
+
+def test_the_check_reads_the_table_definition_in_one_request(
+        sandbox: Sandbox, record_types: RecordTypeService, configuration: uuid.UUID) -> None:
+    record_type = new_record_type(sandbox, configuration, "contact", "mobilephone")
+    sandbox.dataverse.requests.clear()
+
+    record_types.process(RecordTypeJob(record_type, "c1"))
+
+    paths = [record.path for record in sandbox.dataverse.requests.records if "EntityDefinitions" in record.path]
+    assert paths == ["/api/data/v9.2/EntityDefinitions(LogicalName='contact')"]
