@@ -26,7 +26,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from devstack.config import HostConfig, load_host_config, load_local_settings
 from devstack.functions import FunctionSpec, TriggerKind, index_app
 from devstack.http_host import HttpHost
-from devstack.invocation import CapturedOut
+from devstack.invocation import CapturedOut, invoke
 from devstack.queues import QueueBackend, QueueTriggerWorker, deliver_outputs
 from devstack.timers import Clock, TimerRunner, utc_now
 
@@ -103,15 +103,28 @@ class FunctionHost:
 
     def start(self) -> None:
         self._server = make_server(self.options.host, self.options.port, self.http, threaded=True)
-        self._server_thread = threading.Thread(target=self._server.serve_forever, name="http", daemon=True)
+        # A short poll interval lets stop() return at once instead of after werkzeug's default half second.
+        server = self._server
+        self._server_thread = threading.Thread(target=lambda: server.serve_forever(poll_interval=0.05),
+                                               name="http", daemon=True)
         self._server_thread.start()
         if self.options.run_queues:
             self.start_queue_workers()
         if self.options.run_timers:
             for spec in self.of_kind(TriggerKind.TIMER):
-                runner = TimerRunner(spec, clock=self.options.clock)
+                runner = self.timer_runner(spec)
                 runner.start()
                 self.timers.append(runner)
+
+    def timer_runner(self, spec: FunctionSpec, clock: Clock | None = None) -> TimerRunner:
+        """A scheduler for one timer function whose queue outputs are delivered, as the host does after a run."""
+
+        def run(timer_spec: FunctionSpec, request: Any) -> Any:
+            result = invoke(timer_spec, request)
+            self._deliver(timer_spec, result.outputs)
+            return result.value
+
+        return TimerRunner(spec, clock=clock or self.options.clock, call=run)
 
     def start_queue_workers(self) -> None:
         queue_functions = self.of_kind(TriggerKind.QUEUE)

@@ -48,7 +48,9 @@ class RunningServer:
 def serve(emulator: DataverseEmulator, host: str = "127.0.0.1", port: int = 0) -> RunningServer:
     """Serve on ``host:port`` (0 = an ephemeral port) from a daemon thread."""
     server = make_server(host, port, emulator.wsgi_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name=f"dataverse-emulator:{server.server_port}", daemon=True)
+    # A short poll interval lets stop() return at once instead of after werkzeug's default half second.
+    thread = threading.Thread(target=lambda: server.serve_forever(poll_interval=0.05),
+                              name=f"dataverse-emulator:{server.server_port}", daemon=True)
     thread.start()
     return RunningServer(emulator, f"http://{host}:{server.server_port}", server, thread)
 
