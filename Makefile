@@ -18,9 +18,10 @@ help:
 
 setup: $(PIP_STAMP) $(NODE_STAMP)
 
-$(PIP_STAMP): requirements.txt requirements-dev.txt pyproject.toml
+$(PIP_STAMP): requirements.txt requirements-dev.txt pyproject.toml VERSION
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $@
 
 $(NODE_STAMP): package.json package-lock.json
