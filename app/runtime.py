@@ -25,12 +25,20 @@ from messaging.inbound import InboundProcessor
 from messaging.intake import WebhookIntake
 from messaging.media_links import MediaLinks, media_key
 from messaging.outbound import OutboundProcessor
+from messaging.reconcile import Reconciler
 from messaging.record_types import RecordTypeService
 from messaging.status import StatusProcessor
 from messaging.sweeper import Sweeper
 from messaging.tokens import TokenCipher
 from messaging.worker import InboundQueueWorker, OutboundQueueWorker
-from twilio_bridge import MediaDownloader, MessageSender, TwilioAccounts, TwilioClients, TwilioConfig
+from twilio_bridge import (
+    MediaDownloader,
+    MessageHistory,
+    MessageSender,
+    TwilioAccounts,
+    TwilioClients,
+    TwilioConfig,
+)
 
 __all__ = ["Runtime", "current", "dataverse_config", "use"]
 
@@ -108,6 +116,12 @@ class Runtime:
                                               public_url=public_url)
         return OutboundQueueWorker(outbound, configurations, RecordTypeService(self.dataverse, self.errors),
                                    self.errors, directory=self.directory)
+
+    @cached_property
+    def reconciler(self) -> Reconciler:
+        history = MessageHistory(self.twilio, self.settings.twilio_api_base_url)
+        return Reconciler(self.dataverse, self.cipher, history, self.inbound_worker.inbound,
+                          StatusProcessor(self.dataverse))
 
     @cached_property
     def sweeper(self) -> Sweeper:

@@ -16,6 +16,7 @@ from twilio_bridge.errors import (
     TwilioApiError,
     TwilioBridgeError,
 )
+from twilio_bridge.history import HistoricMessage, MessageHistory
 from twilio_bridge.media import DEFAULT_ALLOWED_TYPES, DEFAULT_MAX_BYTES, DownloadedMedia, MediaDownloader
 from twilio_bridge.segments import Encoding, SegmentInfo, segment_info
 from twilio_bridge.sender import MessageSender, OutgoingMessage, SendResult
@@ -55,12 +56,14 @@ __all__ = [
     "DownloadedMedia",
     "Encoding",
     "FormInput",
+    "HistoricMessage",
     "InboundMessage",
     "InvalidSignature",
     "MalformedWebhook",
     "MediaDownloadFailed",
     "MediaDownloader",
     "MediaRef",
+    "MessageHistory",
     "MessageSender",
     "MessageStatus",
     "MessagingService",

@@ -16,13 +16,10 @@ failures that say nothing about the credentials (5xx, unreachable) raise ``Twili
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
-from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioServiceException
-
-from twilio_bridge.client import RequestNotSent, ResponseLost, TwilioClients, TwilioCredentials
+from twilio_bridge.client import TwilioClients, TwilioCredentials, call_api
 from twilio_bridge.errors import CredentialsInvalid, NumberNotFound, TwilioApiError
 
 __all__ = ["AccountInfo", "MessagingService", "PhoneNumber", "TwilioAccounts"]
@@ -31,7 +28,6 @@ _ACCOUNT_SID = re.compile(r"AC[0-9a-fA-F]{32}")
 _AUTH_TOKEN = re.compile(r"[0-9a-fA-F]{32}")
 _NUMBER_SID = re.compile(r"PN[0-9a-fA-F]{32}")
 _SERVICE_SID = re.compile(r"MG[0-9a-fA-F]{32}")
-_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +74,7 @@ class TwilioAccounts:
             raise CredentialsInvalid("the Auth Token must be 32 hexadecimal characters")
         client = self._clients.client(credentials)
         try:
-            account = _call(client.api.v2010.accounts(credentials.account_sid).fetch)
+            account = call_api(client.api.v2010.accounts(credentials.account_sid).fetch)
         except TwilioApiError as exc:
             mapped = _credentials_error(exc)
             if mapped is None:
@@ -97,7 +93,7 @@ class TwilioAccounts:
 
     def find_number(self, credentials: TwilioCredentials, phone_number: str) -> PhoneNumber:
         numbers = self._numbers(credentials)
-        found = _call(lambda: numbers.list(phone_number=phone_number, limit=20))
+        found = call_api(lambda: numbers.list(phone_number=phone_number, limit=20))
         for number in found:
             if number.phone_number == phone_number:
                 return _phone_number(number)
@@ -120,7 +116,7 @@ class TwilioAccounts:
             arguments["sms_fallback_method"] = "POST"
         context = self._numbers(credentials)(number_sid)
         try:
-            updated = _call(lambda: context.update(**arguments))
+            updated = call_api(lambda: context.update(**arguments))
         except TwilioApiError as exc:
             if exc.status == 404:
                 raise NumberNotFound(f"phone number {number_sid} is not in the account") from exc
@@ -149,7 +145,7 @@ class TwilioAccounts:
             arguments["fallback_method"] = "POST"
         context = self._clients.client(credentials).messaging.v1.services(service_sid)
         try:
-            updated = _call(lambda: context.update(**arguments))
+            updated = call_api(lambda: context.update(**arguments))
         except TwilioApiError as exc:
             if exc.status == 404:
                 raise NumberNotFound(f"Messaging Service {service_sid} is not in the account") from exc
@@ -166,32 +162,6 @@ class TwilioAccounts:
     def _numbers(self, credentials: TwilioCredentials) -> Any:
         client = self._clients.client(credentials)
         return client.api.v2010.accounts(credentials.account_sid).incoming_phone_numbers
-
-
-def _call(operation: Callable[[], _T]) -> _T:
-    """Run one SDK call, turning every transport and API failure into ``TwilioApiError``."""
-    try:
-        return operation()
-    except RequestNotSent as exc:
-        raise TwilioApiError(exc.reason, status=exc.status, code=exc.code, is_transient=True) from exc
-    except ResponseLost as exc:
-        raise TwilioApiError(exc.reason, is_transient=True) from exc
-    except TwilioRestException as exc:
-        raise TwilioApiError(
-            f"Twilio answered {exc.status}: {exc.msg}",
-            status=exc.status,
-            code=exc.code,
-            is_transient=exc.status >= 500,
-        ) from exc
-    except TwilioServiceException as exc:
-        raise TwilioApiError(
-            f"Twilio answered {exc.status}: {exc.detail or exc.title}",
-            status=exc.status,
-            code=exc.code,
-            is_transient=exc.status >= 500,
-        ) from exc
-    except (TwilioException, ValueError) as exc:
-        raise TwilioApiError(f"unreadable answer from Twilio: {type(exc).__name__}", is_transient=True) from exc
 
 
 def _credentials_error(exc: TwilioApiError) -> CredentialsInvalid | None:

@@ -26,18 +26,19 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
 import urllib3.exceptions
 from requests.adapters import HTTPAdapter
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
+from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioServiceException
 from twilio.http import HttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 
-from twilio_bridge.errors import TwilioBridgeError
+from twilio_bridge.errors import TwilioApiError, TwilioBridgeError
 
 __all__ = [
     "DEFAULT_API_BASE_URL",
@@ -47,6 +48,7 @@ __all__ = [
     "TwilioClients",
     "TwilioConfig",
     "TwilioCredentials",
+    "call_api",
 ]
 
 DEFAULT_API_BASE_URL = "https://api.twilio.com"
@@ -309,3 +311,32 @@ class TwilioClients:
             while len(self._clients) > self.config.max_cached_clients:
                 self._clients.popitem(last=False)
             return client
+
+
+_T = TypeVar("_T")
+
+
+def call_api(operation: Callable[[], _T]) -> _T:
+    """Run one SDK call, turning every transport and API failure into ``TwilioApiError``."""
+    try:
+        return operation()
+    except RequestNotSent as exc:
+        raise TwilioApiError(exc.reason, status=exc.status, code=exc.code, is_transient=True) from exc
+    except ResponseLost as exc:
+        raise TwilioApiError(exc.reason, is_transient=True) from exc
+    except TwilioRestException as exc:
+        raise TwilioApiError(
+            f"Twilio answered {exc.status}: {exc.msg}",
+            status=exc.status,
+            code=exc.code,
+            is_transient=exc.status >= 500,
+        ) from exc
+    except TwilioServiceException as exc:
+        raise TwilioApiError(
+            f"Twilio answered {exc.status}: {exc.detail or exc.title}",
+            status=exc.status,
+            code=exc.code,
+            is_transient=exc.status >= 500,
+        ) from exc
+    except (TwilioException, ValueError) as exc:
+        raise TwilioApiError(f"unreadable answer from Twilio: {type(exc).__name__}", is_transient=True) from exc

@@ -1,8 +1,10 @@
-"""The `sweep` timer (every minute): closes ended sessions and recovers work that fell between the cracks."""
+"""Timers: `sweep` (every minute) closes ended sessions and recovers work that fell between the cracks;
+`reconcile` (hourly) files texts Twilio received but could not deliver, and refreshes unsettled statuses."""
 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 import azure.functions as func
 
@@ -23,3 +25,15 @@ def sweep(timer: func.TimerRequest, outbound: func.Out[list[str]]) -> None:
         if report.jobs:
             outbound.set([job.to_json() for job in report.jobs])
         log.info("sweep: %s", report.summary())
+
+
+# Two hours back each hour: every window is looked at twice, so a run that fails is covered by the next one.
+RECONCILE_WINDOW = timedelta(hours=2)
+RECONCILE_MAX_MESSAGES = 500
+
+
+@bp.timer_trigger(schedule="0 7 * * * *", arg_name="timer", run_on_startup=False)
+def reconcile(timer: func.TimerRequest) -> None:
+    with invocation():
+        report = runtime.current().reconciler.run(RECONCILE_WINDOW, max_messages=RECONCILE_MAX_MESSAGES)
+        log.info("reconcile: %s", report.summary())

@@ -27,8 +27,10 @@ def test_sweep_timer_releases_a_due_scheduled_outbox_onto_the_queue(make_sandbox
     sandbox.dataverse.webhooks.drain(5)
     sandbox.queues().queue("sms-outbound").clear_messages()  # only the sweep's own job counts here
     assert sandbox.host is not None
-    (spec,) = sandbox.host.of_kind(TriggerKind.TIMER)
-    assert (spec.name, spec.schedule) == ("sweep", "0 */1 * * * *")
+    timers = {spec.name: spec for spec in sandbox.host.of_kind(TriggerKind.TIMER)}
+    assert {name: spec.schedule for name, spec in timers.items()} == {
+        "sweep": "0 */1 * * * *", "reconcile": "0 7 * * * *"}
+    spec = timers["sweep"]
     runner = sandbox.host.timer_runner(spec)
     assert runner.run_due(runner.next_due) is True
     messages = list(sandbox.queues().queue("sms-outbound").peek_messages(max_messages=32))

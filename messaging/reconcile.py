@@ -1,0 +1,145 @@
+"""Reconciliation with Twilio's own records: what Twilio has and Dataverse lacks is filed, exactly once.
+
+- Inbound: for each active Configuration's number, the texts Twilio received in the window are compared by SID
+  with the messages in Dataverse; the missing ones (Twilio could not deliver the webhook: the app was down, the
+  number's URL pointed elsewhere) go through the normal inbound pipeline, which is idempotent by SID.
+- Outbound: messages sent over an hour ago and still not in a final status are refreshed from Twilio's record,
+  through the normal status pipeline (forward-only).
+
+Work per run is bounded (`max_messages`); progress is reported through a callback for the CLI.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from dataverse import DataverseClient, DataverseError, F
+from messaging.envelope import InboundEnvelope, StatusEnvelope
+from messaging.errors import MessagingError
+from messaging.inbound import InboundProcessor
+from messaging.model import CONFIGURATION_COLUMNS, Configuration, Direction, StatusChoice
+from messaging.status import StatusProcessor
+from messaging.tokens import TokenCipher
+from twilio_bridge import MessageHistory, TwilioBridgeError, TwilioCredentials
+
+__all__ = ["ReconcileReport", "Reconciler"]
+
+log = logging.getLogger("smsbridge.reconcile")
+
+_SID_CHUNK = 50
+_UNSETTLED = (StatusChoice.ACCEPTED, StatusChoice.SCHEDULED, StatusChoice.QUEUED, StatusChoice.SENDING,
+              StatusChoice.SENT, StatusChoice.UNKNOWN)
+SETTLE_AFTER = timedelta(hours=1)
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class ReconcileReport:
+    configurations: int = 0
+    received_at_twilio: int = 0
+    missing: int = 0
+    recovered: int = 0
+    statuses_checked: int = 0
+    statuses_updated: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (f"{self.configurations} number(s); {self.received_at_twilio} text(s) at Twilio, {self.missing} "
+                f"missing, {self.recovered} recovered; {self.statuses_checked} sent message(s) checked, "
+                f"{self.statuses_updated} updated" + (f"; {len(self.problems)} problem(s)" if self.problems else ""))
+
+
+class Reconciler:
+    def __init__(self, client: DataverseClient, cipher: TokenCipher, history: MessageHistory,
+                 inbound: InboundProcessor, status: StatusProcessor, *,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self._client = client
+        self._cipher = cipher
+        self._history = history
+        self._inbound = inbound
+        self._status = status
+        self._clock = clock
+
+    def run(self, since: timedelta, *, max_messages: int = 1000, progress: Progress | None = None) -> ReconcileReport:
+        report = ReconcileReport()
+        now = self._clock()
+        configurations = [Configuration.from_row(row) for row in self._client.query(
+            "smsb_configurations", select=CONFIGURATION_COLUMNS, filter=F.eq("statecode", 0))]
+        for configuration in configurations:
+            if not configuration.mobile_number or not configuration.auth_token_sealed:
+                continue
+            report.configurations += 1
+            try:
+                self._recover_inbound(configuration, now - since, max_messages, report, progress)
+            except (TwilioBridgeError, MessagingError, DataverseError) as exc:
+                report.problems.append(f"{configuration.name}: {type(exc).__name__}: {exc}")
+        self._refresh_outbound(now, since, max_messages, report, progress)
+        log.info("reconciliation: %s", report.summary())
+        return report
+
+    def _credentials(self, configuration: Configuration) -> TwilioCredentials:
+        token = self._cipher.decrypt(configuration.auth_token_sealed or "", configuration.id)
+        return TwilioCredentials(configuration.account_sid, token)
+
+    def _recover_inbound(self, configuration: Configuration, since: datetime, limit: int, report: ReconcileReport,
+                         progress: Progress | None) -> None:
+        received = list(self._history.received(self._credentials(configuration), configuration.mobile_number or "",
+                                               since, limit=limit))
+        report.received_at_twilio += len(received)
+        filed = self._filed_sids(m.message.message_sid for m in received)
+        missing = [m for m in received if m.message.message_sid not in filed]
+        report.missing += len(missing)
+        for done, item in enumerate(missing, 1):
+            envelope = InboundEnvelope(configuration.id, item.date_sent or self._clock(), str(uuid.uuid4()),
+                                       item.message)
+            outcome = self._inbound.process(envelope)
+            report.recovered += 1 if outcome.stored else 0
+            if progress:
+                progress(f"recovering texts to {configuration.mobile_number}", done, len(missing))
+
+    def _filed_sids(self, sids: Iterable[str]) -> set[str]:
+        wanted = list(dict.fromkeys(sids))
+        filed: set[str] = set()
+        for start in range(0, len(wanted), _SID_CHUNK):
+            chunk = wanted[start:start + _SID_CHUNK]
+            for row in self._client.query("smsb_messages", select=["smsb_sid"], filter=F.any_of("smsb_sid", chunk)):
+                filed.add(str(row.get("smsb_sid")))
+        return filed
+
+    def _refresh_outbound(self, now: datetime, since: timedelta, limit: int, report: ReconcileReport,
+                          progress: Progress | None) -> None:
+        unsettled = F.any_of("smsb_status", [int(s) for s in _UNSETTLED])
+        rows = list(self._client.query(
+            "smsb_messages",
+            select=["smsb_messageid", "smsb_sid", "_smsb_configuration_value"],
+            filter=(F.eq("smsb_direction", int(Direction.OUTGOING)) & unsettled & F.not_null("smsb_sid")
+                    & F.lt("createdon", now - SETTLE_AFTER) & F.gt("createdon", now - since - SETTLE_AFTER)),
+            top=limit,
+        ))
+        configurations: dict[uuid.UUID, TwilioCredentials] = {}
+        for done, row in enumerate(rows, 1):
+            configuration_id = row.guid("_smsb_configuration_value")
+            if configuration_id is None:
+                continue
+            try:
+                credentials = configurations.get(configuration_id) or self._credentials_for(configuration_id)
+                configurations[configuration_id] = credentials
+                callback = self._history.current_status(credentials, str(row["smsb_sid"]))
+                outcome = self._status.process(StatusEnvelope(configuration_id, now, str(uuid.uuid4()), callback,
+                                                              row.guid("smsb_messageid")))
+            except (TwilioBridgeError, MessagingError, DataverseError) as exc:
+                report.problems.append(f"message {row.get('smsb_sid')}: {type(exc).__name__}: {exc}")
+                continue
+            report.statuses_checked += 1
+            report.statuses_updated += 1 if outcome.applied else 0
+            if progress:
+                progress("refreshing statuses of sent texts", done, len(rows))
+
+    def _credentials_for(self, configuration_id: uuid.UUID) -> TwilioCredentials:
+        row = self._client.retrieve("smsb_configurations", configuration_id, select=CONFIGURATION_COLUMNS)
+        return self._credentials(Configuration.from_row(row))
