@@ -17,6 +17,7 @@ from azure.storage.queue import QueueServiceClient
 
 from app.logs import configure_logging
 from app.settings import Settings, from_process_env
+from app.telemetry import configure_telemetry
 from dataverse import DataverseClient, DataverseConfig
 from messaging.configurations import ConfigurationService
 from messaging.directory import ConfigurationDirectory
@@ -63,6 +64,7 @@ class Runtime:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Runtime:
+        configure_telemetry(settings)
         configure_logging(secrets=settings.secret_values())
         return cls(settings=settings)
 

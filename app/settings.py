@@ -59,6 +59,7 @@ class Settings:
     dataverse_authority_host: str = DEFAULT_AUTHORITY_HOST
     dataverse_token: str | None = field(default=None, repr=False)
     twilio_api_base_url: str = DEFAULT_TWILIO_API_BASE_URL
+    applicationinsights_connection_string: str | None = field(default=None, repr=False)
 
     @property
     def dataverse_auth_mode(self) -> DataverseAuthMode:
@@ -167,6 +168,7 @@ class Settings:
             dataverse_authority_host=authority_host,
             dataverse_token=token,
             twilio_api_base_url=twilio_api_base_url,
+            applicationinsights_connection_string=get("APPLICATIONINSIGHTS_CONNECTION_STRING"),
         )
 
 

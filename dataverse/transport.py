@@ -31,9 +31,11 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
+from urllib.parse import urlsplit
 
 import requests
 import tenacity
+from opentelemetry import metrics, trace
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
@@ -55,6 +57,11 @@ from dataverse.odata import DataverseRequest
 __all__ = ["OperationScope", "Transport", "TransportStats", "current_scope"]
 
 log = logging.getLogger(__name__)
+# OpenTelemetry API only: silent until the application installs an SDK.
+_tracer = trace.get_tracer("smsbridge.dataverse")
+_meter = metrics.get_meter("smsbridge.dataverse")
+_throttled = _meter.create_counter("smsb.dataverse.throttled", description="Dataverse 429 answers retried")
+_retries = _meter.create_counter("smsb.dataverse.retries", description="Dataverse requests retried")
 
 _TRANSIENT_STATUSES: Final = frozenset({502, 503, 504})
 _BACKOFF_BASE_SECONDS: Final = 0.5
@@ -232,7 +239,10 @@ class Transport:
         timeout = request.timeout or (self._config.connect_timeout, self._config.read_timeout)
         url = self.url_for(request.path)
         self._counters.add("attempts")
-        with self._slots:
+        with self._slots, _tracer.start_as_current_span("dataverse.request", kind=trace.SpanKind.CLIENT) as span:
+            span.set_attribute("http.request.method", request.method)
+            span.set_attribute("url.path", urlsplit(url).path)
+            span.set_attribute("smsb.correlation_id", scope.correlation_id)
             started = self._clock()
             try:
                 response = self._session.request(
@@ -251,6 +261,10 @@ class Transport:
                 raise DataverseError(f"{request.method} request could not be built: {exc}") from exc
             except requests.RequestException as exc:
                 raise self._connection_error(exc, request, scope, sent=True) from exc
+            span.set_attribute("http.response.status_code", response.status_code)
+            request_id = response.headers.get("x-ms-service-request-id")
+            if request_id:
+                span.set_attribute("dataverse.request_id", request_id)
         log.debug(
             "%s %s -> %s in %.3f s [correlation %s, request %s]",
             request.method, _loggable(url), response.status_code, self._clock() - started,
@@ -319,9 +333,11 @@ class Transport:
 
     def _before_sleep(self, state: tenacity.RetryCallState) -> None:
         self._counters.add("retries")
+        _retries.add(1)
         exc = state.outcome.exception() if state.outcome is not None else None
         if isinstance(exc, Throttled):
             self._counters.add("throttled")
+            _throttled.add(1)
         # Throttling is the service working as designed; only other failures deserve a warning.
         log.log(
             logging.INFO if isinstance(exc, Throttled) else logging.WARNING,

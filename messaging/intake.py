@@ -16,6 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 from messaging.directory import ConfigurationDirectory
 from messaging.envelope import InboundEnvelope, StatusEnvelope
 from messaging.model import Configuration
+from messaging.telemetry import Counters
 from messaging.tokens import TokenCipher
 from twilio_bridge import (
     FormInput,
@@ -54,6 +55,7 @@ class WebhookIntake:
         configuration = self._configuration(request, number_field="To")
         verified = self._verify(request, configuration)
         message = parse_inbound_message(verified)
+        Counters.texts_received.add(1, {"kind": "text"})
         return InboundEnvelope(configuration.id, self._clock(), correlation_id, message)
 
     def status(self, request: IncomingRequest, correlation_id: str) -> StatusEnvelope:
@@ -61,6 +63,7 @@ class WebhookIntake:
         configuration = self._configuration(request, number_field="From")
         verified = self._verify(request, configuration)
         callback = parse_status_callback(verified)
+        Counters.texts_received.add(1, {"kind": "status"})
         return StatusEnvelope(configuration.id, self._clock(), correlation_id, callback,
                               _message_id(request.url))
 

@@ -11,7 +11,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Protocol, TypeVar
 
 from dataverse import DataverseError, DataverseHttpError
@@ -23,6 +25,7 @@ from messaging.inbound import InboundOutcome, InboundProcessor
 from messaging.jobs import ConfigurationJob, OutboxJob, RecordTypeJob, parse_job
 from messaging.model import Severity
 from messaging.status import StatusOutcome, StatusProcessor
+from messaging.telemetry import Counters, phone_hash, step
 from twilio_bridge import TwilioBridgeError
 
 __all__ = ["InboundQueueWorker", "JobProcessor", "OutboundQueueWorker", "is_permanent"]
@@ -75,6 +78,7 @@ class _Accounting:
             details = f"{what}. It will be kept in {self._queue}-poison after the retries."
         elif dequeue_count >= self._max:
             severity, name = Severity.CRITICAL, f"Message moved to {self._queue}-poison"
+            Counters.poison.add(1, {"queue": self._queue})
             details = f"Failed {dequeue_count} times; last error {what}. Replay it once the cause is fixed."
         else:
             log.warning("attempt %s failed (%s); the queue will retry", dequeue_count, type(exc).__name__)
@@ -89,9 +93,11 @@ class _Accounting:
 
 class InboundQueueWorker:
     def __init__(self, inbound: InboundProcessor, status: StatusProcessor, errors: ErrorLog,
-                 max_dequeue_count: int = MAX_DEQUEUE_COUNT) -> None:
+                 max_dequeue_count: int = MAX_DEQUEUE_COUNT,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self._inbound = inbound
         self._status = status
+        self._clock = clock
         self._accounting = _Accounting("sms-inbound", errors, max_dequeue_count)
 
     @property
@@ -102,11 +108,27 @@ class InboundQueueWorker:
         context = _Context(ErrorSource.INBOUND, None)
         try:
             envelope = parse_envelope(body)
+            waited = (self._clock() - envelope.received_at).total_seconds() * 1000
+            Counters.queue_wait.record(max(0.0, waited), {"queue": "sms-inbound"})
             if isinstance(envelope, InboundEnvelope):
-                context = _Context(ErrorSource.INBOUND, envelope.correlation_id, envelope.message.message_sid)
-                return self._inbound.process(envelope)
+                message = envelope.message
+                context = _Context(ErrorSource.INBOUND, envelope.correlation_id, message.message_sid)
+                with step("smsb.inbound.file", correlation_id=envelope.correlation_id,
+                          twilio_sid=message.message_sid, configuration_id=str(envelope.configuration_id),
+                          sender=phone_hash(message.from_), attempt=dequeue_count) as span:
+                    outcome = self._inbound.process(envelope)
+                    span.set_attribute("smsb.duplicate", outcome.duplicate)
+                    span.set_attribute("smsb.round_trips", outcome.round_trips)
+                if outcome.stored:
+                    Counters.texts_stored.add(1)
+                return outcome
             context = _Context(ErrorSource.STATUS, envelope.correlation_id, envelope.callback.message_sid)
-            return self._status.process(envelope)
+            with step("smsb.status.apply", correlation_id=envelope.correlation_id,
+                      twilio_sid=envelope.callback.message_sid, status=str(envelope.callback.message_status),
+                      attempt=dequeue_count) as span:
+                status = self._status.process(envelope)
+                span.set_attribute("smsb.applied", status.applied)
+            return status
         except Exception as exc:
             self._accounting.account_for(exc, context, dequeue_count)
             raise
@@ -135,7 +157,18 @@ class OutboundQueueWorker:
             job = parse_job(body)
             if isinstance(job, OutboxJob):
                 context = _Context(ErrorSource.OUTBOUND, job.correlation_id, None, "smsb_outbox", str(job.outbox_id))
-                return self._outbound.process(job)
+                with step("smsb.outbound.send", correlation_id=job.correlation_id, outbox_id=str(job.outbox_id),
+                          origin=job.origin, attempt=dequeue_count) as span:
+                    sent = self._outbound.process(job)
+                    result = str(getattr(sent, "result", ""))
+                    span.set_attribute("smsb.result", result)
+                    if getattr(sent, "sid", None):
+                        span.set_attribute("smsb.twilio_sid", str(sent.sid))  # type: ignore[attr-defined]
+                if result == "sent":
+                    Counters.texts_sent.add(1)
+                elif result in ("failed", "skipped", "unknown"):
+                    Counters.texts_failed.add(1, {"result": result})
+                return sent
             if isinstance(job, ConfigurationJob):
                 context = _Context(ErrorSource.CONFIGURATION, job.correlation_id, None, "smsb_configuration",
                                    str(job.configuration_id))
