@@ -1,0 +1,102 @@
+"""Built front-end files the package carries when they exist: web resources and PCF controls.
+
+* Web resources: every file under ``solution/app/webresources/`` (the app's own help page) and
+  ``webresources/dist/`` becomes the web resource named by its relative path, which starts with ``smsb_/``
+  (``webresources/dist/smsb_/pane/inbox.html`` → ``smsb_/pane/inbox.html``); in the zip it is stored as an
+  exported solution stores it, ``WebResources/<name without punctuation><id>``.
+* PCF controls: every folder under ``solution/controls/out/controls/`` holding a ``ControlManifest.xml``
+  (the processed manifest pcf-scripts writes) becomes the custom control ``smsb_<namespace>.<constructor>``;
+  its files go to ``Controls/<that name>/`` unchanged.
+
+Missing folders mean "nothing to add": the package then holds only tables, forms, views, roles and the app.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ._xml import XMLSyntaxError, parse
+from .definitions import SOLUTION_DIR
+
+PREFIX = "smsb"
+WEBRESOURCES_DIR = SOLUTION_DIR.parent / "webresources" / "dist"
+APP_WEBRESOURCES_DIR = SOLUTION_DIR / "app" / "webresources"  # the packer's own pages (help.html), always in
+CONTROLS_DIR = SOLUTION_DIR / "controls" / "out" / "controls"
+
+WEBRESOURCE_TYPES = {
+    ".html": 1, ".htm": 1, ".css": 2, ".js": 3, ".xml": 4, ".png": 5, ".jpg": 6, ".jpeg": 6, ".gif": 7,
+    ".xsl": 9, ".xslt": 9, ".ico": 10, ".svg": 11, ".resx": 12,
+}
+
+
+class AssetError(ValueError):
+    """A built file cannot be packaged (unknown web resource type, unreadable control manifest)."""
+
+
+@dataclass(frozen=True)
+class WebResource:
+    name: str  # smsb_/inbox.html
+    type: int
+    content: bytes
+
+
+@dataclass(frozen=True)
+class CustomControl:
+    name: str  # smsb_SmsBridge.TextSMSChatSystem
+    files: tuple[tuple[str, bytes], ...]  # (path relative to the control folder, content), sorted
+
+    @property
+    def folder(self) -> str:
+        return f"Controls/{self.name}"
+
+
+def _files(root: Path) -> list[Path]:
+    return sorted((p for p in root.rglob("*") if p.is_file()), key=lambda p: p.relative_to(root).as_posix())
+
+
+def find_webresources(*roots: Path) -> tuple[WebResource, ...]:
+    """Web resources from each folder (default: the app's own pages, then ``webresources/dist``)."""
+    found: dict[str, WebResource] = {}
+    for root in roots or (APP_WEBRESOURCES_DIR, WEBRESOURCES_DIR):
+        for resource in _webresources_in(root):
+            if resource.name in found:
+                raise AssetError(f"{root}: web resource {resource.name!r} is built twice")
+            found[resource.name] = resource
+    return tuple(sorted(found.values(), key=lambda r: r.name))
+
+
+def _webresources_in(root: Path) -> tuple[WebResource, ...]:
+    if not root.is_dir():
+        return ()
+    found = []
+    for path in _files(root):
+        kind = WEBRESOURCE_TYPES.get(path.suffix.lower())
+        if kind is None:
+            if path.suffix.lower() == ".map":  # source maps stay out of the package
+                continue
+            raise AssetError(f"{path}: no web resource type for {path.suffix!r} files")
+        name = path.relative_to(root).as_posix()
+        if not name.startswith(f"{PREFIX}_/"):
+            raise AssetError(f"{path}: web resources live under {root}/{PREFIX}_/ (the name is the relative path)")
+        found.append(WebResource(name, kind, path.read_bytes()))
+    return tuple(found)
+
+
+def find_controls(root: Path | None = None) -> tuple[CustomControl, ...]:
+    root = CONTROLS_DIR if root is None else root
+    if not root.is_dir():
+        return ()
+    found = []
+    for folder in sorted(p for p in root.iterdir() if (p / "ControlManifest.xml").is_file()):
+        try:
+            manifest = parse((folder / "ControlManifest.xml").read_bytes())
+        except XMLSyntaxError as exc:
+            raise AssetError(f"{folder}/ControlManifest.xml: {exc}") from exc
+        control = manifest.find("control")
+        if control is None or not control.get("namespace") or not control.get("constructor"):
+            raise AssetError(f"{folder}/ControlManifest.xml: no <control namespace=… constructor=…>")
+        name = f"{PREFIX}_{control.get('namespace')}.{control.get('constructor')}"
+        files = tuple((p.relative_to(folder).as_posix(), p.read_bytes()) for p in _files(folder))
+        found.append(CustomControl(name, files))
+    return tuple(found)

@@ -1,0 +1,81 @@
+"""Definition files are checked against the table definitions when they are loaded."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from solution.packer.definitions import APP_DIR, FORMS_DIR, DefinitionError, load_definitions
+
+
+@pytest.fixture
+def dirs(tmp_path):
+    forms, app = tmp_path / "forms", tmp_path / "app"
+    shutil.copytree(FORMS_DIR, forms)
+    shutil.copytree(APP_DIR, app)
+    return forms, app
+
+
+def _edit(path, old, new):
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+
+
+def test_the_repository_definitions_load(built):
+    d = built.sources.definitions
+    assert {f.table for f in d.forms} >= {"smsb_configuration", "contact", "account"}
+    assert [r.name for r in d.roles] == ["SMS Bridge Administrator", "SMS Bridge User", "SMS Bridge Integration"]
+
+
+def test_a_form_naming_a_missing_column_is_refused(built, dirs):
+    forms, app = dirs
+    _edit(forms / "smsb_outbox.toml", '"smsb_freeform"', '"smsb_freetext"')
+    with pytest.raises(DefinitionError, match="smsb_freetext"):
+        load_definitions(built.sources.schema, forms, app)
+
+
+def test_a_view_naming_a_missing_column_is_refused(built, dirs):
+    forms, app = dirs
+    _edit(forms / "smsb_message.toml", '"conversation.smsb_phonenumber"', '"conversation.smsb_mobile"')
+    with pytest.raises(DefinitionError, match="smsb_mobile"):
+        load_definitions(built.sources.schema, forms, app)
+
+
+def test_a_subgrid_on_a_relationship_of_other_tables_is_refused(built, dirs):
+    forms, app = dirs
+    _edit(forms / "contact.toml", "contact_smsb_messagesession_smsb_customer",
+          "account_smsb_messagesession_smsb_customer")
+    with pytest.raises(DefinitionError, match="not a relationship from contact"):
+        load_definitions(built.sources.schema, forms, app)
+
+
+def test_a_file_column_on_a_form_is_refused(built, dirs):
+    forms, app = dirs
+    _edit(forms / "smsb_messagemedia.toml", '"smsb_contenttype", ', '"smsb_file", ')
+    with pytest.raises(DefinitionError, match="file column"):
+        load_definitions(built.sources.schema, forms, app)
+
+
+def test_assign_on_an_organization_owned_table_is_refused(built, dirs):
+    forms, app = dirs
+    _edit(app / "security.toml", 'privileges = ["Read", "AppendTo"], tables = ["smsb_configuration"',
+          'privileges = ["Read", "Assign"], tables = ["smsb_configuration"')
+    with pytest.raises(DefinitionError, match="no privilege"):
+        load_definitions(built.sources.schema, forms, app)
+
+
+def test_a_local_grant_on_an_organization_owned_table_is_refused(built, dirs):
+    forms, app = dirs
+    grant = 'privileges = ["Read", "AppendTo"], tables = ["smsb_configuration"'
+    _edit(app / "security.toml", f'{{ level = "Global", {grant}', f'{{ level = "Local", {grant}')
+    with pytest.raises(DefinitionError, match="organization-owned"):
+        load_definitions(built.sources.schema, forms, app)
+
+
+def test_a_site_map_entry_for_a_table_outside_the_app_is_refused(built, dirs):
+    forms, app = dirs
+    _edit(app / "app.toml", '"account", "contact", "team",', '"account", "contact",')
+    with pytest.raises(DefinitionError, match="team"):
+        load_definitions(built.sources.schema, forms, app)

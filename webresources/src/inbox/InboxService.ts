@@ -1,0 +1,269 @@
+/**
+ * The inbox's data: conversations, the viewer's teams and dismissals, the Configurations' idle timeouts. A full
+ * load on start (and every few minutes), then only the conversations modified since the last poll. Ownership
+ * changes are conditional on the row's ETag, so two users cannot both take one conversation.
+ */
+import { PreconditionFailedError, type DataverseApi, type Row } from "../api/DataverseApi";
+import { ConversationState, FORMATTED, Tables, normalizeId } from "../shared/schema";
+import {
+  DEFAULT_IDLE_MINUTES,
+  actionFor,
+  inboxFor,
+  type ConfigurationRule,
+  type Conversation,
+  type InboxItem,
+  type Viewer,
+} from "./rules";
+
+const CONVERSATION_SELECT = [
+  "smsb_conversationid", "smsb_name", "smsb_phonenumber", "smsb_state", "smsb_customername",
+  "smsb_lastmessagepreview", "smsb_lastinboundon", "smsb_lastoutboundon", "smsb_lastactivityon",
+  "_smsb_configuration_value", "_ownerid_value", "modifiedon",
+].join(",");
+
+/** Conversations whose last text is older than this are left out of the full load. */
+const HISTORY_DAYS = 30;
+
+export type ActionOutcome =
+  | { readonly ok: true; readonly message: string }
+  | { readonly ok: false; readonly message: string };
+
+export interface InboxServiceOptions {
+  readonly now?: () => Date;
+}
+
+export class InboxService {
+  private readonly conversations = new Map<string, Conversation>();
+  private readonly dismissals = new Map<string, Date>();
+  private configurations = new Map<string, ConfigurationRule>();
+  private viewer: Viewer | undefined;
+  private since: Date | undefined;
+  private readonly now: () => Date;
+
+  constructor(private readonly api: DataverseApi, options: InboxServiceOptions = {}) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  get userId(): string {
+    return this.viewer?.userId ?? "";
+  }
+
+  /** Everything, from scratch. Returns the conversations seen for the first time. */
+  async loadAll(): Promise<Conversation[]> {
+    const userId = await this.api.currentUserId();
+    const [memberships, configurations, dismissals, conversations] = await Promise.all([
+      this.api.retrieveMultiple(Tables.teamMembership, `?$select=teamid&$filter=systemuserid eq ${userId}`),
+      this.api.retrieveMultiple(Tables.configuration, "?$select=smsb_configurationid,smsb_idletimeout,_smsb_assignedteam_value"),
+      this.api.retrieveMultiple(Tables.dismissal, `?$select=_smsb_conversation_value,smsb_dismissedon&$filter=_ownerid_value eq ${userId}`),
+      this.api.retrieveMultiple(
+        Tables.conversation,
+        `?$select=${CONVERSATION_SELECT}&$filter=smsb_lastinboundon ge ${iso(daysBefore(this.now(), HISTORY_DAYS))}&$orderby=modifiedon asc`,
+      ),
+    ]);
+    this.viewer = { userId, teamIds: new Set(memberships.map((m) => normalizeId(str(m.teamid)))) };
+    this.configurations = new Map(configurations.map((row) => {
+      const rule = toConfiguration(row);
+      return [rule.id, rule];
+    }));
+    this.dismissals.clear();
+    for (const row of dismissals) {
+      const conversationId = normalizeId(str(row._smsb_conversation_value));
+      const on = date(row.smsb_dismissedon);
+      const known = this.dismissals.get(conversationId);
+      if (on && (!known || known < on)) this.dismissals.set(conversationId, on);
+    }
+    // Rebuild from the answer so rows deleted or no longer readable disappear; "first seen" still means new.
+    const known = new Set(this.conversations.keys());
+    this.conversations.clear();
+    return this.merge(conversations).filter((c) => !known.has(c.id));
+  }
+
+  /** Only conversations modified since the newest one seen. Returns those seen for the first time. */
+  async poll(): Promise<Conversation[]> {
+    if (!this.viewer || !this.since) return this.loadAll();
+    const rows = await this.api.retrieveMultiple(
+      Tables.conversation,
+      // `ge` (not `gt`): modifiedon has second precision; unchanged ETags are skipped in merge.
+      `?$select=${CONVERSATION_SELECT}&$filter=modifiedon ge ${iso(this.since)}&$orderby=modifiedon asc`,
+    );
+    return this.merge(rows);
+  }
+
+  items(): InboxItem[] {
+    if (!this.viewer) return [];
+    return inboxFor(this.conversations.values(), this.viewer, this.configurations, this.dismissals, this.now());
+  }
+
+  conversation(id: string): Conversation | undefined {
+    return this.conversations.get(normalizeId(id));
+  }
+
+  async accept(id: string): Promise<ActionOutcome> {
+    const now = this.now();
+    return this.takeOwnership(id, "accept", {
+      smsb_state: ConversationState.Accepted,
+      ...this.ownerBinding(),
+      smsb_acceptedon: now.toISOString(),
+    }, "Accepted. Future messages from this number will show View Message.");
+  }
+
+  async assignToMe(id: string): Promise<ActionOutcome> {
+    return this.takeOwnership(id, "assign", {
+      ...this.ownerBinding(),
+      smsb_acceptedon: this.now().toISOString(),
+    }, "The conversation is now assigned to you.");
+  }
+
+  async block(id: string): Promise<ActionOutcome> {
+    const userId = this.requireViewer().userId;
+    let current = this.conversation(id);
+    for (let attempt = 0; current && attempt < 2; attempt++) {
+      if (current.state === ConversationState.Blocked) return { ok: true, message: "This number is already blocked." };
+      if (actionFor(current, this.requireViewer(), this.configurations.get(current.configurationId), undefined, this.now()) !== "accept") {
+        return { ok: false, message: lostMessage(current) };
+      }
+      try {
+        await this.api.update(Tables.conversation, current.id, {
+          smsb_state: ConversationState.Blocked,
+          "smsb_blockedby@odata.bind": `/${Tables.systemUser.entitySet}(${userId})`,
+          smsb_blockedon: this.now().toISOString(),
+        }, { ifMatch: current.etag });
+        await this.refreshOne(current.id);
+        return { ok: true, message: "Blocked. This number is now inactive for all team members." };
+      } catch (error) {
+        if (!(error instanceof PreconditionFailedError)) throw error;
+        current = await this.refreshOne(current.id);
+      }
+    }
+    return { ok: false, message: current ? lostMessage(current) : "This conversation no longer exists." };
+  }
+
+  async dismiss(id: string): Promise<ActionOutcome> {
+    const conversation = this.conversation(id);
+    if (!conversation) return { ok: false, message: "This conversation no longer exists." };
+    const now = this.now();
+    await this.api.create(Tables.dismissal, {
+      smsb_name: `${conversation.customerName || conversation.phone}`.slice(0, 200),
+      "smsb_conversation@odata.bind": `/${Tables.conversation.entitySet}(${conversation.id})`,
+      smsb_dismissedon: now.toISOString(),
+    });
+    this.dismissals.set(conversation.id, now);
+    return { ok: true, message: "Dismissed. It will show again when a new message arrives." };
+  }
+
+  private ownerBinding(): Row {
+    const userId = this.requireViewer().userId;
+    return {
+      "ownerid@odata.bind": `/${Tables.systemUser.entitySet}(${userId})`,
+      "smsb_acceptedby@odata.bind": `/${Tables.systemUser.entitySet}(${userId})`,
+    };
+  }
+
+  /**
+   * Conditional update for Accept and Assign to Me. When the ETag no longer matches, re-read the row: if it is
+   * still ours to take (e.g. only a new inbound text changed it), try once more; otherwise say who has it.
+   */
+  private async takeOwnership(id: string, expected: "accept" | "assign", data: Row, success: string): Promise<ActionOutcome> {
+    const viewer = this.requireViewer();
+    let current = this.conversation(id);
+    for (let attempt = 0; current && attempt < 2; attempt++) {
+      const action = actionFor(current, viewer, this.configurations.get(current.configurationId), undefined, this.now());
+      if (current.ownerId === viewer.userId && current.state === ConversationState.Accepted) {
+        return { ok: true, message: "You already own this conversation." };
+      }
+      if (action !== expected) return { ok: false, message: lostMessage(current) };
+      try {
+        await this.api.update(Tables.conversation, current.id, data, { ifMatch: current.etag });
+        await this.refreshOne(current.id);
+        return { ok: true, message: success };
+      } catch (error) {
+        if (!(error instanceof PreconditionFailedError)) throw error;
+        current = await this.refreshOne(current.id);
+      }
+    }
+    return { ok: false, message: current ? lostMessage(current) : "This conversation no longer exists." };
+  }
+
+  private async refreshOne(id: string): Promise<Conversation | undefined> {
+    const row = await this.api.retrieve(Tables.conversation, id, `?$select=${CONVERSATION_SELECT}`);
+    const conversation = toConversation(row);
+    this.conversations.set(conversation.id, conversation);
+    return conversation;
+  }
+
+  private merge(rows: Row[]): Conversation[] {
+    const fresh: Conversation[] = [];
+    for (const row of rows) {
+      const conversation = toConversation(row);
+      const known = this.conversations.get(conversation.id);
+      if (!known) fresh.push(conversation);
+      if (!known || known.etag !== conversation.etag || !conversation.etag) {
+        this.conversations.set(conversation.id, conversation);
+      }
+      if (conversation.modifiedOn && (!this.since || conversation.modifiedOn > this.since)) {
+        this.since = conversation.modifiedOn;
+      }
+    }
+    if (!this.since) this.since = this.now();
+    return fresh;
+  }
+
+  private requireViewer(): Viewer {
+    if (!this.viewer) throw new Error("The inbox has not loaded yet.");
+    return this.viewer;
+  }
+}
+
+function lostMessage(conversation: Conversation): string {
+  const who = conversation.ownerName || "another user";
+  if (conversation.state === ConversationState.Blocked) return "This number has been blocked.";
+  if (conversation.state === ConversationState.Accepted) return `${who} has already taken this conversation.`;
+  return "This conversation has changed; the list has been updated.";
+}
+
+export function toConversation(row: Row): Conversation {
+  return {
+    id: normalizeId(str(row.smsb_conversationid)),
+    etag: str(row["@odata.etag"]),
+    phone: str(row.smsb_phonenumber),
+    customerName: str(row.smsb_customername),
+    preview: str(row.smsb_lastmessagepreview),
+    state: Number(row.smsb_state ?? ConversationState.Pending),
+    ownerId: normalizeId(str(row._ownerid_value)),
+    ownerName: str(row[`_ownerid_value${FORMATTED}`]),
+    configurationId: normalizeId(str(row._smsb_configuration_value)),
+    lastInboundOn: date(row.smsb_lastinboundon),
+    lastOutboundOn: date(row.smsb_lastoutboundon),
+    lastActivityOn: date(row.smsb_lastactivityon),
+    modifiedOn: date(row.modifiedon),
+  };
+}
+
+function toConfiguration(row: Row): ConfigurationRule {
+  const idle = Number(row.smsb_idletimeout);
+  const team = row._smsb_assignedteam_value;
+  return {
+    id: normalizeId(str(row.smsb_configurationid)),
+    teamId: team ? normalizeId(str(team)) : null,
+    idleMinutes: Number.isFinite(idle) && idle > 0 ? idle : DEFAULT_IDLE_MINUTES,
+  };
+}
+
+function str(value: unknown): string {
+  return value === null || value === undefined ? "" : String(value);
+}
+
+function date(value: unknown): Date | null {
+  if (value === null || value === undefined || value === "") return null;
+  const parsed = new Date(String(value));
+  return Number.isNaN(parsed.getTime()) ? null : parsed;
+}
+
+function daysBefore(now: Date, days: number): Date {
+  return new Date(now.getTime() - days * 86_400_000);
+}
+
+/** OData datetime literal, second precision, UTC. */
+function iso(value: Date): string {
+  return value.toISOString().replace(/\.\d{3}Z$/, "Z");
+}

@@ -1,0 +1,70 @@
+import { describe, expect, it, vi } from "vitest";
+import { DataverseError, PreconditionFailedError } from "../src/api/DataverseApi";
+import { FetchDataverseApi } from "../src/api/FetchDataverseApi";
+import { Tables } from "../src/shared/schema";
+
+const BASE = "http://127.0.0.1:7072/api/data/v9.2/";
+const USER = "11111111-2222-3333-4444-555555555555";
+
+function respond(status: number, body?: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(body === undefined ? null : JSON.stringify(body), { status, headers });
+}
+
+describe("FetchDataverseApi (the devstack stand-in's door to the emulator)", () => {
+  it("acts as the given user on every request and sends the bearer token", async () => {
+    const fetch = vi.fn(async () => respond(200, { value: [{ smsb_conversationid: "a" }] }));
+    const api = new FetchDataverseApi({ baseUrl: BASE, token: "t0k", user: `{${USER.toUpperCase()}}`, fetch });
+    const rows = await api.retrieveMultiple(Tables.conversation, "?$select=smsb_name&$filter=smsb_state eq 1");
+    expect(rows).toEqual([{ smsb_conversationid: "a" }]);
+    const [url, init] = fetch.mock.calls[0] as unknown as [string, RequestInit];
+    const parsed = new URL(url);
+    expect(parsed.pathname).toBe("/api/data/v9.2/smsb_conversations");
+    expect(parsed.searchParams.get("user")).toBe(USER);
+    expect(parsed.searchParams.get("$filter")).toBe("smsb_state eq 1");
+    expect((init.headers as Record<string, string>).Authorization).toBe("Bearer t0k");
+    expect(await api.currentUserId()).toBe(USER);
+  });
+
+  it("follows @odata.nextLink until every page is read", async () => {
+    const fetch = vi.fn()
+      .mockResolvedValueOnce(respond(200, { value: [{ n: 1 }], "@odata.nextLink": `${BASE}smsb_conversations?$skiptoken=abc` }))
+      .mockResolvedValueOnce(respond(200, { value: [{ n: 2 }] }));
+    const api = new FetchDataverseApi({ baseUrl: BASE, user: USER, fetch });
+    expect(await api.retrieveMultiple(Tables.conversation, "")).toEqual([{ n: 1 }, { n: 2 }]);
+    expect(new URL(fetch.mock.calls[1][0] as string).searchParams.get("$skiptoken")).toBe("abc");
+  });
+
+  it("sends If-Match and turns 412 into PreconditionFailedError", async () => {
+    const fetch = vi.fn(async () => respond(412, { error: { code: "0x80060882", message: "The version of the existing record doesn't match" } }));
+    const api = new FetchDataverseApi({ baseUrl: BASE, user: USER, fetch });
+    await expect(api.update(Tables.conversation, "abc", { smsb_state: 2 }, { ifMatch: 'W/"7"' }))
+      .rejects.toBeInstanceOf(PreconditionFailedError);
+    const [url, init] = fetch.mock.calls[0] as unknown as [string, RequestInit];
+    expect(init.method).toBe("PATCH");
+    expect(new URL(url).pathname).toBe("/api/data/v9.2/smsb_conversations(abc)");
+    expect((init.headers as Record<string, string>)["If-Match"]).toBe('W/"7"');
+  });
+
+  it("reports throttling as transient with the server's Retry-After", async () => {
+    const fetch = vi.fn(async () => respond(429, { error: { message: "slow down" } }, { "Retry-After": "7" }));
+    const api = new FetchDataverseApi({ baseUrl: BASE, user: USER, fetch });
+    const error = await api.retrieve(Tables.conversation, "x", "").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DataverseError);
+    expect((error as DataverseError).isTransient).toBe(true);
+    expect((error as DataverseError).retryAfterMs).toBe(7000);
+  });
+
+  it("returns the id of a created row from OData-EntityId", async () => {
+    const id = "0a0b0c0d-0000-0000-0000-000000000001";
+    const fetch = vi.fn(async () => respond(204, undefined, { "OData-EntityId": `${BASE}smsb_dismissals(${id})` }));
+    const api = new FetchDataverseApi({ baseUrl: BASE, user: USER, fetch });
+    expect(await api.create(Tables.dismissal, { smsb_name: "x" })).toBe(id);
+  });
+
+  it("asks WhoAmI when no user is given", async () => {
+    const fetch = vi.fn(async (_url: string) => respond(200, { UserId: USER.toUpperCase() }));
+    const api = new FetchDataverseApi({ baseUrl: BASE, fetch });
+    expect(await api.currentUserId()).toBe(USER);
+    expect(new URL(fetch.mock.calls[0][0]).pathname).toBe("/api/data/v9.2/WhoAmI");
+  });
+});
