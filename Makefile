@@ -8,8 +8,11 @@ PY := $(VENV)/bin/python
 PIP_STAMP := $(VENV)/.deps-installed
 NODE_STAMP := node_modules/.deps-installed
 WEB_STAMP := webresources/node_modules/.deps-installed
+# checkov lives in a venv of its own: its dependencies must not move the product's pins.
+CHECKOV_VENV := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.checkov-3.3.30
 
-.PHONY: help setup run test lint typecheck pytest solution frontend clean
+.PHONY: help setup run test lint typecheck pytest solution frontend infra-check clean
 
 help:
 	@echo "make run    set up, then start Azurite, the Dataverse and Twilio emulators and the function app"
@@ -34,6 +37,15 @@ $(WEB_STAMP): webresources/package.json webresources/package-lock.json
 	npm ci --prefix webresources --no-audit --no-fund --loglevel=error
 	@touch $@
 
+$(CHECKOV_STAMP):
+	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check checkov==3.3.30
+	@touch $@
+
+# Infrastructure as code: every checkov check passes or is skipped with its reason next to the resource.
+infra-check: $(CHECKOV_STAMP)
+	LOG_LEVEL=ERROR $(CHECKOV_VENV)/bin/checkov -d infra --compact --quiet --skip-download
+
 # The front end: the inbox pane and form scripts (typecheck, lint, unit tests, build into webresources/dist).
 frontend: setup
 	npm --prefix webresources run --silent check
@@ -53,11 +65,11 @@ typecheck: setup
 pytest: setup
 	$(PY) -m pytest
 
-test: setup frontend
+test: setup frontend infra-check
 	$(PY) -m ruff check .
 	$(PY) -m mypy
 	$(PY) -m pytest
 
 clean:
-	rm -rf $(VENV) node_modules webresources/node_modules webresources/dist dist .mypy_cache .ruff_cache \
+	rm -rf $(VENV) $(CHECKOV_VENV) node_modules webresources/node_modules webresources/dist dist .mypy_cache .ruff_cache \
 		.pytest_cache .hypothesis

@@ -13,10 +13,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
+from azure.identity import ManagedIdentityCredential
 from azure.storage.queue import QueueServiceClient
 
 from app.logs import configure_logging
-from app.settings import Settings, from_process_env
+from app.settings import Settings, SettingsError, from_process_env
 from app.telemetry import configure_telemetry
 from dataverse import DataverseClient, DataverseConfig
 from messaging.configurations import ConfigurationService
@@ -41,7 +42,20 @@ from twilio_bridge import (
     TwilioConfig,
 )
 
-__all__ = ["Runtime", "current", "dataverse_config", "use"]
+__all__ = ["Runtime", "current", "dataverse_config", "queue_service_for", "use"]
+
+
+def queue_service_for(settings: Settings) -> QueueServiceClient:
+    """The storage queues, by connection string or, identity-based, by endpoint and managed identity."""
+    # Fail fast rather than hold a worker: the SDK would otherwise retry for a long time on its own.
+    if settings.storage_connection:
+        return QueueServiceClient.from_connection_string(
+            settings.storage_connection, connection_timeout=3, read_timeout=5, retry_total=0)
+    if not settings.storage_queue_uri:
+        raise SettingsError(["AzureWebJobsStorage is required"])
+    credential = ManagedIdentityCredential(client_id=settings.storage_client_id)
+    return QueueServiceClient(settings.storage_queue_uri, credential=credential, connection_timeout=3,
+                              read_timeout=5, retry_total=0)
 
 
 def dataverse_config(settings: Settings) -> DataverseConfig:
@@ -70,10 +84,7 @@ class Runtime:
 
     @cached_property
     def queue_service(self) -> QueueServiceClient:
-        # Fail fast rather than hold a worker: the SDK would otherwise retry for a long time on its own.
-        return QueueServiceClient.from_connection_string(
-            self.settings.storage_connection, connection_timeout=3, read_timeout=5, retry_total=0
-        )
+        return queue_service_for(self.settings)
 
     @cached_property
     def dataverse(self) -> DataverseClient:

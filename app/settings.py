@@ -49,7 +49,8 @@ class Settings:
 
     dataverse_url: str
     public_url: str
-    storage_connection: str = field(repr=False)
+    # Either a connection string (Azurite, keys) or, identity-based, the queue endpoint of the storage account.
+    storage_connection: str | None = field(repr=False)
     encryption_key: bytes = field(repr=False)
     encryption_key_previous: bytes | None = field(default=None, repr=False)
     dataverse_tenant_id: str | None = None
@@ -60,6 +61,8 @@ class Settings:
     dataverse_token: str | None = field(default=None, repr=False)
     twilio_api_base_url: str = DEFAULT_TWILIO_API_BASE_URL
     applicationinsights_connection_string: str | None = field(default=None, repr=False)
+    storage_queue_uri: str | None = None
+    storage_client_id: str | None = None
 
     @property
     def dataverse_auth_mode(self) -> DataverseAuthMode:
@@ -115,7 +118,17 @@ class Settings:
         twilio_api_base_url = _clean_url(
             get("TWILIO_API_BASE_URL") or DEFAULT_TWILIO_API_BASE_URL, "TWILIO_API_BASE_URL", problems
         )
-        storage = require("AzureWebJobsStorage", "the storage connection string for the queues")
+        storage = get("AzureWebJobsStorage")
+        account = get("AzureWebJobsStorage__accountName")
+        queue_uri = get("AzureWebJobsStorage__queueServiceUri") or (
+            f"https://{account}.queue.core.windows.net" if account else None)
+        if not storage and not queue_uri:
+            problems.append(
+                "AzureWebJobsStorage is required (the storage connection string for the queues), or "
+                "AzureWebJobsStorage__accountName for identity-based access"
+            )
+        elif queue_uri and not storage:
+            queue_uri = _clean_url(queue_uri, "AzureWebJobsStorage__queueServiceUri", problems)
         encryption_key = _decode_key(
             require("SMSB_ENCRYPTION_KEY", "base64 of 32 random bytes"), "SMSB_ENCRYPTION_KEY", problems
         )
@@ -159,6 +172,8 @@ class Settings:
             dataverse_url=dataverse_url,
             public_url=public_url,
             storage_connection=storage,
+            storage_queue_uri=None if storage else queue_uri,
+            storage_client_id=get("AzureWebJobsStorage__clientId"),
             encryption_key=encryption_key,
             encryption_key_previous=encryption_key_previous,
             dataverse_tenant_id=tenant_id,

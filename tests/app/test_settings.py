@@ -124,3 +124,26 @@ def test_repr_and_errors_never_show_secrets() -> None:
 def test_secret_values_lists_what_logs_must_scrub() -> None:
     settings = Settings.from_env(valid(SMSB_ENCRYPTION_KEY_PREVIOUS=OTHER_KEY))
     assert set(settings.secret_values()) == {KEY, OTHER_KEY, "very-secret-value"}
+
+
+def test_identity_based_storage_needs_only_the_account_name() -> None:
+    env = valid()
+    del env["AzureWebJobsStorage"]
+    settings = Settings.from_env({**env, "AzureWebJobsStorage__accountName": "smsbstore"})
+    assert settings.storage_connection is None
+    assert settings.storage_queue_uri == "https://smsbstore.queue.core.windows.net"
+    sovereign = Settings.from_env({**env, "AzureWebJobsStorage__queueServiceUri":
+                                   "https://smsbstore.queue.core.usgovcloudapi.net/",
+                                   "AzureWebJobsStorage__clientId": "11111111-2222-3333-4444-555555555555"})
+    assert sovereign.storage_queue_uri == "https://smsbstore.queue.core.usgovcloudapi.net"
+    assert sovereign.storage_client_id == "11111111-2222-3333-4444-555555555555"
+
+
+def test_identity_based_queue_client_points_at_the_account_endpoint() -> None:
+    from app.runtime import queue_service_for
+
+    env = valid()
+    del env["AzureWebJobsStorage"]
+    client = queue_service_for(Settings.from_env({**env, "AzureWebJobsStorage__accountName": "smsbstore"}))
+    assert client.url.startswith("https://smsbstore.queue.core.windows.net")
+    assert client.credential is not None
