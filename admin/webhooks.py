@@ -1,7 +1,8 @@
 """Registering the function app as a Dataverse webhook: one service endpoint, one step per event it handles.
 
 Idempotent: a second run with the same URL and key changes nothing; a changed URL or key updates the endpoint
-in place; a missing step is created and an existing one is left as it is. The key is never printed.
+in place; a missing step is created, a disabled one is enabled again, and an enabled one is left as it is. The
+key is never printed.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from dataclasses import dataclass, field
 
 from dataverse import DataverseClient, F, bind
 
-__all__ = ["ENDPOINT_NAME", "WEBHOOK_STEPS", "RegistrationReport", "StepSpec", "register_webhooks"]
+__all__ = ["ENDPOINT_NAME", "WEBHOOK_STEPS", "RegistrationReport", "StepSpec", "WebhookSetupError", "register_webhooks"]
 
 ENDPOINT_NAME = "SMS Bridge"
 _CONTRACT_WEBHOOK = 8
@@ -19,6 +20,12 @@ _AUTH_WEBHOOK_KEY = 4
 _MESSAGE_FORMAT_JSON = 2
 _STAGE_POST_OPERATION = 40
 _MODE_ASYNC = 1
+_STEP_ENABLED = 0
+_STEP_ENABLED_REASON = 1
+
+
+class WebhookSetupError(RuntimeError):
+    """Dataverse lacks what the registration needs (the solution is not imported); nothing was changed."""
 
 
 @dataclass(frozen=True)
@@ -48,16 +55,34 @@ class RegistrationReport:
     endpoint_updated: bool = False
     steps_created: list[str] = field(default_factory=list)
     steps_unchanged: list[str] = field(default_factory=list)
+    steps_enabled: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
-        return self.endpoint_created or self.endpoint_updated or bool(self.steps_created)
+        return self.endpoint_created or self.endpoint_updated or bool(self.steps_created) or bool(self.steps_enabled)
 
 
 def register_webhooks(client: DataverseClient, function_base_url: str, function_key: str) -> RegistrationReport:
     """Point Dataverse's webhook for the product's tables at `{function_base_url}/api/dataverse/webhook`."""
     report = RegistrationReport()
     url = f"{function_base_url.rstrip('/')}/api/dataverse/webhook"
+    # Resolve every step's message and table first: a missing table changes nothing at all.
+    messages = {row["name"]: row.guid("sdkmessageid") for row in client.query(
+        "sdkmessages", select=["sdkmessageid", "name"], filter=F.any_of("name", ["Create", "Update"]))}
+    targets: dict[StepSpec, tuple[uuid.UUID, uuid.UUID]] = {}
+    for spec in WEBHOOK_STEPS:
+        message_id = messages.get(spec.message)
+        if message_id is None:
+            raise WebhookSetupError(f"Dataverse has no '{spec.message}' message")
+        message_filter = client.first(
+            "sdkmessagefilters", select=["sdkmessagefilterid"],
+            filter=F.eq("primaryobjecttypecode", spec.table) & F.eq("_sdkmessageid_value", message_id))
+        filter_id = message_filter.guid("sdkmessagefilterid") if message_filter is not None else None
+        if filter_id is None:
+            raise WebhookSetupError(f"the table {spec.table} does not raise '{spec.message}' events; import the "
+                                    "solution first (`smsbridge import`)")
+        targets[spec] = (message_id, filter_id)
+
     existing = client.first("serviceendpoints", select=["serviceendpointid", "url", "authvalue", "authtype"],
                             filter=F.eq("name", ENDPOINT_NAME) & F.eq("contract", _CONTRACT_WEBHOOK))
     wanted = {"url": url, "authtype": _AUTH_WEBHOOK_KEY, "authvalue": function_key}
@@ -73,32 +98,28 @@ def register_webhooks(client: DataverseClient, function_base_url: str, function_
             client.update("serviceendpoints", report.endpoint_id, wanted)
             report.endpoint_updated = True
     if report.endpoint_id is None:
-        raise RuntimeError("the service endpoint has no id")
+        raise WebhookSetupError("the service endpoint has no id")
 
-    messages = {row["name"]: row.guid("sdkmessageid") for row in client.query(
-        "sdkmessages", select=["sdkmessageid", "name"], filter=F.any_of("name", ["Create", "Update"]))}
     for spec in WEBHOOK_STEPS:
-        message_id = messages.get(spec.message)
-        if message_id is None:
-            raise RuntimeError(f"Dataverse has no '{spec.message}' message")
-        message_filter = client.first(
-            "sdkmessagefilters", select=["sdkmessagefilterid"],
-            filter=F.eq("primaryobjecttypecode", spec.table) & F.eq("_sdkmessageid_value", message_id))
-        if message_filter is None:
-            raise RuntimeError(f"the table {spec.table} does not raise '{spec.message}' events; import the solution")
+        message_id, filter_id = targets[spec]
         step = client.first(
-            "sdkmessageprocessingsteps", select=["sdkmessageprocessingstepid"],
+            "sdkmessageprocessingsteps", select=["sdkmessageprocessingstepid", "statecode"],
             filter=F.eq("name", spec.name) & F.eq("_eventhandler_value", report.endpoint_id))
         if step is not None:
-            report.steps_unchanged.append(spec.name)
+            step_id = step.guid("sdkmessageprocessingstepid")
+            if step.get("statecode") not in (None, _STEP_ENABLED) and step_id is not None:
+                client.update("sdkmessageprocessingsteps", step_id,
+                              {"statecode": _STEP_ENABLED, "statuscode": _STEP_ENABLED_REASON})
+                report.steps_enabled.append(spec.name)
+            else:
+                report.steps_unchanged.append(spec.name)
             continue
         body = {
             "name": spec.name, "mode": _MODE_ASYNC, "stage": _STAGE_POST_OPERATION, "rank": 1,
             "supporteddeployment": 0, "asyncautodelete": True,
             "eventhandler_serviceendpoint@odata.bind": bind("serviceendpoints", report.endpoint_id),
             "sdkmessageid@odata.bind": bind("sdkmessages", message_id),
-            "sdkmessagefilterid@odata.bind": bind("sdkmessagefilters", message_filter.guid("sdkmessagefilterid")
-                                                  or uuid.UUID(int=0)),
+            "sdkmessagefilterid@odata.bind": bind("sdkmessagefilters", filter_id),
         }
         if spec.filtering_attributes:
             body["filteringattributes"] = ",".join(spec.filtering_attributes)

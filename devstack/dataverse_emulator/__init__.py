@@ -2,7 +2,7 @@
 
 Public API (stable):
 
-``DataverseEmulator(schema=None, *, clock=None, token=None, webhook_sender=None)``
+``DataverseEmulator(schema=None, *, clock=None, token=None, webhook_sender=None, preinstalled=True)``
     ``schema`` defaults to :func:`solution.schema.load_schema`; ``clock`` returns an aware ``datetime``
     (``createdon``/``modifiedon``); ``token`` fixes the only accepted bearer token (default: any
     non-empty token); ``webhook_sender(url, headers, body) -> status`` replaces the HTTP POST used to
@@ -20,6 +20,10 @@ Public API (stable):
     * ``seed_demo()`` - business unit, team "SMS Bridge - SMS" with 3 users, contacts and accounts with
       phone numbers in assorted formats; ``reset()``.
     * ``user_id``, ``business_unit_id``, ``organization_id`` - what ``WhoAmI`` answers.
+    * ``solutions`` - solution import and the product's presence (see ``solutions.py``): with
+      ``preinstalled=False`` the emulator starts as a new environment whose product tables appear only once
+      ``ImportSolutionAsync``/``ImportSolution`` imports a package describing them; ``installed_tables()``,
+      ``set_key_status(table, key, status)``, ``key_index_seconds``, ``publish_count``.
 
 ``serve(emulator, host="127.0.0.1", port=0) -> RunningServer``
     Serves from a thread; ``.url`` is the organization URL (use as ``DATAVERSE_URL``), ``.api_url`` the
@@ -58,6 +62,11 @@ Behaviour follows the Dataverse Web API documentation, including the details cli
 * table definitions: ``EntityDefinitions(LogicalName='contact')`` (``$select``, ``$expand=Attributes(...)``)
   and ``.../Attributes`` with ``LogicalName`` and ``AttributeType`` built from the ``solution/`` column types
   (see ``metadata.py``);
+* solutions and security: ``ImportSolutionAsync`` (a system job in ``asyncoperations`` and an ``importjobs``
+  row that progress as they are read), ``ImportSolution``, ``PublishAllXml``, ``solutions``, ``roles``,
+  ``EntityDefinitions(...)/Keys`` with ``EntityKeyIndexStatus``, and ``$ref`` associations of
+  ``teamroles_association``, ``systemuserroles_association`` and ``teammembership_association``
+  (``solutions.py``, ``platform.py``);
 * webhooks on Create/Update steps, delivered after commit on a background thread with the endpoint's
   authentication; contexts over 256 KB lose parameters and images and carry
   ``x-ms-dynamics-msg-size-exceeded``.

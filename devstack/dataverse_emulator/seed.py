@@ -58,6 +58,7 @@ def seed_demo(emulator: DataverseEmulator) -> dict[str, Any]:
     with store.lock:
         if store.get("team", team_id) is None:
             store.insert("team", {"teamid": team_id, "name": TEAM_NAME, "teamtype": 0, "businessunitid": bu})
+        emulator.solutions.grant_team_role(team_id, "SMS Bridge User")
         for first, last in USERS:
             user_id = _id("systemuser", f"{first} {last}")
             ids["users"][f"{first} {last}"] = user_id

@@ -23,9 +23,11 @@ from .faults import Faults, RequestLog, RequestRecord, fault_error
 from .files import FileColumns
 from .metadata import handle_metadata, is_metadata_path
 from .odata import parse_key
+from .platform import with_platform_tables
 from .protocol import API_PREFIX, Call, Outcome, WriteEvent, method_not_allowed
 from .reads import Reader
 from .seed import seed_demo
+from .solutions import Solutions
 from .store import Store
 from .values import coerce, json_value
 from .webhooks import WebhookDispatcher
@@ -52,8 +54,9 @@ class DataverseEmulator:
         token: str | None = None,
         webhook_sender: Callable[[str, dict[str, str], bytes], int] | None = None,
         fault_seed: int = 0,
+        preinstalled: bool = True,
     ) -> None:
-        self.schema = schema or load_schema()
+        self.schema = with_platform_tables(schema or load_schema())
         self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
         self.token = token
         self.store = Store(self.schema, self.clock)
@@ -63,6 +66,7 @@ class DataverseEmulator:
         self.files = FileColumns(self)
         self.reader = Reader(self)
         self.writer = Writer(self)
+        self.solutions = Solutions(self, preinstalled=preinstalled)
         self.organization_id = str(uuid.uuid5(_NAMESPACE, "organization"))
         self.business_unit_id = str(uuid.uuid5(_NAMESPACE, "businessunit"))
         self.user_id = str(uuid.uuid5(_NAMESPACE, "systemuser:integration"))
@@ -73,6 +77,7 @@ class DataverseEmulator:
 
     def _bootstrap(self) -> None:
         s = self.store
+        self.solutions.reset()
         if self.schema.has_table("businessunit"):
             s.insert("businessunit", {"businessunitid": self.business_unit_id, "name": "SMS Bridge Org"})
         if self.schema.has_table("systemuser"):
@@ -92,6 +97,8 @@ class DataverseEmulator:
             for name, message_id in SDK_MESSAGE_IDS.items():
                 s.insert("sdkmessage", {"sdkmessageid": message_id, "name": name})
                 for table in self.schema.tables:
+                    if not self.solutions.visible(table):
+                        continue  # a product table gets its filters when a solution installs it
                     s.insert(
                         "sdkmessagefilter",
                         {
@@ -103,6 +110,7 @@ class DataverseEmulator:
                             "iscustomprocessingstepallowed": True,
                         },
                     )
+        self.solutions.bootstrap()
 
     def seed_demo(self) -> dict[str, Any]:
         """Add the demo business data (team, users, contacts, accounts); returns their ids."""
@@ -225,6 +233,9 @@ class DataverseEmulator:
 
     def execute(self, call: Call, events: list[WriteEvent]) -> Outcome:
         """Route one call (also a part of a $batch) with the store lock held."""
+        return self.solutions.route(call, events) or self._route(call, events)
+
+    def _route(self, call: Call, events: list[WriteEvent]) -> Outcome:
         path = call.path
         if path in ("", "/", "WhoAmI", "WhoAmI()", "$batch") or is_metadata_path(path):
             return self._special(call, events)
@@ -265,13 +276,13 @@ class DataverseEmulator:
 
     def _table(self, entity_set: str) -> Table:
         table = self.schema.find_entity_set(entity_set)
-        if table is None:
+        if table is None or not self.solutions.visible(table):
             raise ODataError(404, errors.BAD_PROPERTY, f"Resource not found for the segment '{entity_set}'.")
         return table
 
     def _special(self, call: Call, events: list[WriteEvent]) -> Outcome:
         if is_metadata_path(call.path):
-            return handle_metadata(self.schema, call)
+            return handle_metadata(self.solutions.visible_schema(), call)
         if call.path == "$batch":
             return run_batch(self, call, events)
         if call.method != "GET":
