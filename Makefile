@@ -12,7 +12,7 @@ WEB_STAMP := webresources/node_modules/.deps-installed
 CHECKOV_VENV := .venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.checkov-3.3.30
 
-.PHONY: help setup run test lint typecheck pytest solution frontend infra-check clean
+.PHONY: help setup browser run test lint typecheck pytest solution frontend infra-check clean
 
 help:
 	@echo "make run    set up, then start Azurite, the Dataverse and Twilio emulators and the function app"
@@ -21,7 +21,13 @@ help:
 	@echo "make setup  only install Python and Node dependencies"
 	@echo "make clean  remove the virtual environment, node_modules and caches"
 
-setup: $(PIP_STAMP) $(NODE_STAMP) $(WEB_STAMP)
+setup: $(PIP_STAMP) $(NODE_STAMP) $(WEB_STAMP) browser
+
+# Browser tests drive Debian's Chromium through Playwright; nothing downloads a browser of its own.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "installing Debian's chromium for the browser tests (needs root: sudo make setup otherwise)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 $(PIP_STAMP): requirements.txt requirements-dev.txt pyproject.toml VERSION
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
