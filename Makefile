@@ -8,6 +8,7 @@ PY := $(VENV)/bin/python
 PIP_STAMP := $(VENV)/.deps-installed
 NODE_STAMP := node_modules/.deps-installed
 WEB_STAMP := webresources/node_modules/.deps-installed
+CONTROLS_STAMP := solution/controls/node_modules/.deps-installed
 # checkov lives in a venv of its own: its dependencies must not move the product's pins.
 CHECKOV_VENV := .venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.checkov-3.3.30
@@ -21,7 +22,7 @@ help:
 	@echo "make setup  only install Python and Node dependencies"
 	@echo "make clean  remove the virtual environment, node_modules and caches"
 
-setup: $(PIP_STAMP) $(NODE_STAMP) $(WEB_STAMP) browser
+setup: $(PIP_STAMP) $(NODE_STAMP) $(WEB_STAMP) $(CONTROLS_STAMP) browser
 
 # Browser tests drive Debian's Chromium through Playwright; nothing downloads a browser of its own.
 browser:
@@ -43,6 +44,10 @@ $(WEB_STAMP): webresources/package.json webresources/package-lock.json
 	npm ci --prefix webresources --no-audit --no-fund --loglevel=error
 	@touch $@
 
+$(CONTROLS_STAMP): solution/controls/package.json solution/controls/package-lock.json
+	npm ci --prefix solution/controls --no-audit --no-fund --loglevel=error
+	@touch $@
+
 $(CHECKOV_STAMP):
 	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
 	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check checkov==3.3.30
@@ -52,9 +57,13 @@ $(CHECKOV_STAMP):
 infra-check: $(CHECKOV_STAMP)
 	LOG_LEVEL=ERROR $(CHECKOV_VENV)/bin/checkov -d infra --compact --quiet --skip-download
 
-# The front end: the inbox pane and form scripts (typecheck, lint, unit tests, build into webresources/dist).
+# The front end: the inbox pane and form scripts (typecheck, lint, unit tests, build into webresources/dist) and the
+# PCF chat control (typecheck, unit and component tests, production build with lint into solution/controls/out).
 frontend: setup
 	npm --prefix webresources run --silent check
+	npm --prefix solution/controls run --silent typecheck
+	npm --prefix solution/controls test --silent
+	PP_TOOLS_TELEMETRY_OPTOUT=true npm --prefix solution/controls run --silent build:prod
 
 run: setup
 	$(PY) -m devstack run
@@ -77,5 +86,6 @@ test: setup frontend infra-check
 	$(PY) -m pytest
 
 clean:
-	rm -rf $(VENV) $(CHECKOV_VENV) node_modules webresources/node_modules webresources/dist dist .mypy_cache .ruff_cache \
+	rm -rf $(VENV) $(CHECKOV_VENV) node_modules webresources/node_modules webresources/dist dist \
+		solution/controls/node_modules solution/controls/out .mypy_cache .ruff_cache \
 		.pytest_cache .hypothesis

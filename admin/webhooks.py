@@ -41,6 +41,8 @@ class StepSpec:
 
 WEBHOOK_STEPS: tuple[StepSpec, ...] = (
     StepSpec("smsb_outbox", "Create"),
+    # The chat creates an Outbox with an image held back (send-after) until the upload is done, then releases it.
+    StepSpec("smsb_outbox", "Update", ("smsb_sendafter",)),
     StepSpec("smsb_configuration", "Create"),
     StepSpec("smsb_configuration", "Update", ("smsb_authtoken", "smsb_validaterequestedon")),
     StepSpec("smsb_recordtype", "Create"),

@@ -120,8 +120,12 @@ class DataverseClient:
         return operation(correlation_id, caller_object_id=caller_object_id,
                          solution_unique_name=solution_unique_name)
 
-    def _send(self, request: DataverseRequest) -> RawResponse:
+    def send(self, request: DataverseRequest) -> RawResponse:
+        """Send a request the client has no builder for (an action, a ``$ref`` association), with the same
+        authentication, retries and error mapping as every other call."""
         return _raw(self._transport.send(request))
+
+    _send = send
 
     # -- single-row operations ---------------------------------------------------------------------
 

@@ -3,6 +3,7 @@ app on the local host, wired to each other — until Ctrl-C or SIGTERM stops eve
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import signal
@@ -14,11 +15,16 @@ from types import FrameType
 
 from devstack.azurite import Azurite
 from devstack.config import DevstackAddresses
+from devstack.host import ROOT
 from devstack.sandbox import Sandbox, SandboxOptions
 
 __all__ = ["Stack", "main"]
 
 log = logging.getLogger("devstack")
+
+SETTINGS_FILE = ROOT / ".devstack" / "settings.json"
+_SHARED_SETTINGS = ("DATAVERSE_URL", "DATAVERSE_TOKEN", "SMSB_PUBLIC_URL", "SMSB_ENCRYPTION_KEY", "TWILIO_API_BASE_URL",
+                    "AzureWebJobsStorage")
 
 
 @dataclass
@@ -42,7 +48,16 @@ class Stack:
             run_queues=True, run_timers=with_timers, twilio_callback_delay=0.5,
         ), environ=self.env)
         self.sandbox.start()
+        self._write_settings()
         progress(f"ready in {time.monotonic() - began:.1f} s")
+
+    def _write_settings(self) -> None:
+        """Leave the settings where `smsbridge` (run from the project folder) finds them while the stack runs."""
+        values = {name: self.env[name] for name in _SHARED_SETTINGS if self.env.get(name)}
+        values["SMSB_FUNCTION_KEY"] = self.addresses.function_key
+        SETTINGS_FILE.parent.mkdir(exist_ok=True)
+        SETTINGS_FILE.touch(mode=0o600)
+        SETTINGS_FILE.write_text(json.dumps({"IsEncrypted": False, "Values": values}, indent=2), encoding="utf-8")
 
     def banner(self) -> str:
         a = self.addresses
@@ -72,6 +87,7 @@ class Stack:
         return "\n".join(lines)
 
     def stop(self) -> None:
+        SETTINGS_FILE.unlink(missing_ok=True)
         for name, component in (("the sandbox", self.sandbox), ("Azurite", self.azurite)):
             if component is None:
                 continue

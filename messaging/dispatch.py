@@ -13,7 +13,9 @@ _VALIDATE_REQUEST = "smsb_validaterequestedon"
 
 def jobs_for(context: WebhookContext, correlation_id: str) -> list[Job]:
     table, message, row_id = context.primary_entity_name, context.message_name, context.primary_entity_id
-    if table == "smsb_outbox" and message == "Create":
+    if table == "smsb_outbox" and message in ("Create", "Update"):
+        # An Update is registered only for send-after: a held row released early. The worker sends a row only
+        # while it is Pending and due, so a job for anything else is a harmless no-op.
         return [OutboxJob(row_id, correlation_id, "webhook")]
     if table == "smsb_configuration" and message in ("Create", "Update"):
         # A trimmed payload (over 256 KB) carries no Target: let the worker compare the dates itself.

@@ -6,7 +6,8 @@
   exported solution stores it, ``WebResources/<name without punctuation><id>``.
 * PCF controls: every folder under ``solution/controls/out/controls/`` holding a ``ControlManifest.xml``
   (the processed manifest pcf-scripts writes) becomes the custom control ``smsb_<namespace>.<constructor>``;
-  its files go to ``Controls/<that name>/`` unchanged.
+  its files go to ``Controls/<that name>/`` unchanged. Its data-set and property names are read from the
+  manifest: forms bind a subgrid to the primary data-set and set the input properties.
 
 Missing folders mean "nothing to add": the package then holds only tables, forms, views, roles and the app.
 """
@@ -42,13 +43,28 @@ class WebResource:
 
 
 @dataclass(frozen=True)
+class ControlProperty:
+    """A ``<property>`` of a control's manifest."""
+
+    name: str
+    of_type: str  # Whole.None, SingleLine.Text, …
+    usage: str  # input | bound | output
+    default: str | None = None
+
+
+@dataclass(frozen=True)
 class CustomControl:
     name: str  # smsb_SmsBridge.TextSMSChatSystem
     files: tuple[tuple[str, bytes], ...]  # (path relative to the control folder, content), sorted
+    datasets: tuple[str, ...] = ()  # <data-set name>s of the manifest, the primary one first
+    properties: tuple[ControlProperty, ...] = ()
 
     @property
     def folder(self) -> str:
         return f"Controls/{self.name}"
+
+    def property(self, name: str) -> ControlProperty | None:
+        return next((p for p in self.properties if p.name == name), None)
 
 
 def _files(root: Path) -> list[Path]:
@@ -98,5 +114,10 @@ def find_controls(root: Path | None = None) -> tuple[CustomControl, ...]:
             raise AssetError(f"{folder}/ControlManifest.xml: no <control namespace=… constructor=…>")
         name = f"{PREFIX}_{control.get('namespace')}.{control.get('constructor')}"
         files = tuple((p.relative_to(folder).as_posix(), p.read_bytes()) for p in _files(folder))
-        found.append(CustomControl(name, files))
+        datasets = tuple(d.get("name", "") for d in control.iterfind("data-set"))
+        properties = tuple(
+            ControlProperty(p.get("name", ""), p.get("of-type", ""), p.get("usage", ""), p.get("default-value"))
+            for p in control.iterfind("property")
+        )
+        found.append(CustomControl(name, files, datasets, properties))
     return tuple(found)

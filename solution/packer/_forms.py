@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import dataclass
+
 from solution.schema import ColumnType, Schema, Table
 
+from ._assets import AssetError, CustomControl
 from ._entities import INTRODUCED
-from ._ids import braced
+from ._frontend import FormWiring, FrontEnd, WebResourceControl, form_section
+from ._ids import braced, webresource_id
 from ._xml import Element, labels, sub
 from .definitions import VIEW_KINDS, Definitions, Form, Section, Subgrid, View
 
@@ -22,6 +27,8 @@ _PHONE = "{8C10015A-B339-4982-9474-A95FE05631A5}"
 _URL = "{71716B6C-711E-476c-8AB8-5D11542BFB47}"
 _EMAIL = "{ADA2203E-B4CD-49be-9DDF-234642B43B52}"
 SUBGRID = "{E7A81278-8635-4d9e-8D4D-59480B391C5B}"
+WEBRESOURCE = "{9FDF5F91-88B1-47f4-AD53-C11EFC01A01D}"
+FORM_FACTORS = (0, 1, 2)  # customControl formFactor: web, tablet, phone
 _CLASSIDS = {
     ColumnType.STRING: _TEXT,
     ColumnType.MEMO: _MEMO,
@@ -49,17 +56,42 @@ def view_id(view: View) -> str:
     return braced("view", view.table, view.name)
 
 
-def systemforms(parent: Element, schema: Schema, definitions: Definitions, table: Table) -> None:
+@dataclass(frozen=True)
+class FormAssets:
+    """The built front end forms can use: wiring that can be packed (``FrontEnd.packable``) and PCF controls."""
+
+    frontend: FrontEnd = dataclasses.field(default_factory=FrontEnd)
+    controls: tuple[CustomControl, ...] = ()
+
+    def control(self, name: str) -> CustomControl | None:
+        return next((c for c in self.controls if c.name == name), None)
+
+
+def control_uniqueid(fid: str, grid: Subgrid) -> str:
+    """The ``uniqueid`` of a subgrid's control on form ``fid``, which its ``controlDescription`` names in
+    ``forControl``."""
+    return braced(fid, "control", grid.name)
+
+
+def systemforms(
+    parent: Element, schema: Schema, definitions: Definitions, table: Table, assets: FormAssets | None = None
+) -> None:
     """``<FormXml><forms type="main"><systemform>…`` for every main form of ``table``."""
     forms = definitions.forms_of(table.logical_name)
     if not forms:
         return
     box = sub(sub(parent, "FormXml"), "forms", type="main")
     for form in forms:
-        _systemform(box, schema, definitions, table, form)
+        _systemform(box, schema, definitions, table, form, assets=assets or FormAssets())
 
 
-def _systemform(parent: Element, schema: Schema, d: Definitions, table: Table, form: Form) -> None:
+def _systemform(
+    parent: Element, schema: Schema, d: Definitions, table: Table, form: Form, *, assets: FormAssets
+) -> None:
+    wiring = assets.frontend.form(form.table, form.name)
+    extra: dict[str, list[WebResourceControl]] = {}
+    for wr_control in wiring.controls if wiring else ():
+        extra.setdefault(form_section(form, wr_control).name, []).append(wr_control)
     node = sub(parent, "systemform")
     fid = form_id(form)
     sub(node, "formid", fid)
@@ -79,18 +111,29 @@ def _systemform(parent: Element, schema: Schema, d: Definitions, table: Table, f
         for index in range(1, tab.columns + 1):
             sections = sub(sub(columns, "column", width=width), "sections")
             for section in (s for s in tab.sections if s.column == index):
-                _section(sections, schema, d, table, fid=fid, section=section)
+                _section(sections, schema, d, table, fid=fid, section=section, extra=extra.get(section.name, ()),
+                         assets=assets)
     if form.header:
         header = sub(body, "header", id=braced(fid, "header"), celllabelposition="Top", columns="111", labelwidth="115",
                      celllabelalignment="Left")
         row = sub(sub(header, "rows"), "row")
         for field in form.header:
             _field_cell(row, table, fid, field, prefix="header_")
+    if wiring is not None and wiring.libraries:
+        _scripts(body, fid, wiring)
+    bound = [(g, c) for g in form.subgrids() if g.control and (c := assets.control(g.control)) is not None]
+    if bound:
+        descriptions = sub(body, "controlDescriptions")
+        for grid, control in bound:
+            _control_description(descriptions, d, form, grid, control)
     labels(node, "LocalizedNames", "LocalizedName", form.name)
     labels(node, "Descriptions", "Description", form.description)
 
 
-def _section(parent: Element, schema: Schema, d: Definitions, table: Table, *, fid: str, section: Section) -> None:
+def _section(
+    parent: Element, schema: Schema, d: Definitions, table: Table, *, fid: str, section: Section,
+    extra: tuple[WebResourceControl, ...] | list[WebResourceControl] = (), assets: FormAssets | None = None,
+) -> None:
     node = sub(
         parent, "section", name=section.name, id=braced(fid, "section", section.name), IsUserDefined="0",
         showlabel="true", showbar="false", columns="1", labelwidth="115", celllabelalignment="Left",
@@ -101,7 +144,11 @@ def _section(parent: Element, schema: Schema, d: Definitions, table: Table, *, f
     for field in section.fields:
         _field_cell(sub(rows, "row"), table, fid, field)
     if section.subgrid is not None:
-        _subgrid(rows, schema, d, fid, section.subgrid)
+        grid = section.subgrid
+        bound = grid.control is not None and assets is not None and assets.control(grid.control) is not None
+        _subgrid(rows, schema, d, fid, grid, uniqueid=control_uniqueid(fid, grid) if bound else None)
+    for control in extra:
+        _webresource_cell(rows, fid, control)
 
 
 def _field_cell(row: Element, table: Table, fid: str, field: str, prefix: str = "") -> None:
@@ -112,13 +159,25 @@ def _field_cell(row: Element, table: Table, fid: str, field: str, prefix: str = 
     sub(cell, "control", id=prefix + field, classid=classid, datafieldname=field, disabled="false")
 
 
-def _subgrid(rows: Element, schema: Schema, d: Definitions, fid: str, grid: Subgrid) -> None:
-    view = d.view(grid.table, grid.view)
+def _subgrid(rows: Element, schema: Schema, d: Definitions, fid: str, grid: Subgrid, *, uniqueid: str | None) -> None:
     cell = sub(sub(rows, "row"), "cell", id=braced(fid, "cell", grid.name), showlabel="true", colspan="1",
                rowspan="10", auto="false")
     labels(cell, "labels", "label", schema.table(grid.table).display_plural)
     control = sub(cell, "control", id=grid.name, classid=SUBGRID, indicationOfSubgrid="true")
-    params = sub(control, "parameters")
+    if uniqueid is not None:
+        control.set("uniqueid", uniqueid)
+    _subgrid_parameters(sub(control, "parameters"), d, grid)
+    _filler_rows(rows, 10)
+
+
+def _filler_rows(rows: Element, rowspan: int) -> None:
+    """A cell spanning n rows is followed by n - 1 empty rows, as the form editor writes it."""
+    for _ in range(rowspan - 1):
+        sub(rows, "row")
+
+
+def _subgrid_parameters(params: Element, d: Definitions, grid: Subgrid) -> None:
+    view = d.view(grid.table, grid.view)
     sub(params, "ViewId", view_id(view))
     sub(params, "IsUserView", "false")
     if grid.relationship is not None:
@@ -134,6 +193,70 @@ def _subgrid(rows: Element, schema: Schema, d: Definitions, fid: str, grid: Subg
     sub(params, "IsUserChart", "false")
     sub(params, "EnableChartPicker", "false")
     sub(params, "RecordsPerPage", str(grid.records_per_page))
+
+
+def _control_description(parent: Element, d: Definitions, form: Form, grid: Subgrid, control: CustomControl) -> None:
+    """The subgrid drawn by ``control`` on every form factor, its primary data-set bound to the subgrid."""
+    if not control.datasets:
+        raise AssetError(f"{control.name}: its manifest has no data-set to bind subgrid {grid.name!r} to")
+    values: dict[str, str] = {
+        p.name: p.default for p in control.properties if p.usage == "input" and p.default is not None
+    }
+    for name, value in grid.control_parameters:
+        prop = control.property(name)
+        if prop is None or prop.usage != "input":
+            raise AssetError(f"form {form.name!r}: {control.name} has no input property {name!r}")
+        values[name] = value
+    view = view_id(d.view(grid.table, grid.view))
+    node = sub(parent, "controlDescription", forControl=control_uniqueid(form_id(form), grid))
+    _subgrid_parameters(sub(sub(node, "customControl", id=SUBGRID), "parameters"), d, grid)
+    for factor in FORM_FACTORS:
+        params = sub(sub(node, "customControl", name=control.name, formFactor=str(factor)), "parameters")
+        dataset = sub(params, "data-set", name=control.datasets[0])
+        sub(dataset, "ViewId", view)
+        sub(dataset, "IsUserView", "false")
+        if grid.relationship is not None:
+            sub(dataset, "RelationshipName", grid.relationship)
+        sub(dataset, "TargetEntityType", grid.table)
+        sub(dataset, "FilteredViewIds", view)
+        sub(dataset, "EnableViewPicker", "false")
+        for prop in control.properties:
+            if prop.name in values:
+                sub(params, prop.name, values[prop.name], type=prop.of_type, static="true")
+
+
+def _webresource_cell(rows: Element, fid: str, control: WebResourceControl) -> None:
+    cell = sub(sub(rows, "row"), "cell", id=braced(fid, "cell", control.id), showlabel=_bool(control.show_label),
+               colspan="1", rowspan=str(control.rows), auto="false")
+    labels(cell, "labels", "label", control.label)
+    node = sub(cell, "control", id=control.id, classid=WEBRESOURCE)
+    params = sub(node, "parameters")
+    sub(params, "Url", control.webresource)
+    sub(params, "PassParameters", _bool(control.pass_parameters))
+    sub(params, "Security", "false")
+    sub(params, "Scrolling", control.scrolling)
+    sub(params, "Border", _bool(control.border))
+    sub(params, "ShowOnMobileClient", "false")
+    sub(params, "WebResourceId", webresource_id(control.webresource))
+    _filler_rows(rows, control.rows)
+
+
+def _scripts(body: Element, fid: str, wiring: FormWiring) -> None:
+    """``<formLibraries>`` and the OnLoad ``<events>`` (execution context passed when asked)."""
+    if wiring.onload is not None:
+        event = sub(sub(body, "events"), "event", name="onload", application="false", active="false")
+        sub(
+            sub(event, "Handlers"), "Handler", functionName=wiring.onload.function, libraryName=wiring.libraries[0],
+            handlerUniqueId=braced(fid, "handler", "onload", wiring.onload.function), enabled="true", parameters="",
+            passExecutionContext=_bool(wiring.onload.pass_execution_context),
+        )
+    libraries = sub(body, "formLibraries")
+    for name in wiring.libraries:
+        sub(libraries, "Library", name=name, libraryUniqueId=braced(fid, "library", name))
+
+
+def _bool(value: bool) -> str:
+    return "true" if value else "false"
 
 
 def savedqueries(parent: Element, schema: Schema, definitions: Definitions, table: Table) -> None:

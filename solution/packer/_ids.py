@@ -16,3 +16,8 @@ def guid(*parts: str) -> str:
 def braced(*parts: str) -> str:
     """The same id as :func:`guid`, written ``{XXXXXXXX-…}`` as forms and views expect."""
     return "{" + guid(*parts) + "}"
+
+
+def webresource_id(name: str) -> str:
+    """The id of the web resource ``name`` (``smsb_/scripts/smsbridge.js``), braced."""
+    return braced("webresource", name)

@@ -10,10 +10,13 @@ from pathlib import Path
 
 from solution.schema import Schema, Table
 
-from ._assets import CustomControl, WebResource, find_controls, find_webresources
+from ._assets import AssetError, CustomControl, WebResource, find_controls, find_webresources
 from ._entities import INTRODUCED, entity_info, packaged_relationships, relationship, schema_name
-from ._forms import form_id, savedqueries, systemforms
+from ._forms import FormAssets, form_id, savedqueries, systemforms
+from ._frontend import FrontEnd, check_frontend, load_frontend
 from ._ids import braced, guid
+from ._ids import webresource_id as _webresource_id
+from ._ribbon import ribbon_diff
 from ._xml import LANGUAGE, Element, etree, labels, sub
 from ._xml import serialize as _serialize
 from .definitions import App, Definitions
@@ -30,10 +33,11 @@ FIELD_ALLOWED = "4"  # field permission values: 0 not allowed, 4 allowed
 ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
 ZIP_FILE_MODE = 0o644
 
-# RootComponent types (dataverse notes §3.1)
-ENTITY, ROLE, SYSTEM_FORM, WEB_RESOURCE, SITE_MAP, CUSTOM_CONTROL, FIELD_SECURITY_PROFILE, APP_MODULE = (
-    1, 20, 60, 61, 62, 66, 70, 80,
+# RootComponent types (dataverse notes §3.1); the application ribbon is type 50 named ":RibbonDiffXml"
+ENTITY, ROLE, RIBBON, SYSTEM_FORM, WEB_RESOURCE, SITE_MAP, CUSTOM_CONTROL, FIELD_SECURITY_PROFILE, APP_MODULE = (
+    1, 20, 50, 60, 61, 62, 66, 70, 80,
 )
+APPLICATION_RIBBON = ":RibbonDiffXml"
 _STANDARD_PRIVILEGE_NAMES = {"activitypointer": "Activity", "systemuser": "User"}
 
 
@@ -46,6 +50,7 @@ class Sources:
     version: str
     webresources: tuple[WebResource, ...] = ()
     controls: tuple[CustomControl, ...] = ()
+    frontend: FrontEnd = field(default_factory=FrontEnd)  # webresources/packaging.json: wiring of the front end
     extra: dict[str, bytes] = field(default_factory=dict)
 
 
@@ -65,6 +70,7 @@ def default_sources() -> Sources:
         version=read_version(SOLUTION_DIR.parent / "VERSION"),
         webresources=find_webresources(),
         controls=find_controls(),
+        frontend=load_frontend(),
     )
 
 
@@ -89,7 +95,27 @@ def profile_id(key: str) -> str:
 
 
 def webresource_id(resource: WebResource) -> str:
-    return braced("webresource", resource.name)
+    return _webresource_id(resource.name)
+
+
+def wiring(src: Sources) -> FrontEnd:
+    """The front-end wiring this package carries: checked, and only what its packed web resources allow.
+
+    The web resources ``packaging.json`` lists are built together: when some are packed, all must be (and of
+    the listed type), so that a partial build fails instead of silently losing form scripts or buttons.
+    """
+    fe = src.frontend
+    check_frontend(src.schema, src.definitions, fe, {t.logical_name for t in custom_tables(src.schema)})
+    packed = {w.name: w for w in src.webresources}
+    listed = [w for w in fe.webresources if w.name in packed]
+    if listed and len(listed) != len(fe.webresources):
+        missing = sorted(w.name for w in fe.webresources if w.name not in packed)
+        raise AssetError(f"packaging.json lists web resources the build lacks: {missing} (npm --prefix webresources"
+                         " run build)")
+    for info in listed:
+        if packed[info.name].type != info.type:
+            raise AssetError(f"{info.name}: packaging.json says type {info.type}, the file is {packed[info.name].type}")
+    return fe.packable(set(packed))
 
 
 def webresource_file(resource: WebResource) -> str:
@@ -108,26 +134,32 @@ def privilege_name(schema: Schema, verb: str, table: str) -> str:
 
 def customizations_xml(src: Sources) -> bytes:
     schema, d = src.schema, src.definitions
+    fe = wiring(src)
+    assets = FormAssets(fe, src.controls)
     root = etree.Element("ImportExportXml", nsmap={"xsi": "http://www.w3.org/2001/XMLSchema-instance"})
     entities = sub(root, "Entities")
     for table in custom_tables(schema):
         node = sub(entities, "Entity")
         sub(node, "Name", table.logical_name, LocalizedName=table.display_name, OriginalName=table.display_name)
         entity_info(node, table)
-        systemforms(node, schema, d, table)
+        systemforms(node, schema, d, table, assets)
         savedqueries(node, schema, d, table)
+        if fe.buttons_of(table.logical_name):
+            ribbon_diff(node, fe.buttons_of(table.logical_name))
     for table_name in sorted({f.table for f in d.forms} - {t.logical_name for t in custom_tables(schema)}):
         table = schema.table(table_name)  # a standard table: only our additional forms travel
         node = sub(entities, "Entity")
         sub(node, "Name", schema_name(table), LocalizedName=table.display_name, OriginalName=table.display_name)
-        systemforms(node, schema, d, table)
+        systemforms(node, schema, d, table, assets)
     _roles(sub(root, "Roles"), src)
     _field_security_profiles(sub(root, "FieldSecurityProfiles"), src)
+    if fe.application_buttons():
+        ribbon_diff(root, fe.application_buttons())
     relationships = sub(root, "EntityRelationships")
     for rel in sorted(packaged_relationships(schema), key=lambda r: r.name):
         relationship(relationships, schema, rel)
     if src.webresources:
-        _webresources(sub(root, "WebResources"), src.webresources)
+        _webresources(sub(root, "WebResources"), src.webresources, fe)
     if src.controls:
         controls = sub(root, "CustomControls")
         for control in src.controls:
@@ -166,12 +198,15 @@ def _field_security_profiles(parent: Element, src: Sources) -> None:
             sub(p, "CanCreate", FIELD_ALLOWED if perm.can_create else "0")
 
 
-def _webresources(parent: Element, resources: tuple[WebResource, ...]) -> None:
+def _webresources(parent: Element, resources: tuple[WebResource, ...], fe: FrontEnd) -> None:
     for resource in resources:
+        info = fe.webresource(resource.name)
         node = sub(parent, "WebResource")
         sub(node, "WebResourceId", webresource_id(resource))
         sub(node, "Name", resource.name)
-        sub(node, "DisplayName", resource.name)
+        sub(node, "DisplayName", info.display_name if info else resource.name)
+        if info and info.description:
+            sub(node, "Description", info.description)
         sub(node, "WebResourceType", resource.type)
         sub(node, "IntroducedVersion", INTRODUCED)
         sub(node, "IsEnabledForMobileClient", "0")
@@ -235,6 +270,8 @@ def root_components(src: Sources) -> list[tuple[int, dict[str, str]]]:
     out.extend((FIELD_SECURITY_PROFILE, {"id": profile_id(p.key), "behavior": "0"}) for p in d.field_security_profiles)
     out.extend((WEB_RESOURCE, {"schemaName": w.name, "behavior": "0"}) for w in src.webresources)
     out.extend((CUSTOM_CONTROL, {"schemaName": c.name, "behavior": "0"}) for c in src.controls)
+    if wiring(src).application_buttons():
+        out.append((RIBBON, {"schemaName": APPLICATION_RIBBON, "behavior": "0"}))
     out.append((SITE_MAP, {"schemaName": d.app.unique_name, "behavior": "0"}))
     out.append((APP_MODULE, {"schemaName": d.app.unique_name, "behavior": "0"}))
     return out

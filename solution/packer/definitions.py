@@ -8,6 +8,7 @@ definitions (``solution.schema``) when it is loaded: a form or view naming a mis
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,8 @@ class Subgrid:
     relationship: str | None
     view: str
     records_per_page: int = 10
+    control: str | None = None  # a custom (PCF) control drawing the subgrid when it is built: smsb_<ns>.<ctor>
+    control_parameters: tuple[tuple[str, str], ...] = ()  # static values of the control's input properties
 
 
 @dataclass(frozen=True)
@@ -216,6 +219,10 @@ def _check_forms(schema: Schema, d: Definitions) -> None:
             if not schema.has_table(grid.table):
                 raise DefinitionError(f"form {form.name!r}: subgrid {grid.name!r} shows missing table {grid.table!r}")
             d.view(grid.table, grid.view)
+            if grid.control is None and grid.control_parameters:
+                raise DefinitionError(f"form {form.name!r}: subgrid {grid.name!r}: control_parameters but no control")
+            if grid.control is not None and not re.fullmatch(r"smsb_\w+\.\w+", grid.control):
+                raise DefinitionError(f"form {form.name!r}: control {grid.control!r} is not smsb_<namespace>.<name>")
             if grid.relationship is not None:
                 rel = next((r for r in schema.relationships if r.name == grid.relationship), None)
                 if rel is None or rel.referenced_table != form.table or rel.referencing_table != grid.table:
@@ -296,6 +303,8 @@ def _form(path: Path, table: str, doc: dict[str, Any]) -> Form:
                         relationship=grid.get("relationship"),
                         view=_str(path, grid, "view"),
                         records_per_page=int(grid.get("records_per_page", 10)),
+                        control=grid.get("control"),
+                        control_parameters=_parameters(path, grid.get("control_parameters", {})),
                     ),
                 )
             )
@@ -307,6 +316,12 @@ def _form(path: Path, table: str, doc: dict[str, Any]) -> Form:
         raise DefinitionError(f"{path.name}: form {doc.get('name')!r} has no tabs")
     name, description = _str(path, doc, "name"), str(doc.get("description", ""))
     return Form(table, name, description, tuple(doc.get("header", [])), tuple(tabs))
+
+
+def _parameters(path: Path, doc: Any) -> tuple[tuple[str, str], ...]:
+    if not isinstance(doc, dict) or not all(isinstance(v, (str, int, bool)) for v in doc.values()):
+        raise DefinitionError(f"{path.name}: control_parameters must map property names to strings or numbers")
+    return tuple((str(k), str(v).lower() if isinstance(v, bool) else str(v)) for k, v in doc.items())
 
 
 def _view(path: Path, table: str, doc: dict[str, Any]) -> View:

@@ -94,7 +94,17 @@ def test_make_run_answers_health_and_stops_cleanly(stack) -> None:
     conversations = requests.get(f"{dataverse}/smsb_conversations", headers=headers, timeout=5).json()["value"]
     assert [c["smsb_customername"] for c in conversations] == ["Avery Park"]
 
+    # `smsbridge` in the project folder finds the running devstack with no flags, and finds it healthy.
+    doctor = subprocess.run(  # noqa: S603 - fixed arguments
+        [sys.executable, "-m", "admin.cli", "doctor"], cwd=ROOT, capture_output=True, text=True, timeout=60,
+        env={k: v for k, v in os.environ.items() if not k.startswith(("DATAVERSE_", "SMSB_", "TWILIO_"))},
+        check=False)
+    assert doctor.returncode == 0, doctor.stdout + doctor.stderr
+    assert "FAIL" not in doctor.stdout
+    assert "e2e-function-key" not in doctor.stdout + doctor.stderr
+
     process.send_signal(signal.SIGTERM)
     assert process.wait(20) == 0
     for port in ports.values():
         assert not wait_for_port("127.0.0.1", port, 0.2), f"port {port} still open after shutdown"
+    assert not (ROOT / ".devstack" / "settings.json").exists()

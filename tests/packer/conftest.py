@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import io
+import shutil
+import subprocess
 import zipfile
 from dataclasses import dataclass
 
 import pytest
 
 from solution.packer import build, default_sources
+from solution.packer._assets import CONTROLS_DIR, WEBRESOURCES_DIR
+from solution.packer._frontend import PACKAGING_FILE
 from solution.packer._package import Sources
 from solution.packer._xml import Element, parse
+from solution.packer.definitions import SOLUTION_DIR
+
+ROOT = SOLUTION_DIR.parent
 
 
 @dataclass(frozen=True)
@@ -40,10 +47,43 @@ class Built:
         raise AssertionError(f"no view {name!r} of {table}")
 
 
-@pytest.fixture(scope="session")
-def built() -> Built:
+def _built() -> Built:
     sources = default_sources()
     data = build(sources=sources)
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         files = {name: archive.read(name) for name in archive.namelist()}
     return Built(sources, data, files, parse(files["solution.xml"]), parse(files["customizations.xml"]))
+
+
+@pytest.fixture(scope="session")
+def built() -> Built:
+    """The package from whatever is built (a fresh clone: no web resources, no control)."""
+    return _built()
+
+
+CHAT_CONTROL_DIR = CONTROLS_DIR / "TextSMSChatSystem"
+
+
+@pytest.fixture(scope="session")
+def full() -> Built:
+    """The package with the built front end in: web resources, the chat control and their wiring.
+
+    Builds the web resources when they are missing and their dependencies are installed; fails with the
+    command to run when a prerequisite is missing (the tests never skip it).
+    """
+    web = ROOT / "webresources"
+    if not (WEBRESOURCES_DIR / "smsb_").is_dir():
+        if not (web / "node_modules").is_dir() or shutil.which("npm") is None:
+            pytest.fail("web resources are not built: run npm ci --prefix webresources && npm --prefix webresources"
+                        " run build")
+        result = subprocess.run(  # noqa: S603 - fixed arguments
+            [shutil.which("npm") or "npm", "--prefix", str(web), "run", "build"], capture_output=True, text=True,
+            timeout=110, check=False,
+        )
+        if result.returncode != 0:
+            pytest.fail(f"npm --prefix webresources run build failed:\n{result.stdout}{result.stderr}")
+    if not (CHAT_CONTROL_DIR / "ControlManifest.xml").is_file():
+        pytest.fail("the chat control is not built: run npm --prefix solution/controls run build:prod")
+    if not PACKAGING_FILE.is_file():
+        pytest.fail(f"{PACKAGING_FILE} is missing")
+    return _built()

@@ -15,6 +15,7 @@ from solution.packer.validation import validate_package
 
 MANIFEST = b"""<?xml version="1.0" encoding="UTF-8"?>
 <manifest><control namespace="SmsBridge" constructor="TextSMSChatSystem" version="1.0.0" control-type="virtual">
+<data-set name="sessions"/><property name="parentTable" of-type="SingleLine.Text" usage="input"/>
 <resources><code path="bundle.js" order="1"/></resources></control></manifest>"""
 
 

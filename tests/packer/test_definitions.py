@@ -79,3 +79,17 @@ def test_a_site_map_entry_for_a_table_outside_the_app_is_refused(built, dirs):
     _edit(app / "app.toml", '"account", "contact", "team",', '"account", "contact",')
     with pytest.raises(DefinitionError, match="team"):
         load_definitions(built.sources.schema, forms, app)
+
+
+def test_a_subgrid_control_must_be_named_smsb_namespace_constructor(built, dirs):
+    forms, app = dirs
+    _edit(forms / "contact.toml", 'control = "smsb_SmsBridge.TextSMSChatSystem"', 'control = "TextSMSChatSystem"')
+    with pytest.raises(DefinitionError, match=r"smsb_<namespace>\.<name>"):
+        load_definitions(built.sources.schema, forms, app)
+
+
+def test_control_parameters_need_a_control(built, dirs):
+    forms, app = dirs
+    _edit(forms / "account.toml", 'control = "smsb_SmsBridge.TextSMSChatSystem"\n', "")
+    with pytest.raises(DefinitionError, match="no control"):
+        load_definitions(built.sources.schema, forms, app)

@@ -120,3 +120,16 @@ def test_registration_is_idempotent_and_updates_a_changed_key(sandbox: Sandbox) 
     assert not rotated.steps_created
     (endpoint,) = sandbox.rows("serviceendpoint", name="SMS Bridge")
     assert endpoint["authvalue"] == "a-new-function-key"
+
+
+def test_releasing_a_held_outbox_early_queues_its_send(sandbox: Sandbox) -> None:
+    client = sandbox.app.dataverse
+    outbox = uuid.uuid4()
+    client.create_with_id("smsb_outboxes", "activityid", outbox, {
+        "subject": "Photo", "smsb_freeform": "Here it is", "smsb_sendafter": "2099-01-01T00:00:00Z"})
+    outbound_jobs(sandbox, 1)
+    sandbox.queues().queue("sms-outbound").clear_messages()
+    client.update("smsb_outboxes", outbox, {"smsb_sendafter": "2020-01-01T00:00:00Z"})  # the upload is done
+    (job,) = outbound_jobs(sandbox, 1)
+    assert isinstance(job, OutboxJob)
+    assert job.outbox_id == outbox
