@@ -1,4 +1,4 @@
-"""``smsbridge``: set up a Dataverse environment for SMS Bridge and check it.
+"""``smsbridge``: set up a Dataverse environment for SMS Bridge, check it, and recover what went wrong.
 
 Settings come from the same places as the function app's: the environment, else ``Values`` of
 ``local.settings.json`` in the current directory; flags override both. Exit codes: 0 done, 1 a problem (the
@@ -14,17 +14,24 @@ import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import TextIO
 
+from azure.core.exceptions import AzureError
+
 from admin.console import Console
 from admin.doctor import Status, run_doctor
+from admin.replay import list_poison, replay, source_queue
 from admin.settings import AdminSettings, merged_values
 from admin.solution_import import ImportFailed, import_solution, read_package
 from admin.team import TEAM_NAME, USER_ROLE, UnknownUser, setup_team
 from admin.webhooks import WebhookSetupError, register_webhooks
+from app.runtime import Runtime, queue_service_for
 from app.settings import SettingsError
-from dataverse import DataverseClient, DataverseConnectionError, DataverseError, DataverseHttpError
+from dataverse import DataverseClient, DataverseConnectionError, DataverseError, DataverseHttpError, F
+from messaging.errors import MessagingError
+from twilio_bridge import TwilioBridgeError
 
 __all__ = ["main", "run"]
 
@@ -69,7 +76,27 @@ def _parser() -> argparse.ArgumentParser:
                       help="do not give the application user the SMS Bridge Integration role")
 
     commands.add_parser("doctor", parents=[common], help="check the environment; exit 1 when anything FAILs")
+
+    rec = commands.add_parser("reconcile", parents=[common],
+                              help="file texts Twilio received but Dataverse lacks; refresh unsettled statuses")
+    rec.add_argument("--since", default="2h", type=_duration, metavar="DURATION",
+                     help="how far back to look: 30m, 2h, 1d (default 2h)")
+    rec.add_argument("--max", type=int, default=1000, metavar="N", help="at most N texts per number (default 1000)")
+
+    rep = commands.add_parser("replay", parents=[common],
+                              help="list a poison queue's messages with their errors and move them back")
+    rep.add_argument("queue", choices=["sms-inbound-poison", "sms-outbound-poison"])
+    rep.add_argument("--dry-run", action="store_true", help="only list what would move back")
+    rep.add_argument("--limit", type=int, default=None, metavar="N", help="move at most N messages")
     return parser
+
+
+def _duration(text: str) -> timedelta:
+    units = {"m": "minutes", "h": "hours", "d": "days"}
+    number, unit = text[:-1], text[-1:].lower()
+    if unit not in units or not number.isdigit() or int(number) <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a duration such as 30m, 2h or 1d")
+    return timedelta(**{units[unit]: int(number)})
 
 
 def run(
@@ -120,16 +147,22 @@ def _run(args: argparse.Namespace, console: Console, *, environ: Mapping[str, st
             console.add_secret(secret)
         if args.command == "doctor":
             return _doctor(console, settings, factory)
+        if args.command == "replay":
+            return _replay(console, settings, args)
         with factory(settings) as client:
             # One quick call without retries: a wrong URL or credential fails now, not after the retry budget.
             client.who_am_i(timeout=15)
             context = _Context(console, client, settings, args, stdin)
-            return {"import": _import, "register-webhooks": _register, "setup-team": _setup_team}[args.command](
-                context)
+            commands: dict[str, Callable[[_Context], int]] = {
+                "import": _import, "register-webhooks": _register, "setup-team": _setup_team,
+                "reconcile": _reconcile,
+            }
+            return commands[args.command](context)
     except UsageError as exc:
         console.error(f"smsbridge {args.command}: {exc}")
         return EXIT_USAGE
-    except (SettingsError, ImportFailed, WebhookSetupError, DataverseError, LookupError) as exc:
+    except (SettingsError, ImportFailed, WebhookSetupError, DataverseError, LookupError, AzureError,
+            MessagingError, TwilioBridgeError) as exc:
         console.error(_describe(args.command, exc))
         return EXIT_PROBLEM
 
@@ -243,6 +276,41 @@ def _setup_team(context: _Context) -> int:
     if report.app_user_role_added:
         console.line("added: role SMS Bridge Integration of the application user")
     console.line("changed nothing" if not report.changed else "done")
+    return EXIT_OK
+
+
+def _reconcile(context: _Context) -> int:
+    console, args = context.console, context.args
+    app = Runtime.from_settings(context.settings.app_settings())
+    report = app.reconciler.run(args.since, max_messages=args.max,
+                                progress=lambda label, done, total: console.progress(label, done / total))
+    console.line(f"reconciled: {report.summary()}")
+    for problem in report.problems:
+        console.error(f"problem: {problem}")
+    return EXIT_PROBLEM if report.problems else EXIT_OK
+
+
+def _replay(console: Console, settings: AdminSettings, args: argparse.Namespace) -> int:
+    app = Runtime.from_settings(settings.app_settings())
+    service = queue_service_for(app.settings)
+
+    def error_for(correlation: str) -> str | None:
+        row = app.dataverse.first("smsb_errorlogs", select=["smsb_details"],
+                                  filter=F.eq("smsb_correlationid", correlation), orderby=["createdon desc"])
+        return str(row["smsb_details"]) if row is not None else None
+
+    waiting = list_poison(service, args.queue, error_for)
+    console.line(f"{len(waiting)} message(s) in {args.queue}" + (" (the first 32 listed)" if len(waiting) >= 32
+                                                                    else ""))
+    for message in waiting:
+        when = message.inserted_on.isoformat(timespec="seconds") if message.inserted_on else "?"
+        console.line(f"  {message.id}  {when}  {message.kind}  {message.reference or '-'}")
+        if message.error:
+            console.line(f"      error: {message.error}")
+    report = replay(service, args.queue, dry_run=args.dry_run, limit=args.limit,
+                    progress=lambda moved: console.progress(f"moved {moved} back to {source_queue(args.queue)}", None))
+    verb = "would move" if report.dry_run else "moved"
+    console.line(f"{verb} {len(report.moved)} message(s) back to {report.target}")
     return EXIT_OK
 
 
