@@ -77,8 +77,8 @@ class Stack:
                 f"                   SMS webhook → {a.functions_url}/api/twilio/messages",
                 "",
                 "Text the app from an emulated phone:",
-                f"  curl -X POST {a.twilio_url}/_devstack/inbound -d From=+16562185892 -d To={product.number} "
-                "-d Body=Hello",
+                f"  curl {a.twilio_url}/_devstack/inbound --data-urlencode From=+16562185892 "
+                f"--data-urlencode To={product.number} --data-urlencode Body=Hello",
             ]
         if self.sandbox is not None and self.sandbox.host is not None:
             lines.append("functions:")
