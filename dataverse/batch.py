@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 
 from requests.structures import CaseInsensitiveDict
 
-from dataverse.errors import AlreadyExists, BatchError, DataverseHttpError, PreconditionFailed
+from dataverse.errors import AlreadyExists, BatchError, DataverseError, DataverseHttpError, PreconditionFailed
 from dataverse.odata import DataverseRequest, Filter, Key, prefer_header
 from dataverse.operations import (
     RawResponse,
@@ -122,6 +122,17 @@ class BatchResult:
             if part.content_id == reference.content_id:
                 return part
         raise KeyError(reference.content_id)
+
+    def failure(self, references: Iterable[Reference]) -> DataverseError | None:
+        """The first error among these operations (a failed changeset reports its error on each of its parts),
+        or a `BatchError` for one the service never ran; None when all of them succeeded."""
+        for reference in references:
+            part = self.part(reference)
+            if part.error is not None:
+                return part.error
+            if not part.executed:
+                return BatchError(f"operation {part.content_id} was not executed")
+        return None
 
     def raise_first_error(self) -> None:
         for part in self.parts:

@@ -51,6 +51,7 @@ from messaging.model import (
     Direction,
     Severity,
     StatusChoice,
+    message_preview,
     parse_datetime,
 )
 from messaging.notifications import (
@@ -80,7 +81,6 @@ __all__ = ["InboundOutcome", "InboundProcessor"]
 
 log = logging.getLogger("smsbridge.inbound")
 
-_PREVIEW_LENGTH = 200
 _NAME_LENGTH = 200
 _MAX_ATTEMPTS = 3
 _KNOWN_ROWS = 50_000
@@ -198,7 +198,7 @@ class InboundProcessor:
             batch, refs = self._write_batch(job, known, plan, media, members)
             result = self._client.execute_batch(batch)
             outcome.round_trips += result.round_trips
-            changeset_error = _first_error(result, refs.changeset)
+            changeset_error = result.failure(refs.changeset)
             if changeset_error is None:
                 self._committed(job, plan, known, result, refs)
                 break
@@ -341,7 +341,7 @@ class InboundProcessor:
         activity: dict[str, Any] = {
             "smsb_lastinboundon": received,
             "smsb_lastactivityon": received,
-            "smsb_lastmessagepreview": _preview(message),
+            "smsb_lastmessagepreview": message_preview(message.body, bool(message.media)),
         }
         activity.update(_consent_fields(message, envelope.received_at))
 
@@ -566,15 +566,6 @@ class _Exists:
     known: _Known | None
 
 
-def _first_error(result: BatchResult, refs: list[Any]) -> Exception | None:
-    for ref in refs:
-        part = result.part(ref)
-        if part.error is not None:
-            return part.error
-        if not part.executed:
-            return PermanentFailure("the changeset was not executed")
-    return None
-
 
 def _owner_bind(snapshot: ConversationSnapshot) -> dict[str, str]:
     if snapshot.owner_user is not None:
@@ -583,12 +574,6 @@ def _owner_bind(snapshot: ConversationSnapshot) -> dict[str, str]:
         return {"ownerid@odata.bind": bind("teams", snapshot.owner_team)}
     return {}
 
-
-def _preview(message: InboundMessage) -> str:
-    text = " ".join(message.body.split())
-    if not text:
-        return "(picture)" if message.media else ""
-    return text if len(text) <= _PREVIEW_LENGTH else text[: _PREVIEW_LENGTH - 1] + "…"
 
 
 def _consent_fields(message: InboundMessage, at: datetime) -> dict[str, Any]:

@@ -22,6 +22,7 @@ __all__ = [
     "RecordType",
     "Severity",
     "StatusChoice",
+    "message_preview",
     "parse_datetime",
 ]
 
@@ -83,6 +84,17 @@ class Severity(enum.IntEnum):
     WARNING = 1
     ERROR = 2
     CRITICAL = 3
+
+
+PREVIEW_LENGTH = 200  # smsb_lastmessagepreview's length
+
+
+def message_preview(body: str, has_media: bool) -> str:
+    """A conversation's one-line preview of a text: whitespace folded, long texts cut with an ellipsis."""
+    text = " ".join(body.split())
+    if not text:
+        return "(picture)" if has_media else ""
+    return text if len(text) <= PREVIEW_LENGTH else text[: PREVIEW_LENGTH - 1] + "…"
 
 
 def parse_datetime(value: Any) -> datetime | None:

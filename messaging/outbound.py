@@ -64,6 +64,7 @@ from messaging.model import (
     RecordType,
     Severity,
     StatusChoice,
+    message_preview,
     parse_datetime,
 )
 from messaging.phones import normalize
@@ -97,7 +98,6 @@ ENTITY_TEMPLATE = 1
 GLOBAL_TEMPLATE = 2
 PARTY_TO = 2
 _NAME_LENGTH = 200
-_PREVIEW_LENGTH = 200
 _REASON_LENGTH = 2000
 _MAX_ATTEMPTS = 3
 _VALIDATION_LABELS = {1: "Draft", 2: "Valid", 3: "Invalid"}
@@ -615,7 +615,7 @@ class OutboundProcessor:
                                              mode=UpsertMode.CREATE_ONLY))
             result = self._client.execute_batch(batch)
             outcome.round_trips += result.round_trips
-            error = _first_error(result, refs)
+            error = result.failure(refs)
             if error is None:
                 self._sessions.put(send.session, True)
                 return send
@@ -671,7 +671,7 @@ class OutboundProcessor:
                 at = now.isoformat()
                 changeset.update("smsb_conversations", send.conversation, {
                     "smsb_lastoutboundon": at, "smsb_lastactivityon": at,
-                    "smsb_lastmessagepreview": _preview(send.body, outbox.has_attachment),
+                    "smsb_lastmessagepreview": message_preview(send.body, outbox.has_attachment),
                 })
         answer = self._client.execute_batch(batch)
         outcome.round_trips += answer.round_trips
@@ -901,19 +901,4 @@ def _check_consent(conversation: Row | None, number: str) -> None:
         raise _Stop(OutboxStatus.SKIPPED, f"{number} is blocked; an administrator can unblock the conversation")
 
 
-def _first_error(result: BatchResult, refs: list[Reference]) -> Exception | None:
-    for ref in refs:
-        part = result.part(ref)
-        if part.error is not None:
-            return part.error
-        if not part.executed:
-            return PermanentFailure("the changeset was not executed")
-    return None
-
-
-def _preview(body: str, has_attachment: bool) -> str:
-    text = " ".join(body.split())
-    if not text:
-        return "(picture)" if has_attachment else ""
-    return text if len(text) <= _PREVIEW_LENGTH else text[: _PREVIEW_LENGTH - 1] + "…"
 
