@@ -13,7 +13,7 @@ CONTROLS_STAMP := solution/controls/node_modules/.deps-installed
 CHECKOV_VENV := .venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.checkov-3.3.30
 
-.PHONY: help setup browser run test lint typecheck pytest solution frontend infra-check clean
+.PHONY: help setup browser run test lint typecheck pytest solution controls frontend infra-check clean
 
 help:
 	@echo "make run    set up, then start Azurite, the Dataverse and Twilio emulators and the function app"
@@ -24,11 +24,13 @@ help:
 
 setup: $(PIP_STAMP) $(NODE_STAMP) $(WEB_STAMP) $(CONTROLS_STAMP) browser
 
-# Browser tests drive Debian's Chromium through Playwright; nothing downloads a browser of its own.
+# Browser tests drive Debian's Chromium through Playwright; nothing downloads a browser of its own. The emoji font
+# lets screenshots show emoji rather than empty boxes.
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-		echo "installing Debian's chromium for the browser tests (needs root: sudo make setup otherwise)"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@{ command -v chromium >/dev/null 2>&1 && test -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf; } || { \
+		echo "installing Debian's chromium and emoji font for the browser tests (needs root: sudo make setup)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium \
+			fonts-noto-color-emoji >/dev/null; }
 
 $(PIP_STAMP): requirements.txt requirements-dev.txt pyproject.toml VERSION
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -57,6 +59,18 @@ $(CHECKOV_STAMP):
 infra-check: $(CHECKOV_STAMP)
 	LOG_LEVEL=ERROR $(CHECKOV_VENV)/bin/checkov -d infra --compact --quiet --skip-download
 
+# The chat control and the web resources as the devstack serves them; rebuilt only when their sources change.
+CONTROL_BUNDLE := solution/controls/out/controls/TextSMSChatSystem/bundle.js
+WEB_BUNDLE := webresources/dist/smsb_/scripts/smsbridge.js
+
+$(CONTROL_BUNDLE): $(CONTROLS_STAMP) $(shell find solution/controls/TextSMSChatSystem -type f 2>/dev/null)
+	PP_TOOLS_TELEMETRY_OPTOUT=true npm --prefix solution/controls run --silent build:prod
+
+$(WEB_BUNDLE): $(WEB_STAMP) $(shell find webresources/src webresources/static -type f 2>/dev/null)
+	npm --prefix webresources run --silent build
+
+controls: $(CONTROL_BUNDLE) $(WEB_BUNDLE)
+
 # The front end: the inbox pane and form scripts (typecheck, lint, unit tests, build into webresources/dist) and the
 # PCF chat control (typecheck, unit and component tests, production build with lint into solution/controls/out).
 frontend: setup
@@ -65,7 +79,7 @@ frontend: setup
 	npm --prefix solution/controls test --silent
 	PP_TOOLS_TELEMETRY_OPTOUT=true npm --prefix solution/controls run --silent build:prod
 
-run: setup
+run: setup controls
 	$(PY) -m devstack run
 
 solution: frontend

@@ -67,6 +67,7 @@ class Stack:
             f"  function app     {a.functions_url}/api/   (health: {a.functions_url}/api/health)",
             f"  function key     {a.function_key}   (send as ?code= or x-functions-key)",
             f"  Dataverse API    {a.dataverse_url}/api/data/v9.2/",
+            f"  in a browser     {a.dataverse_url}/devstack/   (the inbox pane and the chat on each record)",
             f"  Twilio API       {a.twilio_url}",
             f"  Azurite queues   http://{a.host}:{a.azurite_port}/devstoreaccount1",
         ]

@@ -60,6 +60,7 @@ from messaging.notifications import (
     TOAST_TIMED,
     TTL_SECONDS,
     ConversationSnapshot,
+    Notification,
     notification_rows,
     recipients,
 )
@@ -112,6 +113,7 @@ class InboundOutcome:
     round_trips: int = 0
     attempts: int = 0
     warnings: list[str] = field(default_factory=list)
+    notified_as: ConversationState | None = None
 
 
 class _RowSet:
@@ -408,17 +410,15 @@ class InboundProcessor:
         if configuration.send_app_notifications:
             people = recipients(snapshot, members, now=envelope.received_at,
                                 idle_minutes=configuration.idle_timeout_minutes)
+            refs.notified = people
+            job.outcome.notified_as = snapshot.state
             for note in notification_rows(snapshot, ids.message, message.body, people):
-                refs.notifications.append(batch.create_with_id("appnotifications", "appnotificationid", note.id, {
-                    "title": note.title,
-                    "body": note.body,
-                    "data": note.data,
-                    "icontype": ICON_INFO,
-                    "toasttype": TOAST_TIMED,
-                    "priority": PRIORITY_HIGH,
-                    "ttlinseconds": TTL_SECONDS,
-                    "ownerid@odata.bind": bind("systemusers", note.recipient),
-                }))
+                refs.notifications.append(_post_notification(batch, note))
+            # Who should hear about a text depends on the conversation's state and owner, which people change in
+            # Dynamics (Accept, Block, Assign) while this worker holds an older view. Reading the row back in the same
+            # request costs no round trip; `_correct_notifications` acts on it only when the view was out of date.
+            refs.fresh = batch.retrieve("smsb_conversations", ids.conversation, select=CONVERSATION_COLUMNS,
+                                        formatted=True)
         return batch, refs
 
     def _session_body(self, job: _Job, known: _Known, owner: dict[str, str]) -> dict[str, Any]:
@@ -471,7 +471,39 @@ class InboundProcessor:
         previous = known.snapshot.last_activity
         latest = envelope.received_at if previous is None else max(previous, envelope.received_at)
         snapshot = replace(known.snapshot, last_activity=latest)
+        fresh_row = result.part(refs.fresh).row if refs.fresh is not None else None
+        if fresh_row is not None:
+            current = self._known_from_row(fresh_row, job.configuration).snapshot
+            snapshot = replace(snapshot, state=current.state, owner_user=current.owner_user,
+                               owner_team=current.owner_team)
+            self._correct_notifications(job, replace(known.snapshot, state=current.state,
+                                                     owner_user=current.owner_user, owner_team=current.owner_team),
+                                        refs)
         self._conversations.put(ids.conversation, replace(known, snapshot=snapshot))
+
+    def _correct_notifications(self, job: _Job, current: ConversationSnapshot, refs: _Refs) -> None:
+        """Take back notifications sent on an out-of-date view of the conversation and send the right ones. In-app
+        notifications are fetched by Dynamics on its own schedule, so one taken back at once is never seen."""
+        configuration, ids, envelope = job.configuration, job.ids, job.envelope
+        members = self._directory.cached_team_members(configuration.team_id) if configuration.team_id else None
+        wanted = recipients(current, members or (), now=envelope.received_at,
+                            idle_minutes=configuration.idle_timeout_minutes)
+        stale = job.outcome.notified_as
+        if set(wanted) == set(refs.notified) and stale is current.state:
+            return
+        # The wording depends on the state too, so every notification sent on the old view is replaced.
+        batch = self._client.batch()
+        for note in notification_rows(current, ids.message, envelope.message.body, refs.notified):
+            batch.delete("appnotifications", note.id)
+        for note in notification_rows(current, ids.message, envelope.message.body, wanted):
+            _post_notification(batch, note)
+        result = self._client.execute_batch(batch, continue_on_error=True)
+        job.outcome.round_trips += result.round_trips
+        job.outcome.notified = len(wanted)
+        for part in result:
+            if part.error is not None and not isinstance(part.error, NotFound | AlreadyExists):
+                log.warning("in-app notifications for %s not corrected: %s", envelope.message.message_sid,
+                            type(part.error).__name__)
 
     # -- media -------------------------------------------------------------------------------------------------
     def _download_media(self, job: _Job) -> list[DownloadedMedia]:
@@ -557,6 +589,21 @@ class _Plan:
 class _Refs:
     changeset: list[Any] = field(default_factory=list)
     notifications: list[Any] = field(default_factory=list)
+    notified: tuple[uuid.UUID, ...] = ()
+    fresh: Any = None
+
+
+def _post_notification(batch: Batch, note: Notification) -> Any:
+    return batch.create_with_id("appnotifications", "appnotificationid", note.id, {
+        "title": note.title,
+        "body": note.body,
+        "data": note.data,
+        "icontype": ICON_INFO,
+        "toasttype": TOAST_TIMED,
+        "priority": PRIORITY_HIGH,
+        "ttlinseconds": TTL_SECONDS,
+        "ownerid@odata.bind": bind("systemusers", note.recipient),
+    })
 
 
 @dataclass(frozen=True)

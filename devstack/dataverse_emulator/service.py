@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl
 from werkzeug.datastructures import Headers
 from werkzeug.wrappers import Request, Response
 
+from devstack.browser import browser_response, is_browser_path
 from solution.schema import ColumnType, Schema, Table, load_schema
 
 from . import errors
@@ -21,6 +22,7 @@ from .devstack_api import handle_devstack
 from .errors import ODataError
 from .faults import Faults, RequestLog, RequestRecord, fault_error
 from .files import FileColumns
+from .impersonation import caller_id, impersonating
 from .metadata import handle_metadata, is_metadata_path
 from .odata import parse_key
 from .platform import with_platform_tables
@@ -133,7 +135,8 @@ class DataverseEmulator:
 
     def wsgi_app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         request = Request(environ)
-        response = self._respond(request)
+        # /devstack/: the model-driven-app stand-in for the browser (devstack/browser), same origin as the Web API
+        response = browser_response(self, request) if is_browser_path(request.path) else self._respond(request)
         return response(environ, start_response)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -224,7 +227,7 @@ class DataverseEmulator:
         """Answer one call; committed writes are delivered to webhooks afterwards."""
         events: list[WriteEvent] = []
         try:
-            with self.store.lock:
+            with impersonating(self, call.headers), self.store.lock:
                 outcome = self.execute(call, events)
         except ODataError as err:
             return Outcome.error(err)
@@ -293,7 +296,7 @@ class DataverseEmulator:
                 {
                     "@odata.context": f"{call.base_url}$metadata#Microsoft.Dynamics.CRM.WhoAmIResponse",
                     "BusinessUnitId": self.business_unit_id,
-                    "UserId": self.user_id,
+                    "UserId": caller_id(self),
                     "OrganizationId": self.organization_id,
                 },
             )

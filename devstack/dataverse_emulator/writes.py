@@ -12,6 +12,7 @@ from solution.schema import Cascade, Column, Schema, Table
 
 from . import errors
 from .errors import ODataError
+from .impersonation import caller_id
 from .odata import Ref, parse_key, parse_select
 from .protocol import Call, Outcome, Prefer, WriteEvent, etag
 from .reads import context_url
@@ -108,7 +109,7 @@ class Writer:
         row[table.primary_id] = row_id
         row["createdon"] = now
         row["modifiedon"] = now
-        caller = Ref("systemuser", self.emulator.user_id)
+        caller = Ref("systemuser", caller_id(self.emulator))
         row["createdby"] = caller
         row["modifiedby"] = caller
         if table.has_column("ownerid"):
@@ -137,7 +138,7 @@ class Writer:
         row = dict(existing)
         row.update(values)
         row["modifiedon"] = self.emulator.clock()
-        row["modifiedby"] = Ref("systemuser", self.emulator.user_id)
+        row["modifiedby"] = Ref("systemuser", caller_id(self.emulator))
         if "ownerid" in values:
             self._set_owning(row)
         self._settle_state(table, row, values)

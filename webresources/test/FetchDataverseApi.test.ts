@@ -11,7 +11,7 @@ function respond(status: number, body?: unknown, headers: Record<string, string>
 }
 
 describe("FetchDataverseApi (the devstack stand-in's door to the emulator)", () => {
-  it("acts as the given user on every request and sends the bearer token", async () => {
+  it("acts as the given user (MSCRMCallerID) on every request and sends the bearer token", async () => {
     const fetch = vi.fn(async () => respond(200, { value: [{ smsb_conversationid: "a" }] }));
     const api = new FetchDataverseApi({ baseUrl: BASE, token: "t0k", user: `{${USER.toUpperCase()}}`, fetch });
     const rows = await api.retrieveMultiple(Tables.conversation, "?$select=smsb_name&$filter=smsb_state eq 1");
@@ -19,9 +19,10 @@ describe("FetchDataverseApi (the devstack stand-in's door to the emulator)", () 
     const [url, init] = fetch.mock.calls[0] as unknown as [string, RequestInit];
     const parsed = new URL(url);
     expect(parsed.pathname).toBe("/api/data/v9.2/smsb_conversations");
-    expect(parsed.searchParams.get("user")).toBe(USER);
+    expect(parsed.searchParams.has("user")).toBe(false);
     expect(parsed.searchParams.get("$filter")).toBe("smsb_state eq 1");
     expect((init.headers as Record<string, string>).Authorization).toBe("Bearer t0k");
+    expect((init.headers as Record<string, string>).MSCRMCallerID).toBe(USER);
     expect(await api.currentUserId()).toBe(USER);
   });
 
@@ -66,5 +67,23 @@ describe("FetchDataverseApi (the devstack stand-in's door to the emulator)", () 
     const api = new FetchDataverseApi({ baseUrl: BASE, fetch });
     expect(await api.currentUserId()).toBe(USER);
     expect(new URL(fetch.mock.calls[0][0]).pathname).toBe("/api/data/v9.2/WhoAmI");
+  });
+
+  it("sends no impersonation header when no user is given", async () => {
+    const fetch = vi.fn(async () => respond(200, { value: [] }));
+    const api = new FetchDataverseApi({ baseUrl: BASE, fetch });
+    await api.retrieveMultiple(Tables.conversation, "");
+    const [, init] = fetch.mock.calls[0] as unknown as [string, RequestInit];
+    expect(init.headers as Record<string, string>).not.toHaveProperty("MSCRMCallerID");
+  });
+
+  it("lets a request's own header win over the impersonation header only where it names it", async () => {
+    const fetch = vi.fn(async () => respond(204));
+    const api = new FetchDataverseApi({ baseUrl: BASE, user: USER, fetch });
+    await api.update(Tables.conversation, "abc", { smsb_state: 2 });
+    const [, init] = fetch.mock.calls[0] as unknown as [string, RequestInit];
+    const headers = init.headers as Record<string, string>;
+    expect(headers.MSCRMCallerID).toBe(USER);
+    expect(headers["If-Match"]).toBe("*");
   });
 });

@@ -6,10 +6,16 @@ import type { DataverseApi, Row, UpdateOptions } from "./DataverseApi";
 import { ODataHttp, idFromEntityIdHeader, type FetchLike } from "./odataHttp";
 import { normalizeId, type TableRef } from "../shared/schema";
 
+/** Dataverse's impersonation header: the request acts as this systemuserid. */
+export const CALLER_HEADER = "MSCRMCallerID";
+
 export interface FetchDataverseApiOptions {
   readonly baseUrl: string;
   readonly token?: string;
-  /** Act as this systemuserid (the emulator's `?user=` switch); also the answer of `currentUserId()`. */
+  /**
+   * Act as this systemuserid: sent as Dataverse's impersonation header `MSCRMCallerID` (the caller needs the
+   * privilege to act on behalf of others; the emulator grants it). Also the answer of `currentUserId()`.
+   */
   readonly user?: string;
   readonly fetch?: FetchLike;
 }
@@ -24,7 +30,7 @@ export class FetchDataverseApi implements DataverseApi {
       baseUrl: options.baseUrl,
       token: options.token,
       fetch: options.fetch ?? ((input, init) => fetch(input, init)),
-      extraQuery: this.userId ? { user: this.userId } : undefined,
+      extraHeaders: this.userId ? { [CALLER_HEADER]: this.userId } : undefined,
     });
   }
 

@@ -9,8 +9,8 @@ export interface ODataHttpOptions {
   readonly fetch: FetchLike;
   /** Bearer token (emulator, tools); inside Dynamics the session cookie authenticates instead. */
   readonly token?: string;
-  /** Extra query parameters on every request (the emulator's `user=<systemuserid>` switch). */
-  readonly extraQuery?: Readonly<Record<string, string>>;
+  /** Extra headers on every request, e.g. Dataverse's impersonation header `MSCRMCallerID: <systemuserid>`. */
+  readonly extraHeaders?: Readonly<Record<string, string>>;
 }
 
 export class ODataHttp {
@@ -22,11 +22,7 @@ export class ODataHttp {
 
   /** `pathAndQuery` is relative to the root (`smsb_conversations?$select=…`) or an absolute `@odata.nextLink`. */
   url(pathAndQuery: string): string {
-    const url = new URL(pathAndQuery, this.baseUrl);
-    for (const [key, value] of Object.entries(this.options.extraQuery ?? {})) {
-      if (!url.searchParams.has(key)) url.searchParams.set(key, value);
-    }
-    return url.toString();
+    return new URL(pathAndQuery, this.baseUrl).toString();
   }
 
   async send(method: string, pathAndQuery: string, body?: Row, headers: Record<string, string> = {}): Promise<Response> {
@@ -35,6 +31,7 @@ export class ODataHttp {
       "OData-Version": "4.0",
       "OData-MaxVersion": "4.0",
       Prefer: 'odata.include-annotations="OData.Community.Display.V1.FormattedValue"',
+      ...this.options.extraHeaders,
       ...headers,
     };
     if (body !== undefined) all["Content-Type"] = "application/json; charset=utf-8";

@@ -166,7 +166,11 @@ export class InboxService {
   private async takeOwnership(id: string, expected: "accept" | "assign", data: Row, success: string): Promise<ActionOutcome> {
     const viewer = this.requireViewer();
     let current = this.conversation(id);
+    // Whoever owned it when the user clicked: if that changes before our write lands, someone else was quicker,
+    // even when the conversation would still look idle enough to take again.
+    const ownerAtClick = current?.ownerId;
     for (let attempt = 0; current && attempt < 2; attempt++) {
+      if (attempt > 0 && current.ownerId !== ownerAtClick) return { ok: false, message: lostMessage(current) };
       const action = actionFor(current, viewer, this.configurations.get(current.configurationId), undefined, this.now());
       if (current.ownerId === viewer.userId && current.state === ConversationState.Accepted) {
         return { ok: true, message: "You already own this conversation." };

@@ -1,0 +1,14 @@
+"""The devstack in a browser: a small stand-in for the model-driven app, served by the Dataverse emulator.
+
+``http://127.0.0.1:7072/devstack/`` (same origin as the Web API, so no CORS): a header with a user switch
+(``?user=<systemuserid>``), the SMS inbox pane (the built ``smsb_/pane/inbox.html``) with its badge, lists of
+contacts and accounts, and record pages ``/devstack/record/<table>/<id>`` hosting the built
+``TextSMSChatSystem`` PCF bundle on React 16.14 and Fluent 9 as the app's platform libraries. Pages act as the
+chosen user through Dataverse's impersonation header ``MSCRMCallerID``.
+"""
+
+from __future__ import annotations
+
+from .handler import browser_response, is_browser_path
+
+__all__ = ["browser_response", "is_browser_path"]

@@ -1,0 +1,54 @@
+"""Impersonation as Dataverse does it: the ``MSCRMCallerID: <systemuserid>`` header makes a request act as that user.
+
+WhoAmI answers the impersonated user, and rows the request creates default ``ownerid``, ``createdby`` and
+``modifiedby`` to that user (updates set ``modifiedby``). Without the header the request acts as the
+emulator's integration user (the application user of the app registration).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import Iterator
+from contextvars import ContextVar
+from typing import TYPE_CHECKING
+
+from werkzeug.datastructures import Headers
+
+from . import errors
+from .errors import ODataError
+
+if TYPE_CHECKING:
+    from .service import DataverseEmulator
+
+CALLER_HEADER = "MSCRMCallerID"
+
+_caller: ContextVar[str | None] = ContextVar("dataverse_emulator_caller", default=None)
+
+
+def caller_id(emulator: DataverseEmulator) -> str:
+    """The systemuserid the current request acts as."""
+    return _caller.get() or emulator.user_id
+
+
+@contextlib.contextmanager
+def impersonating(emulator: DataverseEmulator, headers: Headers) -> Iterator[None]:
+    """Act as the user named by the request's ``MSCRMCallerID`` header (if any) while the request runs."""
+    raw = (headers.get(CALLER_HEADER) or "").strip().strip("{}")
+    if not raw:
+        yield
+        return
+    try:
+        user = str(uuid.UUID(raw))
+    except ValueError:
+        message = f"The {CALLER_HEADER} header '{raw}' is not a systemuserid."
+        raise ODataError(400, errors.BAD_PROPERTY, message) from None
+    if emulator.store.get("systemuser", user) is None:
+        raise ODataError(
+            404, errors.NOT_FOUND, f"The user with SystemUserId={user} named by {CALLER_HEADER} does not exist."
+        )
+    token = _caller.set(user)
+    try:
+        yield
+    finally:
+        _caller.reset(token)

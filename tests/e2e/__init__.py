@@ -1,0 +1,1 @@
+"""End-to-end tests of the product in a browser (headless Chromium through Playwright) on the devstack."""

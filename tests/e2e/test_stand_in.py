@@ -1,0 +1,90 @@
+"""The browser stand-in's WSGI side, without a browser: pages, the user switch, redirects and served files."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from werkzeug.test import Client
+
+from devstack.browser import handler
+from devstack.browser.pages import team_users
+from devstack.dataverse_emulator import DataverseEmulator
+
+
+@pytest.fixture
+def emulator() -> Iterator[DataverseEmulator]:
+    emu = DataverseEmulator()
+    emu.seed_demo()
+    yield emu
+    emu.webhooks.stop()
+
+
+@pytest.fixture
+def client(emulator: DataverseEmulator) -> Client:
+    return Client(emulator.wsgi_app)
+
+
+def test_home_lists_the_team_and_defaults_to_its_first_user(client: Client, emulator: DataverseEmulator) -> None:
+    users = team_users(emulator)
+    assert len(users) == 3
+    page = client.get("/devstack/").get_data(as_text=True)
+    assert f'<option value="{users[0]["id"]}" selected>' in page
+    assert all(user["name"] in page for user in users)
+    assert "Avery Park" in page
+    assert "Contoso Pharmaceuticals" in page
+    assert f"user={users[0]['id']}" in page  # the pane acts as that user
+    switched = client.get(f"/devstack/?user={users[2]['id'].upper()}").get_data(as_text=True)
+    assert f'<option value="{users[2]["id"]}" selected>' in switched
+
+
+def test_a_record_page_hosts_the_chat_with_the_platform_libraries(client: Client, emulator: DataverseEmulator) -> None:
+    contact = emulator.seed_demo()["contacts"]["Avery Park"]
+    response = client.get(f"/devstack/record/contact/{contact}")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    for script in ("/devstack/lib/react.js", "/devstack/lib/react-dom.js", "/devstack/lib/fluent.js",
+                   "/devstack/control/bundle.js", "/devstack/static/pcf-host.js"):
+        assert script in page
+    assert '"table": "contact"' in page
+    assert "+1 (656) 218-5892" in page
+    assert client.get(f"/devstack/record/contact/{uuid.uuid4()}").status_code == 404
+    assert client.get(f"/devstack/record/nosuchtable/{contact}").status_code == 404
+
+
+def test_view_message_opens_the_customer_of_the_conversation(client: Client, emulator: DataverseEmulator) -> None:
+    contact = emulator.seed_demo()["contacts"]["Avery Park"]
+    conversation = str(uuid.uuid4())
+    emulator.store.insert("smsb_conversation", {"smsb_conversationid": conversation, "smsb_name": "x",
+                                                "smsb_customerentity": "contact", "smsb_customerid": contact})
+    response = client.get(f"/devstack/conversation/{conversation}?user=abc")
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/devstack/record/contact/{contact}?user=abc"
+    assert client.get(f"/devstack/conversation/{uuid.uuid4()}").status_code == 404
+
+
+def test_files_are_served_from_their_build_folders_only(client: Client) -> None:
+    script = client.get("/devstack/static/shell.js")
+    assert script.status_code == 200
+    assert script.headers["Content-Type"].startswith("text/javascript")
+    assert client.get("/devstack/static/../handler.py").status_code == 404
+    assert client.get("/devstack/static/%2e%2e/handler.py").status_code == 404
+    assert client.post("/devstack/").status_code == 405
+
+
+def test_a_missing_build_names_the_make_target(client: Client, emulator: DataverseEmulator,
+                                               monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(handler, "CONTROL_OUT", tmp_path / "absent")
+    monkeypatch.setattr(handler, "WEB_DIST", tmp_path / "absent")
+    page = client.get("/devstack/").get_data(as_text=True)
+    assert "make controls" in page
+    assert "make frontend" in page
+    missing = client.get("/devstack/control/bundle.js")
+    assert missing.status_code == 404
+    assert "make controls" in missing.get_data(as_text=True)
+
+
+def test_the_web_api_is_untouched_by_the_stand_in(client: Client) -> None:
+    assert client.get("/api/data/v9.2/WhoAmI").status_code == 401  # still needs its bearer token
