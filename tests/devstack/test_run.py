@@ -95,7 +95,7 @@ def test_make_run_answers_health_and_stops_cleanly(stack) -> None:
     assert [c["smsb_customername"] for c in conversations] == ["Avery Park"]
 
     # `smsbridge` in the project folder finds the running devstack with no flags, and finds it healthy.
-    doctor = subprocess.run(  # noqa: S603 - fixed arguments
+    doctor = subprocess.run(
         [sys.executable, "-m", "admin.cli", "doctor"], cwd=ROOT, capture_output=True, text=True, timeout=60,
         env={k: v for k, v in os.environ.items() if not k.startswith(("DATAVERSE_", "SMSB_", "TWILIO_"))},
         check=False)
