@@ -75,9 +75,10 @@ controls: $(CONTROL_BUNDLE) $(WEB_BUNDLE)
 # PCF chat control (typecheck, unit and component tests, production build with lint into solution/controls/out).
 frontend: setup
 	npm --prefix webresources run --silent check
+	@# The build writes generated/ManifestTypes.d.ts, which the typecheck and the tests need.
+	PP_TOOLS_TELEMETRY_OPTOUT=true npm --prefix solution/controls run --silent build:prod
 	npm --prefix solution/controls run --silent typecheck
 	npm --prefix solution/controls test --silent
-	PP_TOOLS_TELEMETRY_OPTOUT=true npm --prefix solution/controls run --silent build:prod
 
 run: setup controls
 	$(PY) -m devstack run
