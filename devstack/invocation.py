@@ -6,6 +6,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -52,12 +53,23 @@ class InvocationResult:
     outputs: dict[str, CapturedOut[Any]] = field(default_factory=dict)
 
 
+def run_coroutine(coroutine: Any) -> Any:
+    """Run an async function's coroutine to completion, as the worker does on its own event loop. When the
+    calling thread already runs a loop (the host embedded in another asyncio program), use a thread of our own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="async-function") as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def invoke(
     spec: FunctionSpec,
     trigger_value: Any,
     *,
     invocation_id: str | None = None,
-    runner: Callable[[Any], Any] = asyncio.run,
+    runner: Callable[[Any], Any] = run_coroutine,
 ) -> InvocationResult:
     """Run `spec`'s function with `trigger_value` bound to its trigger argument. Exceptions propagate."""
     outputs: dict[str, CapturedOut[Any]] = {binding.name: CapturedOut() for binding in spec.outputs}

@@ -116,3 +116,12 @@ def test_serves_on_loopback(host: FunctionHost) -> None:
         assert requests.get(host.url + "/api/secure", timeout=5).status_code == 401
     finally:
         host.stop()
+
+
+def test_async_function_runs_when_the_caller_already_has_an_event_loop(client: Client) -> None:
+    import asyncio
+
+    async def inside_a_loop() -> int:
+        return client.post("/api/form", data="Body=hi", content_type="application/x-www-form-urlencoded").status_code
+
+    assert asyncio.run(inside_a_loop()) == 200
