@@ -40,11 +40,12 @@ def sandbox(azurite: Any) -> Iterator[Sandbox]:
         box.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
+    from playwright import sync_api
+
     if shutil.which(CHROMIUM) is None:
-        pytest.skip("Debian's chromium is not installed (make setup installs it)")
+        pytest.fail("Debian's chromium is not installed: run `make setup` (it installs chromium)")
     with sync_api.sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
