@@ -21,6 +21,9 @@ Every Outbox that is not sent says why in `smsb_failurereason`, in words an admi
 
 The Configuration's Record Types come from the `ConfigurationDirectory` (cached; a cold cache costs one more
 round trip, as for inbound texts).
+
+The Outbox row is parsed in `outbox_rows`, the gates that keep it from being sent are in `send_gates`, and the
+rows written before the send in `message_rows`; this module runs the steps in order.
 """
 
 from __future__ import annotations
@@ -55,11 +58,10 @@ from messaging.ids import conversation_id, outbound_message_id, session_id
 from messaging.jobs import OutboxJob
 from messaging.matching import TableInfo, table_info
 from messaging.media_links import MediaLinks
+from messaging.message_rows import Send, Sender, conversation_body, message_body, session_body
 from messaging.model import (
     CONFIGURATION_COLUMNS,
     Configuration,
-    ConversationState,
-    Direction,
     OutboxStatus,
     RecordType,
     Severity,
@@ -67,58 +69,43 @@ from messaging.model import (
     message_preview,
     parse_datetime,
 )
+from messaging.outbox_rows import OUTBOX_COLUMNS, OUTBOX_EXPAND, Outbox
 from messaging.phones import normalize
+from messaging.send_gates import (
+    Stop,
+    check_body,
+    check_compliance,
+    check_configuration,
+    check_consent,
+    check_template,
+    check_to_record,
+)
 from messaging.templates import Template, parse, render, select_for, values_from
 from messaging.tokens import TokenCipher
 from messaging.twilio_errors import describe
-from messaging.windows import Window, window_for
+from messaging.windows import window_for
 from solution.schema import Schema, load_schema
 from twilio_bridge import (
-    Encoding,
     MessageSender,
     OutgoingMessage,
     SendFailed,
     SendResult,
     TwilioCredentials,
-    segment_info,
 )
 
 __all__ = ["OutboundOutcome", "OutboundProcessor", "OutboundResult"]
 
 log = logging.getLogger("smsbridge.outbound")
 
-MAX_BODY_LENGTH = 1600
 # Twilio schedules 5 minutes to 35 days ahead; the margin keeps a queue delay from pushing a send under 5.
 SCHEDULE_MIN = timedelta(minutes=15)
 SCHEDULE_MAX = timedelta(days=35)
 OPTED_OUT_CODE = 21610
-VALID = 2
-PUBLISHED = 2
-ENTITY_TEMPLATE = 1
-GLOBAL_TEMPLATE = 2
-PARTY_TO = 2
-_NAME_LENGTH = 200
 _REASON_LENGTH = 2000
 _MAX_ATTEMPTS = 3
-_VALIDATION_LABELS = {1: "Draft", 2: "Valid", 3: "Invalid"}
 
-OUTBOX_COLUMNS = (
-    "activityid", "subject", "smsb_sendstatus", "smsb_sendafter", "smsb_mobilenumber", "smsb_freeform",
-    "smsb_attachment", "_smsb_configuration_value", "_smsb_messagetemplate_value", "_smsb_session_value",
-    "_regardingobjectid_value", "_ownerid_value",
-)
-TEMPLATE_COLUMNS = ("smsb_messagetemplateid", "smsb_name", "smsb_body", "smsb_publishstate", "smsb_templatetype",
-                    "smsb_entitylogicalname")
-SESSION_COLUMNS = ("activityid", "smsb_phonenumber", "_smsb_conversation_value", "_smsb_configuration_value")
 CONVERSATION_COLUMNS = ("smsb_conversationid", "smsb_state", "smsb_optedout", "smsb_optedouton", "_ownerid_value",
                         "smsb_lastactivityon", "smsb_phonenumber")
-_EXPAND = (
-    "smsb_outbox_activity_parties($select=participationtypemask,_partyid_value,addressused;"
-    f"$filter=participationtypemask eq {PARTY_TO})",
-    f"smsb_messagetemplate($select={','.join(TEMPLATE_COLUMNS)})",
-    f"smsb_configuration($select={','.join(CONFIGURATION_COLUMNS)})",
-    f"smsb_session($select={','.join(SESSION_COLUMNS)})",
-)
 
 
 class OutboundResult(enum.StrEnum):
@@ -151,83 +138,12 @@ class OutboundOutcome:
     warnings: list[str] = field(default_factory=list)
 
 
-class _Stop(Exception):
-    """Ends the work on an Outbox with a verdict (Skipped or Failed) and the reason an admin reads."""
-
-    def __init__(self, status: OutboxStatus, reason: str, code: int | None = None) -> None:
-        super().__init__(reason)
-        self.status = status
-        self.reason = reason
-        self.code = code
-
-
-@dataclass(frozen=True)
-class _Party:
-    table: str | None
-    id: uuid.UUID | None
-    address: str | None
-
-
-@dataclass(frozen=True)
-class _Outbox:
-    id: uuid.UUID
-    subject: str
-    status: OutboxStatus
-    etag: str | None
-    send_after: datetime | None
-    explicit_number: str | None
-    freeform: str
-    has_attachment: bool
-    configuration_id: uuid.UUID | None
-    configuration_row: Row | None
-    template_id: uuid.UUID | None
-    template_row: Row | None
-    to: _Party | None
-    session_row: Row | None
-    owner_user: uuid.UUID | None
-
-    @classmethod
-    def from_row(cls, row: Row) -> _Outbox:
-        to = None
-        for party in row.get("smsb_outbox_activity_parties") or ():
-            if not isinstance(party, Row) or party.get("participationtypemask") != PARTY_TO:
-                continue
-            to = _Party(party.lookup_tables.get("_partyid_value"), party.guid("_partyid_value"),
-                        party.get("addressused") or None)
-            break
-        owner_table = row.lookup_tables.get("_ownerid_value")
-        return cls(
-            id=uuid.UUID(str(row["activityid"])),
-            subject=str(row.get("subject") or ""),
-            status=OutboxStatus(int(row.get("smsb_sendstatus") or OutboxStatus.PENDING)),
-            etag=row.etag,
-            send_after=parse_datetime(row.get("smsb_sendafter")),
-            explicit_number=(str(row["smsb_mobilenumber"]).strip() or None) if row.get("smsb_mobilenumber") else None,
-            freeform=str(row.get("smsb_freeform") or ""),
-            has_attachment=bool(row.get("smsb_attachment")),
-            configuration_id=row.guid("_smsb_configuration_value"),
-            configuration_row=_expanded(row, "smsb_configuration"),
-            template_id=row.guid("_smsb_messagetemplate_value"),
-            template_row=_expanded(row, "smsb_messagetemplate"),
-            to=to,
-            session_row=_expanded(row, "smsb_session"),
-            owner_user=row.guid("_ownerid_value") if owner_table == "systemuser" else None,
-        )
-
-
-@dataclass(frozen=True)
-class _Sender:
-    configuration: Configuration
-    validation_status: int | None
-    record_types: tuple[RecordType, ...]
-
-
 @dataclass
 class _Work:
     """What the claim batch is asked to read, and what it found."""
 
-    outbox: _Outbox
-    sender: _Sender | None
+    outbox: Outbox
+    sender: Sender | None
     problem: str | None
     now: datetime
     outcome: OutboundOutcome
@@ -242,21 +158,6 @@ class _Work:
     record_error: str | None = None
     conversations: tuple[Row, ...] = ()
     sessions: tuple[Row, ...] = ()
-
-
-@dataclass(frozen=True)
-class _Send:
-    """Everything decided before the message row is written."""
-
-    sender: _Sender
-    number: str
-    conversation: uuid.UUID
-    conversation_row: Row | None
-    window: Window
-    session: uuid.UUID
-    session_exists: bool
-    body: str
-    display_name: str
 
 
 class OutboundProcessor:
@@ -313,7 +214,7 @@ class OutboundProcessor:
             try:
                 send = self._decide(work)
                 credentials = self._credentials(send.sender.configuration)
-            except _Stop as stop:
+            except Stop as stop:
                 return self._finish_unsent(work, stop)
             except Exception:
                 # Nothing was sent: whatever failed, the Outbox goes back to Pending for the queue to retry.
@@ -322,12 +223,13 @@ class OutboundProcessor:
             return self._send(work, send, credentials)
 
     # -- 1. read -----------------------------------------------------------------------------------------------
-    def _read(self, outbox_id: uuid.UUID, outcome: OutboundOutcome) -> _Outbox | None:
+    def _read(self, outbox_id: uuid.UUID, outcome: OutboundOutcome) -> Outbox | None:
         outcome.round_trips += 1
-        row = self._client.find("smsb_outboxes", outbox_id, select=OUTBOX_COLUMNS, expand=_EXPAND, formatted=True)
-        return None if row is None else _Outbox.from_row(row)
+        row = self._client.find("smsb_outboxes", outbox_id, select=OUTBOX_COLUMNS, expand=OUTBOX_EXPAND,
+                                formatted=True)
+        return None if row is None else Outbox.from_row(row)
 
-    def _resolve_sender(self, outbox: _Outbox, outcome: OutboundOutcome) -> tuple[_Sender | None, str | None]:
+    def _resolve_sender(self, outbox: Outbox, outcome: OutboundOutcome) -> tuple[Sender | None, str | None]:
         """The Configuration (named, else the only active one) and its Record Types, or why there is none."""
         row = outbox.configuration_row
         if outbox.configuration_id is not None and row is None:
@@ -352,7 +254,7 @@ class OutboundProcessor:
         except ConfigurationNotFound:
             return None, f"The Configuration '{configuration.name}' is inactive"
         status = row.get("smsb_validationstatus")
-        return _Sender(configuration, int(status) if status is not None else None, context.record_types), None
+        return Sender(configuration, int(status) if status is not None else None, context.record_types), None
 
     # -- 2. claim, and read what the send needs ----------------------------------------------------------------
     def _claim(self, work: _Work) -> bool:
@@ -448,50 +350,29 @@ class OutboundProcessor:
         return columns
 
     # -- gates and text ----------------------------------------------------------------------------------------
-    def _decide(self, work: _Work) -> _Send:
+    def _decide(self, work: _Work) -> Send:
         outbox, sender, now = work.outbox, work.sender, work.now
         if sender is None:
-            raise _Stop(OutboxStatus.SKIPPED, work.problem or "No Configuration to send from")
+            raise Stop(OutboxStatus.SKIPPED, work.problem or "No Configuration to send from")
         configuration = sender.configuration
-        if sender.validation_status != VALID:
-            label = _VALIDATION_LABELS.get(sender.validation_status or 1, "not validated")
-            raise _Stop(OutboxStatus.SKIPPED, f"The Configuration '{configuration.name}' is not validated "
-                                              f"(status {label}); open it and press Validate")
-        if not configuration.mobile_number and not configuration.messaging_service_sid:
-            raise _Stop(OutboxStatus.SKIPPED, f"The Configuration '{configuration.name}' has neither a number nor "
-                                              "a Messaging Service to send from")
+        check_configuration(configuration, sender.validation_status)
         to, record, rt = outbox.to, work.record, work.record_type
         who = self._who(work)
         if to is not None and to.id is not None:
-            if work.table is None and outbox.explicit_number is None:
-                raise _Stop(OutboxStatus.SKIPPED, f"The To record is a {to.table}, a table SMS Bridge cannot text; "
-                                                  "set a Mobile Number on the Outbox instead")
-            if work.record_missing:
-                raise _Stop(OutboxStatus.SKIPPED, f"The To record ({to.table} {to.id}) no longer exists")
-            if work.record_error is not None:
-                raise _Stop(OutboxStatus.FAILED, f"The To record ({to.table} {to.id}) could not be read: "
-                                                 f"{work.record_error}")
+            check_to_record(to, work.table, outbox.explicit_number, work.record_missing, work.record_error)
         number = self._number(work, who)
-        consent = rt.compliance_field if rt is not None else None
-        if rt is not None and consent and record is not None and record.get(consent) is not True:
-            raise _Stop(OutboxStatus.SKIPPED, f"{who} has not agreed to receive texts: {rt.entity}.{consent} is "
-                                              f"not Yes (Record Type '{rt.name}')")
+        check_compliance(rt, record, who)
         conversation = conversation_id(configuration.id, number)
         conversation_row = next((row for row in work.conversations
                                  if row.guid("smsb_conversationid") == conversation), None)
-        _check_consent(conversation_row, number)
+        check_consent(conversation_row, number)
         window = window_for(now, configuration.session_timeout_minutes)
         session = session_id(conversation, window.start)
         session_exists = (any(row.guid("activityid") == session for row in work.sessions)
                           or self._sessions.get(session) is not None)
         body = self._body(work)
-        if not body and not outbox.has_attachment:
-            raise _Stop(OutboxStatus.FAILED, "There is nothing to send: no template, no message text and no "
-                                             "attachment")
-        if len(body) > MAX_BODY_LENGTH:
-            raise _Stop(OutboxStatus.FAILED, f"The text is {len(body):,} characters once filled in; at most "
-                                             f"{MAX_BODY_LENGTH:,} can be sent")
-        return _Send(sender, number, conversation, conversation_row, window, session, session_exists, body,
+        check_body(body, outbox.has_attachment)
+        return Send(sender, number, conversation, conversation_row, window, session, session_exists, body,
                      who if record is not None else number)
 
     def _who(self, work: _Work) -> str:
@@ -511,37 +392,28 @@ class OutboundProcessor:
         elif record is not None:
             if rt is None:
                 table = outbox.to.table if outbox.to else "?"
-                raise _Stop(OutboxStatus.SKIPPED, f"The Configuration '{_name(work)}' has no usable Record Type for "
-                                                  f"{table}, so no column says where its phone number is; add one "
-                                                  "or set a Mobile Number on the Outbox")
+                raise Stop(OutboxStatus.SKIPPED, f"The Configuration '{_name(work)}' has no usable Record Type for "
+                                                 f"{table}, so no column says where its phone number is; add one "
+                                                 "or set a Mobile Number on the Outbox")
             raw = str(record.get(rt.phone_field) or "").strip()
             source = f"{rt.entity}.{rt.phone_field}"
             if not raw:
-                raise _Stop(OutboxStatus.SKIPPED, f"{who} has no number in {source}")
+                raise Stop(OutboxStatus.SKIPPED, f"{who} has no number in {source}")
         elif work.known_number is not None:
             return work.known_number
         else:
-            raise _Stop(OutboxStatus.SKIPPED, "The Outbox has no recipient: set To to a record, or a Mobile Number")
+            raise Stop(OutboxStatus.SKIPPED, "The Outbox has no recipient: set To to a record, or a Mobile Number")
         e164 = normalize(raw, country).e164
         if e164 is None:
-            raise _Stop(OutboxStatus.SKIPPED, f"'{raw}' in {source} is not a phone number that can be texted"
-                                              + ("" if country else " (no default country code to read it with)"))
+            raise Stop(OutboxStatus.SKIPPED, f"'{raw}' in {source} is not a phone number that can be texted"
+                                             + ("" if country else " (no default country code to read it with)"))
         return e164
 
     def _body(self, work: _Work) -> str:
         outbox, record = work.outbox, work.record
         if outbox.template_id is not None:
-            row = outbox.template_row
-            if row is None:
-                raise _Stop(OutboxStatus.FAILED, "The Message Template of this Outbox no longer exists")
+            row = check_template(outbox.template_row, outbox.to.table if outbox.to else None)
             name = str(row.get("smsb_name") or "")
-            if row.get("smsb_publishstate") != PUBLISHED:
-                raise _Stop(OutboxStatus.FAILED, f"The Message Template '{name}' is not Published")
-            table = outbox.to.table if outbox.to else None
-            entity = str(row.get("smsb_entitylogicalname") or "").strip().lower()
-            if row.get("smsb_templatetype") != GLOBAL_TEMPLATE and entity and entity != table:
-                raise _Stop(OutboxStatus.FAILED, f"The Message Template '{name}' is for {entity}, "
-                                                 f"not {table or 'a number without a record'}")
             text, what = str(row.get("smsb_body") or ""), f"The Message Template '{name}'"
         else:
             text, what = outbox.freeform, "The message text"
@@ -556,25 +428,25 @@ class OutboundProcessor:
             selected = select_for(template.columns, definition, work.table.logical_name)
             return render(template, values_from(record, selected, work.table.logical_name))
         except TemplateError as exc:
-            raise _Stop(OutboxStatus.FAILED, f"{what} cannot be filled in: {exc}") from exc
+            raise Stop(OutboxStatus.FAILED, f"{what} cannot be filled in: {exc}") from exc
 
     def _credentials(self, configuration: Configuration) -> TwilioCredentials:
         if not configuration.auth_token_sealed or not configuration.account_sid:
-            raise _Stop(OutboxStatus.SKIPPED, f"The Configuration '{configuration.name}' has no Twilio credentials")
+            raise Stop(OutboxStatus.SKIPPED, f"The Configuration '{configuration.name}' has no Twilio credentials")
         try:
             token = self._cipher.decrypt(configuration.auth_token_sealed, configuration.id)
         except TokenDecryptionFailed as exc:
-            raise _Stop(OutboxStatus.FAILED, f"The Configuration '{configuration.name}': {exc}") from exc
+            raise Stop(OutboxStatus.FAILED, f"The Configuration '{configuration.name}': {exc}") from exc
         return TwilioCredentials(configuration.account_sid, token)
 
     # -- 3. write the message, send, 4. record -----------------------------------------------------------------
-    def _send(self, work: _Work, send: _Send, credentials: TwilioCredentials) -> OutboundOutcome:
+    def _send(self, work: _Work, send: Send, credentials: TwilioCredentials) -> OutboundOutcome:
         outbox, now, outcome, schedule_at = work.outbox, work.now, work.outcome, work.schedule_at
         message_id = outbound_message_id(outbox.id)
         outcome.message_id = message_id
         try:
             send = self._write(work, send)
-        except _Stop as stop:
+        except Stop as stop:
             return self._finish_unsent(work, stop)
         except Exception:
             self._release(work)
@@ -594,7 +466,7 @@ class OutboundProcessor:
         self._record_sent(work, send, result)
         return outcome
 
-    def _write(self, work: _Work, send: _Send) -> _Send:
+    def _write(self, work: _Work, send: Send) -> Send:
         outcome, message_id = work.outcome, outbound_message_id(work.outbox.id)
         # A conversation is created whenever it was not read: one known to exist but unread has unchecked consent,
         # and the failed create leads to reading it.
@@ -607,11 +479,13 @@ class OutboundProcessor:
             with batch.changeset() as changeset:
                 if create_conversation:
                     refs.append(changeset.upsert("smsb_conversations", send.conversation,
-                                                 self._conversation_body(work, send), mode=UpsertMode.CREATE_ONLY))
+                                                 conversation_body(send, work.outbox, work.record, work.table),
+                                                 mode=UpsertMode.CREATE_ONLY))
                 if create_session:
-                    refs.append(changeset.create_with_id("smsb_messagesessions", "activityid", send.session,
-                                                         self._session_body(work, send)))
-                refs.append(changeset.upsert("smsb_messages", message_id, self._message_body(work, send),
+                    refs.append(changeset.create_with_id(
+                        "smsb_messagesessions", "activityid", send.session,
+                        session_body(send, work.outbox, work.record, work.table, self._schema)))
+                refs.append(changeset.upsert("smsb_messages", message_id, message_body(send, work.outbox),
                                              mode=UpsertMode.CREATE_ONLY))
             result = self._client.execute_batch(batch)
             outcome.round_trips += result.round_trips
@@ -624,7 +498,7 @@ class OutboundProcessor:
             # A row this plan meant to create exists: another worker (or an inbound text) made it meanwhile.
             conversation_row, session_exists, message_exists = self._reread(work, send)
             if conversation_row is not None:
-                _check_consent(conversation_row, send.number)
+                check_consent(conversation_row, send.number)
                 send = replace(send, conversation_row=conversation_row)
                 create_conversation = False
             create_session = not session_exists
@@ -634,7 +508,7 @@ class OutboundProcessor:
         raise PermanentFailure(f"the message of outbox {work.outbox.id} could not be written after "
                                f"{_MAX_ATTEMPTS} attempts")
 
-    def _reread(self, work: _Work, send: _Send) -> tuple[Row | None, bool, bool]:
+    def _reread(self, work: _Work, send: Send) -> tuple[Row | None, bool, bool]:
         outcome, message_id = work.outcome, outbound_message_id(work.outbox.id)
         batch = self._client.batch()
         conversation_ref = batch.query("smsb_conversations", select=CONVERSATION_COLUMNS,
@@ -650,7 +524,7 @@ class OutboundProcessor:
         return (conversations[0] if conversations else None, bool(result.part(session_ref).rows),
                 bool(result.part(message_ref).rows))
 
-    def _record_sent(self, work: _Work, send: _Send, result: SendResult) -> None:
+    def _record_sent(self, work: _Work, send: Send, result: SendResult) -> None:
         outbox, now, outcome, schedule_at = work.outbox, work.now, work.outcome, work.schedule_at
         message_id = outbound_message_id(outbox.id)
         batch = self._client.batch()
@@ -681,7 +555,7 @@ class OutboundProcessor:
               f"scheduled for {schedule_at.isoformat()}" if schedule_at else "")
         log.info("outbox %s sent as %s", outbox.id, result.sid)
 
-    def _send_failed(self, work: _Work, send: _Send, exc: SendFailed) -> OutboundOutcome:
+    def _send_failed(self, work: _Work, send: Send, exc: SendFailed) -> OutboundOutcome:
         outbox, outcome = work.outbox, work.outcome
         if exc.ambiguous:
             reason = ("Twilio did not confirm whether it took this text (" + exc.message + "). It was not sent "
@@ -728,7 +602,7 @@ class OutboundProcessor:
         result.raise_first_error()
 
     # -- endings without a send --------------------------------------------------------------------------------
-    def _finish_unsent(self, work: _Work, stop: _Stop) -> OutboundOutcome:
+    def _finish_unsent(self, work: _Work, stop: Stop) -> OutboundOutcome:
         outbox, outcome = work.outbox, work.outcome
         outcome.round_trips += 1
         self._client.update("smsb_outboxes", outbox.id, {
@@ -749,93 +623,6 @@ class OutboundProcessor:
         except DataverseHttpError as exc:
             outcome.warnings.append(f"claim not released: {type(exc).__name__}")
             log.error("outbox %s could not be released (%s); it stays in Sending", outbox.id, type(exc).__name__)
-
-    # -- row bodies --------------------------------------------------------------------------------------------
-    def _owner(self, send: _Send) -> dict[str, str]:
-        row = send.conversation_row
-        if row is not None and row.guid("_ownerid_value") is not None:
-            table = row.lookup_tables.get("_ownerid_value")
-            owner = row.guid("_ownerid_value")
-            if table == "systemuser":
-                return {"ownerid@odata.bind": bind("systemusers", owner)}  # type: ignore[arg-type]
-            if table == "team":
-                return {"ownerid@odata.bind": bind("teams", owner)}  # type: ignore[arg-type]
-        team = send.sender.configuration.team_id
-        return {"ownerid@odata.bind": bind("teams", team)} if team is not None else {}
-
-    def _conversation_body(self, work: _Work, send: _Send) -> dict[str, Any]:
-        configuration = send.sender.configuration
-        body: dict[str, Any] = {
-            "smsb_name": send.display_name[:_NAME_LENGTH],
-            "smsb_configuration@odata.bind": bind("smsb_configurations", configuration.id),
-            "smsb_phonenumber": send.number,
-            "smsb_state": int(ConversationState.PENDING),
-            "smsb_matchreason": f"Started by the outgoing text '{work.outbox.subject}'"[:_NAME_LENGTH],
-            **({"ownerid@odata.bind": bind("teams", configuration.team_id)} if configuration.team_id else {}),
-        }
-        record, table, to = work.record, work.table, work.outbox.to
-        if record is not None and table is not None and to is not None and to.id is not None:
-            name = str(record.get(table.primary_name) or send.number)
-            body.update({"smsb_name": name[:_NAME_LENGTH], "smsb_customerentity": table.logical_name,
-                         "smsb_customerid": str(to.id), "smsb_customername": name[:_NAME_LENGTH]})
-        return body
-
-    def _session_body(self, work: _Work, send: _Send) -> dict[str, Any]:
-        configuration, window = send.sender.configuration, send.window
-        name = send.display_name
-        if work.record is not None and work.table is not None:
-            name = str(work.record.get(work.table.primary_name) or send.number)
-        body: dict[str, Any] = {
-            "subject": f"SMS with {name} ({window.start:%Y-%m-%d %H:%M} UTC)"[:_NAME_LENGTH],
-            "smsb_conversation@odata.bind": bind("smsb_conversations", send.conversation),
-            "smsb_configuration@odata.bind": bind("smsb_configurations", configuration.id),
-            "smsb_phonenumber": send.number,
-            "actualstart": window.start.isoformat(),
-            "scheduledend": window.end.isoformat(),
-            **self._owner(send),
-        }
-        to, table = work.outbox.to, work.table
-        party: dict[str, Any] = {"participationtypemask": PARTY_TO, "addressused": send.number}
-        if to is not None and to.id is not None and table is not None and work.record is not None:
-            navigation = self._navigation("regardingobjectid", table.logical_name)
-            if navigation:
-                body[f"{navigation}@odata.bind"] = bind(table.entity_set, to.id)
-            if table.logical_name in ("contact", "account"):
-                body[f"smsb_customer_{table.logical_name}@odata.bind"] = bind(table.entity_set, to.id)
-                party = {"participationtypemask": PARTY_TO,
-                         f"partyid_{table.logical_name}@odata.bind": bind(table.entity_set, to.id)}
-        body["smsb_messagesession_activity_parties"] = [party]
-        return body
-
-    def _message_body(self, work: _Work, send: _Send) -> dict[str, Any]:
-        configuration = send.sender.configuration
-        info = segment_info(send.body)
-        preview = send.body.strip() or "(picture)"
-        body: dict[str, Any] = {
-            "smsb_name": f"To {send.number}: {preview}"[:_NAME_LENGTH],
-            "smsb_session@odata.bind": bind("smsb_messagesessions", send.session),
-            "smsb_conversation@odata.bind": bind("smsb_conversations", send.conversation),
-            "smsb_configuration@odata.bind": bind("smsb_configurations", configuration.id),
-            "smsb_outbox@odata.bind": bind("smsb_outboxes", work.outbox.id),
-            "smsb_direction": int(Direction.OUTGOING),
-            "smsb_body": send.body,
-            "smsb_from": configuration.mobile_number or configuration.messaging_service_sid,
-            "smsb_to": send.number,
-            "smsb_status": int(StatusChoice.QUEUED),
-            "smsb_numsegments": info.segments,
-            "smsb_encoding": 1 if info.encoding is Encoding.GSM_7 else 2,
-            "smsb_nummedia": 1 if work.outbox.has_attachment else 0,
-            **self._owner(send),
-        }
-        if work.outbox.owner_user is not None:
-            body["smsb_sentby@odata.bind"] = bind("systemusers", work.outbox.owner_user)
-        return body
-
-    def _navigation(self, attribute: str, target: str) -> str | None:
-        for relationship in self._schema.relationships_from("smsb_messagesession", attribute):
-            if relationship.referenced_table == target:
-                return relationship.referencing_navigation
-        return None
 
 
 # -- small helpers ---------------------------------------------------------------------------------------------
@@ -870,11 +657,6 @@ def _done(outcome: OutboundOutcome, result: OutboundResult, reason: str = "") ->
     return outcome
 
 
-def _expanded(row: Row, navigation: str) -> Row | None:
-    value = row.get(navigation)
-    return value if isinstance(value, Row) else None
-
-
 def _country(work: _Work) -> str | None:
     """The country a national number is read in: the Record Type's default, else the sending number's own."""
     if work.record_type is not None and work.record_type.default_country_code:
@@ -888,17 +670,3 @@ def _country(work: _Work) -> str | None:
 
 def _name(work: _Work) -> str:
     return work.sender.configuration.name if work.sender else ""
-
-
-def _check_consent(conversation: Row | None, number: str) -> None:
-    if conversation is None:
-        return
-    if conversation.get("smsb_optedout") is True:
-        since = conversation.get("smsb_optedouton")
-        raise _Stop(OutboxStatus.SKIPPED, f"{number} has opted out of texts from this number"
-                                          + (f" (since {since})" if since else "") + "; they must text START first")
-    if conversation.get("smsb_state") == int(ConversationState.BLOCKED):
-        raise _Stop(OutboxStatus.SKIPPED, f"{number} is blocked; an administrator can unblock the conversation")
-
-
-
