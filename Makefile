@@ -83,7 +83,8 @@ frontend: setup
 run: setup controls
 	$(PY) -m devstack run
 
-solution: frontend
+# Building builds: the front-end tests run in `make test`, not here.
+solution: setup controls
 	$(PY) -m solution.packer --out dist
 
 lint: setup
@@ -95,10 +96,15 @@ typecheck: setup
 pytest: setup
 	$(PY) -m pytest
 
-test: setup frontend infra-check
-	$(PY) -m ruff check .
-	$(PY) -m mypy
-	$(PY) -m pytest
+# Every step runs and reports even when an earlier one failed; the target fails if any did.
+test: setup
+	@failed=""; \
+	$(MAKE) --no-print-directory frontend || failed="$$failed frontend"; \
+	$(MAKE) --no-print-directory infra-check || failed="$$failed infra-check"; \
+	$(PY) -m ruff check . || failed="$$failed ruff"; \
+	$(PY) -m mypy || failed="$$failed mypy"; \
+	$(PY) -m pytest || failed="$$failed pytest"; \
+	if [ -n "$$failed" ]; then echo "make test: failed:$$failed" >&2; exit 1; fi
 
 clean:
 	rm -rf $(VENV) $(CHECKOV_VENV) node_modules webresources/node_modules webresources/dist dist \
