@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import ssl
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -45,14 +46,17 @@ class RunningServer:
         self.stop()
 
 
-def serve(emulator: DataverseEmulator, host: str = "127.0.0.1", port: int = 0) -> RunningServer:
-    """Serve on ``host:port`` (0 = an ephemeral port) from a daemon thread."""
-    server = make_server(host, port, emulator.wsgi_app, threaded=True)
+def serve(
+    emulator: DataverseEmulator, host: str = "127.0.0.1", port: int = 0, *, ssl_context: ssl.SSLContext | None = None
+) -> RunningServer:
+    """Serve on ``host:port`` (0 = an ephemeral port) from a daemon thread; over TLS with ``ssl_context``."""
+    server = make_server(host, port, emulator.wsgi_app, threaded=True, ssl_context=ssl_context)
     # A short poll interval lets stop() return at once instead of after werkzeug's default half second.
     thread = threading.Thread(target=lambda: server.serve_forever(poll_interval=0.05),
                               name=f"dataverse-emulator:{server.server_port}", daemon=True)
     thread.start()
-    return RunningServer(emulator, f"http://{host}:{server.server_port}", server, thread)
+    scheme = "https" if ssl_context is not None else "http"
+    return RunningServer(emulator, f"{scheme}://{host}:{server.server_port}", server, thread)
 
 
 def mount_responses(emulator: DataverseEmulator, responses_mock: Any, base_url: str) -> None:
