@@ -18,6 +18,7 @@ from solution.schema import ColumnType, Schema, Table, load_schema
 
 from . import errors
 from .batch import run_batch
+from .catalog import Catalog
 from .devstack_api import handle_devstack
 from .errors import ODataError
 from .faults import Faults, RequestLog, RequestRecord, fault_error
@@ -59,6 +60,8 @@ class DataverseEmulator:
         preinstalled: bool = True,
     ) -> None:
         self.schema = with_platform_tables(schema or load_schema())
+        self._initial_schema = self.schema
+        self.catalog = Catalog(self)
         self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
         self.token = token
         self.store = Store(self.schema, self.clock)
@@ -120,8 +123,11 @@ class DataverseEmulator:
         return seed_demo(self)
 
     def reset(self) -> None:
-        """Forget every row, file, fault, logged request and delivery; then bootstrap (and re-seed) again."""
+        """Forget every row, file, fault, logged request, delivery and table definition created at run time;
+        then bootstrap (and re-seed) again."""
         with self.store.lock:
+            self.replace_schema(self._initial_schema)
+            self.catalog.reset()
             self.store.clear()
             self.files.sessions.clear()
             self._bootstrap()
@@ -130,6 +136,17 @@ class DataverseEmulator:
         self.faults.clear()
         self.requests.clear()
         self.webhooks.deliveries.clear()
+
+    def replace_schema(self, schema: Schema) -> None:
+        """Serve ``schema`` from now on: the metadata API created or deleted a table, column, key or relationship.
+
+        Rows, the alternate-key indexes and what clients see change together under the store lock, so a
+        concurrent request sees the old definitions or the new ones, never a mix.
+        """
+        with self.store.lock:
+            self.store.adopt(schema)
+            self.schema = schema
+            self.solutions.schema_changed()
 
     # --- WSGI ---
 
@@ -285,7 +302,7 @@ class DataverseEmulator:
 
     def _special(self, call: Call, events: list[WriteEvent]) -> Outcome:
         if is_metadata_path(call.path):
-            return handle_metadata(self.solutions.visible_schema(), call)
+            return handle_metadata(self, call, events)
         if call.path == "$batch":
             return run_batch(self, call, events)
         if call.method != "GET":
