@@ -20,12 +20,29 @@ from .attribute_metadata import managed, metadata_id
 from .catalog import Catalog
 from .labels import label
 
-__all__ = ["NAVIGATION", "OWNERSHIP", "entity_json"]
+__all__ = ["ENTITY_PROPERTIES", "NAVIGATION", "OWNERSHIP", "entity_json"]
 
 OWNERSHIP = {Ownership.USER: "UserOwned", Ownership.ORGANIZATION: "OrganizationOwned",
              Ownership.BUSINESS_UNIT: "BusinessOwned", Ownership.NONE: "None"}
 # collection-valued navigation properties of EntityMetadata, served through $expand or a path segment
 NAVIGATION = ("Attributes", "Keys", "OneToManyRelationships", "ManyToOneRelationships", "ManyToManyRelationships")
+
+
+# the properties entity_json serves: what $select, $filter and a create body may name
+ENTITY_PROPERTIES = frozenset({
+    "MetadataId", "HasChanged", "LogicalName", "SchemaName", "EntitySetName", "LogicalCollectionName",
+    "CollectionSchemaName", "PrimaryIdAttribute", "PrimaryNameAttribute", "PrimaryImageAttribute", "DisplayName",
+    "DisplayCollectionName", "Description", "ObjectTypeCode", "OwnershipType", "TableType", "IsActivity",
+    "ActivityTypeMask", "IsActivityParty", "HasActivities", "HasNotes", "HasEmailAddresses", "IsCustomEntity",
+    "IsManaged", "IsPrivate", "IsIntersect", "IsLogicalEntity", "IsChildEntity", "IsValidForAdvancedFind",
+    "IsValidForQueue", "IsConnectionsEnabled", "IsAuditEnabled", "IsCustomizable", "IsRenameable", "IsMappable",
+    "IsDuplicateDetectionEnabled", "IsMailMergeEnabled", "CanCreateAttributes", "CanCreateForms", "CanCreateViews",
+    "CanCreateCharts", "CanBeRelatedEntityInRelationship", "CanBePrimaryEntityInRelationship", "CanBeInManyToMany",
+    "CanModifyAdditionalSettings", "ChangeTrackingEnabled", "IsOptimisticConcurrencyEnabled", "IsImportable",
+    "IsEnabledForCharts", "IsAvailableOffline", "IsQuickCreateEnabled", "AutoRouteToOwnerQueue",
+    "AutoCreateAccessTeams", "IsDocumentManagementEnabled", "IsKnowledgeManagementEnabled", "IsBPFEntity",
+    "EntityColor", "IconVectorName", "IntroducedVersion",
+})
 
 
 def entity_json(table: Table, schema: Schema, catalog: Catalog) -> dict[str, Any]:

@@ -31,7 +31,7 @@ from .attribute_metadata import (
     class_properties,
     option_set_json,
 )
-from .entity_metadata import NAVIGATION
+from .entity_metadata import ENTITY_PROPERTIES, NAVIGATION
 from .errors import ODataError
 from .metadata_paths import Segment
 from .metadata_reads import MetadataView
@@ -80,7 +80,7 @@ def _query(call: Call, segment: Segment) -> dict[str, Any]:
 
 def _entities(view: MetadataView, query: dict[str, Any]) -> list[dict[str, Any]]:
     tables = view.schema.tables
-    entity_names = set(view.entity(tables[0])) if tables else set()
+    entity_names = set(ENTITY_PROPERTIES)
     keep = _criteria(query.get("Criteria"), entity_names, "EntityMetadata")
     wanted = _properties(query.get("Properties"), entity_names | set(NAVIGATION), "EntityMetadata")
     for nav in NAVIGATION:

@@ -9,8 +9,10 @@ https://learn.microsoft.com/power-apps/developer/data-platform/webapi/query-meta
 also accepted as a plain string (``AttributeType eq 'String'``), as Microsoft's SDK writes it.
 
 Supported: eq, ne, gt, ge, lt, le, and, or, not and parentheses. Strings compare as written (metadata names are
-matched exactly; the SDK lowercases logical names before it filters on them). Functions (``startswith``...) and
-the ``in``/``has`` operators answer 501.
+matched exactly; the SDK lowercases logical names before it filters on them). Dataverse has no functions
+(``startswith``...) for definitions and answers "The 'startswith' function isn't supported for Metadata
+Entities." (code 0x8006088a), which the emulator repeats with status 501; the ``in``/``has`` operators answer 501
+too.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from . import errors
+from .errors import ODataError
 from .odata import Token, literal_of, tokenize
 
 __all__ = ["MetadataFilter", "parse_metadata_filter", "parse_select", "project"]
@@ -119,8 +122,9 @@ class _Parser:
             return inner
         following = self._peek()
         if token.kind == "name" and following is not None and following.kind == "lparen":
-            raise errors.unsupported(f"the function '{token.text}' in a $filter on table definitions "
-                                     "(supported: eq, ne, gt, ge, lt, le, and, or, not)")
+            # the service's own answer: it has no string functions for definitions (filter client-side)
+            raise ODataError(501, errors.QUERY_SYNTAX,
+                             f"The '{token.text}' function isn't supported for Metadata Entities.")
         if token.kind != "name":
             raise errors.syntax(f"Expected a property name but found '{token.text}' in '{self.text}'.")
         path = token.text.split("/")

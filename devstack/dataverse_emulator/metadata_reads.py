@@ -32,7 +32,7 @@ from .attribute_metadata import (
 )
 from .catalog import Catalog
 from .entity_keys import KEY_PROPERTIES, key_json, keys_of
-from .entity_metadata import NAVIGATION, entity_json
+from .entity_metadata import ENTITY_PROPERTIES, NAVIGATION, entity_json
 from .errors import ODataError
 from .metadata_paths import Segment, alternate_key, find_column, find_relationship, find_table
 from .metadata_query import parse_metadata_filter, parse_select, project
@@ -87,7 +87,7 @@ def read_entity_definitions(view: MetadataView, call: Call, segments: list[Segme
         if len(segments) > 1:
             raise errors.unsupported(f"'{segments[1].name}' of every table at once; address one table")
         _options(call, "$select", "$filter", "$expand")
-        entity_names = set(view.entity(view.schema.tables[0])) if view.schema.tables else set()
+        entity_names = ENTITY_PROPERTIES
         items = [view.entity(t) for t in view.schema.tables]
         items = _filtered(items, call.param("$filter"), entity_names, _ENTITY)
         select = parse_select(call.param("$select"), entity_names, _ENTITY)

@@ -42,7 +42,7 @@ from . import errors
 from .attribute_metadata import attribute_class, metadata_id
 from .attribute_payload import ColumnDefinition, parse_attribute, updated_column
 from .catalog import Component
-from .entity_metadata import NAVIGATION, entity_json
+from .entity_metadata import ENTITY_PROPERTIES, NAVIGATION
 from .errors import ODataError
 from .labels import label_text
 from .metadata_paths import find_column, find_relationship, find_table
@@ -135,7 +135,7 @@ def create_entities(emulator: DataverseEmulator, call: Call) -> Outcome:
 
 def _plan_table(emulator: DataverseEmulator, schema: Schema, body: dict[str, Any], solution: str | None,
                 complex_prefix: str) -> _NewTable:
-    _check_entity_body(emulator, schema, body, complex_prefix)
+    _check_entity_body(body, complex_prefix)
     schema_name = check_name(emulator, solution, body.get("SchemaName"), "Entity")
     logical = schema_name.lower()
     if body.get("LogicalName") not in (None, logical):
@@ -181,11 +181,11 @@ def _plan_table(emulator: DataverseEmulator, schema: Schema, body: dict[str, Any
     return _NewTable(planned, table, schema_name, has_activities, body.get("HasNotes") is True, names)
 
 
-def _check_entity_body(emulator: DataverseEmulator, schema: Schema, body: dict[str, Any], complex_prefix: str) -> None:
+def _check_entity_body(body: dict[str, Any], complex_prefix: str) -> None:
     odata_type = str(body.get("@odata.type", "")).lstrip("#").removeprefix("Microsoft.Dynamics.CRM.")
     if odata_type not in ("", f"{complex_prefix}EntityMetadata", "EntityMetadata"):
         raise errors.payload_error("EntityDefinitions", f"'{body['@odata.type']}' is not a table definition type.")
-    known = _MODELLED | set(entity_json(schema.tables[0], schema, emulator.catalog)) | set(NAVIGATION)
+    known = _MODELLED | ENTITY_PROPERTIES | set(NAVIGATION)
     for name in body:
         if name not in known:
             raise errors.unknown_property("EntityMetadata", name)

@@ -13,6 +13,7 @@ import pytest
 from devstack.dataverse_emulator import DataverseEmulator
 from devstack.dataverse_emulator.attribute_metadata import BASE_PROPERTIES, class_properties
 from devstack.dataverse_emulator.entity_keys import KEY_PROPERTIES
+from devstack.dataverse_emulator.entity_metadata import ENTITY_PROPERTIES
 from devstack.dataverse_emulator.metadata import ATTRIBUTE_TYPES
 from devstack.dataverse_emulator.relationship_metadata import MANY_TO_MANY_PROPERTIES, ONE_TO_MANY_PROPERTIES
 from solution.schema import ColumnType, Ownership, load_schema
@@ -155,6 +156,13 @@ def test_a_table_definition_carries_its_names_labels_and_kind(api: Api) -> None:
     assert body["IsValidForAdvancedFind"] is True
 
 
+def test_a_table_definition_without_select_has_every_entity_property(api: Api) -> None:
+    body = ok(api.get(CONTACT))
+
+    assert set(body) - {"@odata.context"} == ENTITY_PROPERTIES
+    assert body["ObjectTypeCode"] == 2
+
+
 def test_standard_tables_have_their_dataverse_object_type_codes(api: Api) -> None:
     # Microsoft's table reference (importmap.md, TargetEntity choices)
     codes = {t["LogicalName"]: t["ObjectTypeCode"] for t in ok(api.get(
@@ -199,7 +207,8 @@ def test_a_complex_property_is_filtered_through_its_value(api: Api) -> None:
 
 
 def test_metadata_filters_the_service_does_not_take_answer_501_naming_them(api: Api) -> None:
-    refused(api.get("EntityDefinitions?$filter=startswith(SchemaName,'smsb_')"), 501, "startswith")
+    refused(api.get("EntityDefinitions?$filter=startswith(SchemaName,'smsb_')"), 501,
+            "The 'startswith' function isn't supported for Metadata Entities.")
     refused(api.get("EntityDefinitions?$filter=DisplayName/UserLocalizedLabel/Label eq 'Contact'"), 501, "Label")
     refused(api.get("EntityDefinitions?$top=2"), 501, "$top")
     refused(api.get("EntityDefinitions?$filter=Nonsense eq 1"), 400, "Nonsense")

@@ -315,3 +315,18 @@ def test_a_solution_takes_only_names_with_its_publishers_prefix(client: Datavers
     assert refused.value.status_code == 400
     assert "customization prefix" in str(refused.value)
     assert not emulator.schema.has_table("new_note")
+
+
+def test_a_batch_creates_a_table_and_its_lookup_in_order(client: DataverseClient, emulator: DataverseEmulator,
+                                                         raw: Raw) -> None:
+    batch = client.batch.new()
+    batch.tables.create("new_Alpha", {"new_Size": "int"})
+    batch.tables.create_lookup_field(referencing_table="new_alpha", lookup_field_name="new_ContactId",
+                                     referenced_table="contact")
+
+    result = batch.execute()
+
+    assert [r.status_code for r in result.responses] == [204, 204]
+    assert emulator.schema.table("new_alpha").column("new_contactid").targets == ("contact",)
+    relationship = raw.get(f"RelationshipDefinitions({result.responses[1].entity_id})")
+    assert (relationship["ReferencingEntity"], relationship["ReferencedEntity"]) == ("new_alpha", "contact")
