@@ -99,11 +99,12 @@ class Catalog:
         self._state.schema_names[table] = schema_name
         self._state.flags[table] = {"HasActivities": has_activities, "HasNotes": has_notes}
         self._state.prefixes.add(schema_name.split("_", 1)[0].lower())
-        # after the custom tables defined in solution/ (numbered by type_code below), in creation order
-        from_files = [t for t in self.emulator.schema.tables
-                      if t.is_custom and t.logical_name not in self._state.type_codes and t.logical_name != table]
+        self.number_table(table)
+
+    def number_table(self, table: str) -> None:
+        """Give a table created at run time the next ObjectTypeCode after those of ``solution/``'s custom tables."""
         used = set(self._state.type_codes.values())
-        code = FIRST_CUSTOM_TYPE_CODE + len(from_files) + len(used)
+        code = FIRST_CUSTOM_TYPE_CODE + len(self._custom_from_files(self.emulator.schema)) + len(used)
         while code in used:
             code += 1
         self._state.type_codes[table] = code
@@ -148,11 +149,12 @@ class Catalog:
             return self._state.type_codes[table]
         if table in STANDARD_TYPE_CODES:
             return STANDARD_TYPE_CODES[table]
-        if schema.has_table(table) and schema.table(table).is_custom:
-            custom = sorted(t.logical_name for t in schema.tables
-                            if t.is_custom and t.logical_name not in self._state.type_codes)
-            return FIRST_CUSTOM_TYPE_CODE + custom.index(table)
-        return None
+        custom = self._custom_from_files(schema)
+        return FIRST_CUSTOM_TYPE_CODE + custom.index(table) if table in custom else None
+
+    def _custom_from_files(self, schema: Schema) -> list[str]:
+        created = set(self._state.type_codes) | set(self._state.schema_names)
+        return sorted(t.logical_name for t in schema.tables if t.is_custom and t.logical_name not in created)
 
     def is_custom_name(self, name: str) -> bool:
         """A column or relationship named with a publisher's prefix (``smsb_``, or one used through the API)."""

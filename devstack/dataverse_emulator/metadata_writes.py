@@ -427,6 +427,7 @@ def _many_to_many(emulator: DataverseEmulator, body: dict[str, Any], name: str, 
     emulator.catalog.apply(add_table(emulator.schema, table, []))
     emulator.catalog.add_many_to_many(ManyToMany(name, first.logical_name, second.logical_name, intersect,
                                                  first.primary_id, second.primary_id))
+    emulator.catalog.number_table(intersect)
     emulator.solutions.add_table(intersect, messages=False)
 
 

@@ -564,3 +564,21 @@ def test_retrieve_metadata_changes_refuses_change_tracking_by_name(api: Api) -> 
     assert "KeyQuery" in error(api.get("RetrieveMetadataChanges(Query=@p1)",
                                        query_string={"@p1": '{"KeyQuery":{}}'}), 501)
 
+
+
+def test_created_tables_get_new_object_type_codes_and_the_others_keep_theirs(api: Api) -> None:
+    codes = "EntityDefinitions?$select=LogicalName,ObjectTypeCode&$filter=IsCustomEntity eq true"
+    before = {t["LogicalName"]: t["ObjectTypeCode"] for t in api.get(codes).json["value"]}
+    created(api.post("EntityDefinitions", json=bank_account()))
+    created(api.post("RelationshipDefinitions", json={
+        "SchemaName": "new_bankaccount_contact", "IntersectEntityName": "new_bankaccount_contact",
+        "@odata.type": "Microsoft.Dynamics.CRM.ManyToManyRelationshipMetadata",
+        "Entity1LogicalName": "new_bankaccount", "Entity2LogicalName": "contact"}))
+
+    after = {t["LogicalName"]: t["ObjectTypeCode"] for t in api.get(codes).json["value"]}
+
+    assert {name: after[name] for name in before} == before
+    new = {after["new_bankaccount"], after["new_bankaccount_contact"]}
+    assert len(new) == 2
+    assert not new & set(before.values())
+    assert min(new) >= 10000
