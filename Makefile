@@ -24,7 +24,7 @@ help:
 	@echo "make test   set up, then ruff, mypy and pytest (non-zero on any failure)"
 	@echo "make solution  build dist/SmsBridge_<version>_unmanaged.zip and _managed.zip (validated against the XSDs)"
 	@echo "make setup  only install Python and Node dependencies"
-	@echo "make clean  remove the virtual environment, node_modules and caches"
+	@echo "make clean  remove the virtual environments, node_modules and caches"
 
 setup: $(PIP_STAMP) $(WORKER_STAMP) $(NODE_STAMP) $(WEB_STAMP) $(CONTROLS_STAMP) browser
 
