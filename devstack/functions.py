@@ -11,10 +11,9 @@ import inspect
 import json
 import os
 import re
-import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, get_type_hints
 
 import azure.functions as func
 
@@ -136,7 +135,7 @@ def _spec(function: Any, env: Mapping[str, str]) -> FunctionSpec:
     declared = tuple(Binding(b["name"], b["type"], Direction(str(b["direction"]).lower())) for b in bindings)
     parameters = inspect.signature(user_function).parameters
     # Evaluated as the worker evaluates them: string annotations (`from __future__ import annotations`) included.
-    refusal = load_refusal(list(parameters), typing.get_type_hints(user_function), declared)
+    refusal = load_refusal(list(parameters), get_type_hints(user_function), declared)
     if refusal:
         raise FunctionLoadError(name, refusal)
     common: dict[str, Any] = {
