@@ -12,9 +12,11 @@ Sources (both MIT; read, not copied):
   `azure_functions_worker/functions.py`: the worker for Python 3.11 applies the same annotation rules (a few
   reasons are worded differently there, e.g. "in function.json" for "in the binding decorator").
 
-Not covered: whether an annotation's type suits its binding type (the worker asks `azure.functions`' converters, e.g.
-a queue output takes str, bytes, QueueMessage or a typing list of them), the Service Bus settlement client
-parameter, and the durable triggers' implicit outputs; this host runs HTTP, timer and queue functions only.
+Whether an annotation's type suits its binding type is asked, as the worker asks it, of the converters in the
+`azure.functions` library (`azure.functions.get_binding_registry()`, the registry the worker loads): Microsoft's own
+code decides, e.g. that a queue output takes str, bytes, QueueMessage or a typing list of them. Not covered: the
+Service Bus settlement client parameter, deferred (SDK-type) bindings and the durable triggers' implicit outputs;
+this host runs HTTP, timer and queue functions only.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ import enum
 import typing
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+
+import azure.functions
 
 __all__ = ["RETURN", "Binding", "Direction", "is_typing_generic", "load_refusal"]
 
@@ -85,8 +89,11 @@ def _reasons(
     for name in params:
         if name in hints:
             yield _parameter_refusal(name, hints[name], bound[name].direction)
-    if "return" in hints and any(b.name == RETURN for b in bindings):
+            yield _type_refusal(name, hints[name], bound[name])
+    returned = next((b for b in bindings if b.name == RETURN), None)
+    if "return" in hints and returned is not None:
         yield _return_refusal(hints["return"])
+        yield _return_type_refusal(hints["return"], returned)
 
 
 def _binding_refusal(binding: Binding) -> str | None:
@@ -153,3 +160,54 @@ def _return_refusal(annotation: object) -> str | None:
     if not isinstance(annotation, type):
         return f"has invalid non-type return annotation {annotation!r}"
     return None
+
+
+def _python_type(annotation: object) -> object:
+    """What the binding carries: the argument of `func.Out[...]`, else the annotation itself."""
+    return typing.get_args(annotation)[0] if _is_out(annotation) else annotation
+
+
+def _converter(binding_type: str) -> object | None:
+    """The `azure.functions` converter the worker uses for a binding type; None stands for its GenericBinding."""
+    registry = azure.functions.get_binding_registry()
+    return registry.get(binding_type) if registry is not None else None
+
+
+def _has_implicit_output(binding_type: str) -> bool:
+    converter = _converter(binding_type)
+    if converter is None:
+        return binding_type != "durableClient"
+    has_implicit = getattr(converter, "has_implicit_output", None)
+    return bool(has_implicit()) if callable(has_implicit) else False
+
+
+def _accepts(binding_type: str, python_type: object, *, output: bool) -> bool:
+    converter = _converter(binding_type)
+    if converter is None:
+        # The worker's GenericBinding: text and bytes only (bytearray too on the way out).
+        generic = (str, bytes, bytearray) if output else (str, bytes)
+        return isinstance(python_type, type) and issubclass(python_type, generic)
+    check = getattr(converter, "check_output_type_annotation" if output else "check_input_type_annotation")
+    return bool(check(python_type))
+
+
+def _type_name(python_type: object) -> str:
+    return str(getattr(python_type, "__name__", python_type))
+
+
+def _type_refusal(name: str, annotation: object, binding: Binding) -> str | None:
+    python_type = _python_type(annotation)
+    # str and bytes go through the generic binding unless the binding answers by itself (the worker's rule).
+    binding_type = "generic" if python_type in (str, bytes) and not _has_implicit_output(binding.type) else binding.type
+    if _accepts(binding_type, python_type, output=binding.direction is Direction.OUT):
+        return None
+    # The worker picks its wording by comparing the binding's DataType enum with the protobuf's integer by identity,
+    # which never holds, so Azure words every such refusal this way (quotes around a repr included).
+    return (f'binding type "{name!r}" and dataType "{binding.type}" in the binding decorator do not match the '
+            f"corresponding function parameter's Python type annotation {_type_name(python_type)}")
+
+
+def _return_type_refusal(annotation: object, binding: Binding) -> str | None:
+    if not isinstance(annotation, type) or _accepts(binding.type, annotation, output=True):
+        return None
+    return f'Python return annotation "{annotation.__name__}" does not match binding type "{binding.type}"'

@@ -182,7 +182,7 @@ def test_typing_list_inside_out_is_loaded_by_the_worker_and_the_host_alike() -> 
 
 
 ANNOTATIONS = load_module(APPS / "annotations")
-LOADED = {"out_of_typing_list", "out_of_str", "output_unannotated", "context_as_context"}
+LOADED = {"out_of_typing_list", "out_of_str", "output_unannotated", "context_as_context", "trigger_as_text"}
 
 
 def test_every_annotation_case_reaches_the_worker() -> None:

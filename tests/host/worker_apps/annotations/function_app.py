@@ -1,7 +1,8 @@
 """One function per rule that Microsoft's Python worker applies to annotations and parameters before it loads a
 function (devstack/worker_rules.py). Each sits in a Blueprint of its own so that the devstack host can index it
 alone; `app` registers them all for the worker. Every binding here takes the Python type it is annotated with
-(queue outputs take str or a typing list of str), so what decides each case is the rule it is named for.
+(queue outputs take str or a typing list of str), except the cases named "of_wrong_type", so what decides each
+case is the rule it is named for.
 """
 
 from __future__ import annotations
@@ -28,6 +29,11 @@ bp_context_not_context = func.Blueprint()
 bp_context_as_context = func.Blueprint()
 bp_parameter_not_bound = func.Blueprint()
 bp_binding_not_a_parameter = func.Blueprint()
+bp_out_of_wrong_type = func.Blueprint()
+bp_trigger_of_wrong_type = func.Blueprint()
+bp_trigger_as_text = func.Blueprint()
+bp_return_of_wrong_type = func.Blueprint()
+bp_timer_of_wrong_type = func.Blueprint()
 
 
 @bp_out_of_pep585_list.queue_trigger(arg_name="msg", queue_name="a", connection=STORAGE)
@@ -116,6 +122,32 @@ def parameter_not_bound(msg: func.QueueMessage, extra: str) -> None:
 @bp_binding_not_a_parameter.queue_trigger(arg_name="msg", queue_name="a", connection=STORAGE)
 @bp_binding_not_a_parameter.queue_output(arg_name="ghost", queue_name="b", connection=STORAGE)
 def binding_not_a_parameter(msg: func.QueueMessage) -> None:
+    pass
+
+
+@bp_out_of_wrong_type.queue_trigger(arg_name="msg", queue_name="a", connection=STORAGE)
+@bp_out_of_wrong_type.queue_output(arg_name="out", queue_name="b", connection=STORAGE)
+def out_of_wrong_type(msg: func.QueueMessage, out: func.Out[int]) -> None:
+    out.set(1)
+
+
+@bp_trigger_of_wrong_type.queue_trigger(arg_name="msg", queue_name="a", connection=STORAGE)
+def trigger_of_wrong_type(msg: int) -> None:
+    pass
+
+
+@bp_trigger_as_text.queue_trigger(arg_name="msg", queue_name="a", connection=STORAGE)
+def trigger_as_text(msg: str) -> None:
+    pass
+
+
+@bp_return_of_wrong_type.route(route="return-of-wrong-type", auth_level=func.AuthLevel.ANONYMOUS)
+def return_of_wrong_type(req: func.HttpRequest) -> int:
+    return 200
+
+
+@bp_timer_of_wrong_type.timer_trigger(arg_name="timer", schedule="0 * * * * *")
+def timer_of_wrong_type(timer: func.HttpRequest) -> None:
     pass
 
 
