@@ -28,7 +28,7 @@ def coerce(table: Table, col: Column, raw: Any) -> Any:
             "A 'PrimitiveValue' node with non-null value was found when trying to read the value of the navigation"
             f" property '{col.name}'; bind it with '{col.name}@odata.bind' instead.",
         )
-    if col.name in READ_ONLY or col.read_only:
+    if col.name in READ_ONLY:
         raise errors.payload_error(table.entity_set, f"The property '{col.name}' is read-only.")
     if col.type is ColumnType.FILE:
         raise errors.payload_error(
