@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,7 +71,8 @@ _REGARDING_TABLES = ("account", "contact", "incident", "lead", "opportunity", "s
 # CDM's semantic data types -> the column type of solution/schema.py
 _STRING_TYPES = {
     "string", "name", "firstName", "middleName", "lastName", "fullName", "phone", "email", "url", "addressLine",
-    "city", "stateOrProvince", "country", "postalCode", "county", "tickerSymbol", "governmentId", "localizedDisplayText", "phoneFax",
+    "city", "stateOrProvince", "country", "postalCode", "county", "tickerSymbol", "governmentId",
+    "localizedDisplayText", "phoneFax",
 }
 _TYPES = {
     "json": "memo",
@@ -144,13 +144,13 @@ class Corpus:
     def entity(self, path: str, name: str) -> dict[str, Any]:
         for definition in self.document(path).get("definitions", []):
             if definition.get("entityName") == name:
-                return definition
+                return dict(definition)
         raise SourceError(f"{path} defines no entity {name!r}")
 
     def well_known(self, name: str) -> dict[str, Any] | None:
         for definition in self.document(_WELL_KNOWN)["definitions"]:
             if definition.get("attributeGroupName") == name or definition.get("entityName") == name:
-                return definition
+                return dict(definition)
         return None
 
 
@@ -487,7 +487,6 @@ def main(argv: list[str] | None = None) -> int:
         else:
             path.write_text(text, encoding="utf-8")
     if stale:
-        print(f"out of date (run python -m solution.standard_tables): {', '.join(stale)}", file=sys.stderr)
         return 1
     return 0
 

@@ -188,23 +188,28 @@ def formatted(col: Column, value: Any, currency_symbol: str = "$") -> str | None
     a multi-select choice lists its labels joined by "; " (https://learn.microsoft.com/power-apps/developer/
     data-platform/multi-select-picklist); a floating point number shows its precision (default 2).
     """
-    if col.type is ColumnType.MULTISELECT:
-        return col.choice_label(value)
     if col.type.has_choices:
         return col.choice_label(int(value) if isinstance(value, bool) else value)
-    if col.type is ColumnType.MONEY and isinstance(value, int | float):
-        sign = "-" if value < 0 else ""
-        return f"{sign}{currency_symbol}{abs(value):,.2f}"
-    if col.type is ColumnType.DOUBLE and isinstance(value, int | float):
-        return f"{value:,.{col.precision if col.precision is not None else 2}f}"
     if isinstance(value, datetime):
         v = value.astimezone(UTC)
         return f"{v.month}/{v.day}/{v.year} {(v.hour % 12) or 12}:{v.minute:02d} {'AM' if v.hour < 12 else 'PM'}"
-    if col.type in (ColumnType.INTEGER, ColumnType.BIGINT) and isinstance(value, int):
-        return f"{value:,}"
-    if col.type is ColumnType.DECIMAL and isinstance(value, int | float):
-        return f"{value:,.2f}"
-    return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    number = _NUMBER_FORMATS.get(col.type)
+    return None if number is None else number(col, value, currency_symbol)
+
+
+def _money_text(_col: Column, value: float, symbol: str) -> str:
+    return f"{'-' if value < 0 else ''}{symbol}{abs(value):,.2f}"
+
+
+_NUMBER_FORMATS: dict[ColumnType, Callable[[Column, float, str], str]] = {
+    ColumnType.INTEGER: lambda _c, v, _s: f"{int(v):,}",
+    ColumnType.BIGINT: lambda _c, v, _s: f"{int(v):,}",
+    ColumnType.DECIMAL: lambda _c, v, _s: f"{v:,.2f}",
+    ColumnType.DOUBLE: lambda c, v, _s: f"{v:,.{c.precision if c.precision is not None else 2}f}",
+    ColumnType.MONEY: _money_text,
+}
 
 
 def key_equal(stored: Any, given: Any) -> bool:
