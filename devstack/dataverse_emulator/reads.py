@@ -125,27 +125,28 @@ class Reader:
         columns = _readable(table) if select is None else _selected(table, select)
         annotate = prefer.wants(FORMATTED)
         symbol: str | None = None
-        for col in columns:
+        for col, category in columns:
             name = col.name
             value = row.get(name)
-            kind = col.type
-            if kind.is_reference:
+            if category is _PLAIN:
+                if value is None:
+                    out[name] = None  # most of a standard table's columns are empty: keep them cheap
+                    continue
+                out[name] = json_value(value)
+                if annotate:
+                    if col.type is ColumnType.MONEY and symbol is None:
+                        symbol = self.currency_symbol(row)
+                    label = formatted(col, value, symbol or "$")
+                    if label is not None:
+                        out[f"{name}@{FORMATTED}"] = label
+            elif category is _REFERENCE:
                 out[col.value_name] = value.id if isinstance(value, Ref) else None
                 if isinstance(value, Ref):
                     out.update(self._lookup_annotations(table, col, value, prefer))
-                continue
-            if kind is ColumnType.FILE:
+            else:
                 out[name] = value
                 stored = self.store.file(table.logical_name, str(row.get(table.primary_id)), name)
                 out[f"{name}_name"] = stored.name if stored is not None and value is not None else None
-                continue
-            out[name] = json_value(value)
-            if value is not None and annotate:
-                if kind is ColumnType.MONEY and symbol is None:
-                    symbol = self.currency_symbol(row)
-                label = formatted(col, value, symbol or "$")
-                if label is not None:
-                    out[f"{name}@{FORMATTED}"] = label
         if expand:
             for nav, options in parse_expand(expand):
                 out[nav] = self._expand(table, row, nav, options, prefer)
@@ -220,22 +221,30 @@ class Reader:
         return [self.represent(child, r, select, prefer) for r in children]
 
 
-_READABLE: dict[int, tuple[Table, tuple[Column, ...]]] = {}
+_PLAIN, _REFERENCE, _FILE = "plain", "reference", "file"
+_READABLE: dict[int, tuple[Table, tuple[tuple[Column, str], ...]]] = {}
 
 
-def _readable(table: Table) -> tuple[Column, ...]:
+def _category(col: Column) -> str:
+    if col.type.is_reference:
+        return _REFERENCE
+    return _FILE if col.type is ColumnType.FILE else _PLAIN
+
+
+def _readable(table: Table) -> tuple[tuple[Column, str], ...]:
     # every column a full read returns; partylist columns are navigation collections in the Web API, not properties.
     # Cached by identity: hashing a table of 300 columns on every row would cost more than the read.
     cached = _READABLE.get(id(table))
     if cached is None or cached[0] is not table:
-        cached = (table, tuple(c for c in table.columns if c.type is not ColumnType.PARTYLIST))
+        columns = tuple((c, _category(c)) for c in table.columns if c.type is not ColumnType.PARTYLIST)
+        cached = (table, columns)
         _READABLE[id(table)] = cached
     return cached[1]
 
 
-def _selected(table: Table, select: list[str]) -> list[Column]:
+def _selected(table: Table, select: list[str]) -> list[tuple[Column, str]]:
     names = dict.fromkeys([*select, table.primary_id])
-    return [table.column(name) for name in names]
+    return [(col, _category(col)) for col in (table.column(name) for name in names)]
 
 
 def context_url(call: Call, table: Table, select: list[str] | None, *, entity: bool = False) -> str:
