@@ -393,7 +393,15 @@ def _edm(col: Column) -> str:
         ColumnType.CUSTOMER: "Edm.Guid",
         ColumnType.OWNER: "Edm.Guid",
         ColumnType.FILE: "Edm.Guid",
-    }[col.type]
+        ColumnType.MONEY: "Edm.Decimal",
+        ColumnType.DOUBLE: "Edm.Double",
+        ColumnType.MULTISELECT: "Edm.String",
+        ColumnType.ENTITYNAME: "Edm.String",
+    }.get(col.type) or _no_query(col)
+
+
+def _no_query(col: Column) -> str:
+    raise errors.unsupported(f"comparing {col.type} columns in $filter ('{col.name}')")
 
 
 def coerce_literal(col: Column, lit: Literal, op: str) -> Any:
@@ -402,7 +410,7 @@ def coerce_literal(col: Column, lit: Literal, op: str) -> Any:
             raise errors.unsupported(f"ordering comparison with null ('{col.name} {op} null')")
         return None
     expected = _edm(col)
-    numeric = {"Edm.Int32", "Edm.Int64", "Edm.Decimal"}
+    numeric = {"Edm.Int32", "Edm.Int64", "Edm.Decimal", "Edm.Double"}
     ok = lit.edm == expected or (expected in numeric and lit.edm in numeric)
     if not ok:
         kind = {
@@ -419,7 +427,22 @@ def coerce_literal(col: Column, lit: Literal, op: str) -> Any:
             f"A binary operator with incompatible types was detected. Found operand types '{expected}' and"
             f" '{lit.edm}' for operator kind '{kind}'.",
         )
+    if col.type is ColumnType.MULTISELECT:
+        return _multiselect_literal(col, str(lit.value), op)
     return lit.value
+
+
+def _multiselect_literal(col: Column, text: str, op: str) -> tuple[int, ...]:
+    # a multi-select column compares as the set of its values ("1,3" eq "3,1"); ordering makes no sense
+    if op not in ("eq", "ne"):
+        raise errors.unsupported(
+            f"ordering comparison of the multi-select column '{col.name}'"
+            " (use Microsoft.Dynamics.CRM.ContainValues, which the emulator does not support)"
+        )
+    try:
+        return tuple(sorted({int(p) for p in text.split(",") if p.strip()}))
+    except ValueError:
+        raise errors.syntax(f"'{text}' is not a list of choice values for '{col.name}'.") from None
 
 
 def _normal(value: Any) -> Any:

@@ -122,33 +122,44 @@ class Reader:
         self, table: Table, row: dict[str, Any], select: list[str] | None, prefer: Prefer, expand: str | None = None
     ) -> dict[str, Any]:
         out: dict[str, Any] = {"@odata.etag": etag(row)}
-        names = [c.name for c in table.columns] if select is None else [*select, table.primary_id]
-        seen: set[str] = set()
-        for name in names:
-            if name in seen:
-                continue
-            seen.add(name)
-            col = table.column(name)
+        columns = _readable(table) if select is None else _selected(table, select)
+        annotate = prefer.wants(FORMATTED)
+        symbol: str | None = None
+        for col, category in columns:
+            name = col.name
             value = row.get(name)
-            if col.type.is_reference:
+            if category is _PLAIN:
+                if value is None:
+                    out[name] = None  # most of a standard table's columns are empty: keep them cheap
+                    continue
+                out[name] = json_value(value)
+                if annotate:
+                    if col.type is ColumnType.MONEY and symbol is None:
+                        symbol = self.currency_symbol(row)
+                    label = formatted(col, value, symbol or "$")
+                    if label is not None:
+                        out[f"{name}@{FORMATTED}"] = label
+            elif category is _REFERENCE:
                 out[col.value_name] = value.id if isinstance(value, Ref) else None
                 if isinstance(value, Ref):
                     out.update(self._lookup_annotations(table, col, value, prefer))
-                continue
-            if col.type is ColumnType.FILE:
+            else:
                 out[name] = value
                 stored = self.store.file(table.logical_name, str(row.get(table.primary_id)), name)
                 out[f"{name}_name"] = stored.name if stored is not None and value is not None else None
-                continue
-            out[name] = json_value(value)
-            if value is not None and prefer.wants(FORMATTED):
-                label = formatted(col, value)
-                if label is not None:
-                    out[f"{name}@{FORMATTED}"] = label
         if expand:
             for nav, options in parse_expand(expand):
                 out[nav] = self._expand(table, row, nav, options, prefer)
         return out
+
+    def currency_symbol(self, row: dict[str, Any]) -> str:
+        """The symbol of the record's currency (transactioncurrencyid), else the organization's base currency's."""
+        currency = row.get("transactioncurrencyid")
+        if isinstance(currency, Ref) and self.schema.has_table("transactioncurrency"):
+            found = self.store.raw("transactioncurrency", currency.id)
+            if found is not None and found.get("currencysymbol"):
+                return str(found["currencysymbol"])
+        return "$"
 
     def _lookup_annotations(self, table: Table, col: Column, value: Ref, prefer: Prefer) -> dict[str, Any]:
         prop = col.value_name
@@ -208,6 +219,32 @@ class Reader:
             children = children[: _parse_top(options["$top"])]
         select = parse_select(child, options["$select"]) if "$select" in options else None
         return [self.represent(child, r, select, prefer) for r in children]
+
+
+_PLAIN, _REFERENCE, _FILE = "plain", "reference", "file"
+_READABLE: dict[int, tuple[Table, tuple[tuple[Column, str], ...]]] = {}
+
+
+def _category(col: Column) -> str:
+    if col.type.is_reference:
+        return _REFERENCE
+    return _FILE if col.type is ColumnType.FILE else _PLAIN
+
+
+def _readable(table: Table) -> tuple[tuple[Column, str], ...]:
+    # every column a full read returns; partylist columns are navigation collections in the Web API, not properties.
+    # Cached by identity: hashing a table of 300 columns on every row would cost more than the read.
+    cached = _READABLE.get(id(table))
+    if cached is None or cached[0] is not table:
+        columns = tuple((c, _category(c)) for c in table.columns if c.type is not ColumnType.PARTYLIST)
+        cached = (table, columns)
+        _READABLE[id(table)] = cached
+    return cached[1]
+
+
+def _selected(table: Table, select: list[str]) -> list[tuple[Column, str]]:
+    names = dict.fromkeys([*select, table.primary_id])
+    return [(col, _category(col)) for col in (table.column(name) for name in names)]
 
 
 def context_url(call: Call, table: Table, select: list[str] | None, *, entity: bool = False) -> str:

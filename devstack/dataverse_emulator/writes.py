@@ -10,14 +10,14 @@ from urllib.parse import urlsplit
 
 from solution.schema import Cascade, Column, Schema, Table
 
-from . import errors
+from . import computed, errors
 from .errors import ODataError
 from .impersonation import caller_id
 from .odata import Ref, parse_key, parse_select
 from .protocol import Call, Outcome, Prefer, WriteEvent, etag
 from .reads import context_url
 from .store import Store
-from .values import coerce, describe_key, json_value
+from .values import READ_ONLY, coerce, describe_key, json_value
 
 if TYPE_CHECKING:
     from .service import DataverseEmulator
@@ -118,6 +118,7 @@ class Writer:
             self._set_owning(row)
         if table.is_activity:
             row["activitytypecode"] = table.logical_name
+        computed.apply(table, row, self.store)
         self._settle_state(table, row, values)
         self._check_keys(table, row)
         self.store.put(table.logical_name, row_id, row)
@@ -141,6 +142,7 @@ class Writer:
         row["modifiedby"] = Ref("systemuser", caller_id(self.emulator))
         if "ownerid" in values:
             self._set_owning(row)
+        computed.apply(table, row, self.store)
         self._settle_state(table, row, values)
         self._check_keys(table, row)
         row_id = str(row[table.primary_id])
@@ -271,6 +273,8 @@ class Writer:
                 if key in annotated:
                     raise errors.undeclared_annotation(key)
                 raise errors.unknown_property(table.logical_name, key)
+            if col.read_only and col.name not in READ_ONLY:
+                continue  # Dataverse computes it (fullname, *_base, owneridtype): a value sent for it is ignored
             values[col.name] = coerce(table, col, raw)
         return values, parties
 
