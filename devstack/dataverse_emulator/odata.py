@@ -250,7 +250,7 @@ class FilterParser:
         if operator is None:
             raise errors.unsupported(f"the query function 'Microsoft.Dynamics.CRM.{name}'")
         params: dict[str, Any] = {}
-        for part in _split_top_level(args, ","):
+        for part in _split_arguments(args):
             key, sep, raw = part.partition("=")
             if not sep:
                 raise errors.syntax(f"Bad parameter '{part}' of Microsoft.Dynamics.CRM.{name}.")
@@ -551,6 +551,26 @@ def _query_function_calls(text: str) -> list[tuple[int, int, str, str]]:
     return calls
 
 
+def _split_arguments(text: str) -> list[str]:
+    """Split at commas outside quotes, parentheses and brackets (PropertyValues=["a","b"] is one argument)."""
+    parts: list[str] = []
+    depth, quote, start = 0, "", 0
+    for i, ch in enumerate(text):
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    return [p.strip() for p in parts if p.strip()]
+
+
 def _function_argument(raw: str, name: str) -> Any:
     """A query-function parameter: 'text', a number, or a collection ["a","b"] / ['a','b']."""
     if raw.startswith("[") and raw.endswith("]"):
@@ -561,7 +581,7 @@ def _function_argument(raw: str, name: str) -> Any:
         if isinstance(parsed, list):
             return [str(item) for item in parsed]
         items: list[str] = []
-        for item in _split_top_level(raw[1:-1], ","):
+        for item in _split_arguments(raw[1:-1]):
             if len(item) >= 2 and item[0] == item[-1] and item[0] in "'\"":
                 items.append(item[1:-1].replace(item[0] * 2, item[0]))
             else:
