@@ -35,7 +35,7 @@ __all__ = ["check_headers", "public_base_url"]
 
 _METADATA_ROOTS = ("EntityDefinitions", "RelationshipDefinitions", "GlobalOptionSetDefinitions", "CreateEntities",
                    "RetrieveMetadataChanges", "ManagedPropertyDefinitions")
-_METADATA_HEADERS = frozenset({"mscrm.solutionuniquename", "mscrm.mergelabels"})
+_METADATA_HEADERS = {"mscrm.solutionuniquename": "MSCRM.SolutionUniqueName", "mscrm.mergelabels": "MSCRM.MergeLabels"}
 _REFUSED = {
     "callerobjectid": "impersonation by Microsoft Entra object id (the CallerObjectId header); the emulator"
                       " impersonates with MSCRMCallerID",
@@ -67,9 +67,10 @@ def check_headers(path: str, headers: Headers) -> None:
                 raise errors.unsupported(_REFUSED[lower])
         elif lower in _METADATA_HEADERS:
             if not metadata:
-                raise errors.unsupported(f"the {name} header on a data request")
+                raise errors.unsupported(f"the {_METADATA_HEADERS[lower]} header on a data request")
         elif lower.startswith("mscrm.") and lower != "mscrmcallerid":
-            raise errors.unsupported(f"the {name} header")
+            # the server's header parsing may have changed the name's case; say it as Dataverse spells the prefix
+            raise errors.unsupported(f"the MSCRM.{name[6:]} header")
         elif lower == "prefer":
             _check_prefer(value)
 
