@@ -1,6 +1,9 @@
 """The OData subset the emulator understands.
 
-Literals, key predicates, ``$filter``, ``$orderby``, ``$select`` and ``$expand``.
+Literals, key predicates, ``$filter``, ``$orderby``, ``$select`` and ``$expand``. ``$filter`` also takes
+Dataverse's query functions (``Microsoft.Dynamics.CRM.In(PropertyName='x',PropertyValues=["a","b"])``, the date and
+user functions; "Filter rows" in https://learn.microsoft.com/power-apps/developer/data-platform/webapi/query/filter-rows
+and the "Web API Query Function Reference"), evaluated by ``conditions.py``.
 
 Anything outside the subset raises an :class:`ODataError` naming exactly what is not supported, so a
 test never gets a silently wrong answer.

@@ -120,7 +120,7 @@ class Reader:
         expand = call.param("$expand")
         body: dict[str, Any] = {"@odata.context": context_url(call, table, select)}
         if (call.param("$count") or "").lower() == "true":
-            body["@odata.count"] = total
+            body["@odata.count"] = min(total, MAX_PAGE_SIZE)  # Dataverse counts up to 5,000 ("Count rows")
         body["value"] = [self.represent(table, r, select, prefer, expand) for r in rows]
         if next_link:
             body["@odata.nextLink"] = next_link
