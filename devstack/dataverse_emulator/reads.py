@@ -119,7 +119,10 @@ class Reader:
         select = parse_select(table, call.param("$select") or "") if call.param("$select") else None
         expand = call.param("$expand")
         body: dict[str, Any] = {"@odata.context": context_url(call, table, select)}
-        if (call.param("$count") or "").lower() == "true":
+        counted = (call.param("$count") or "false").lower()
+        if counted not in ("true", "false"):
+            raise errors.syntax(f"The value '{call.param('$count')}' of $count is not true or false.")
+        if counted == "true":
             body["@odata.count"] = min(total, MAX_PAGE_SIZE)  # Dataverse counts up to 5,000 ("Count rows")
         body["value"] = [self.represent(table, r, select, prefer, expand) for r in rows]
         if next_link:

@@ -68,6 +68,7 @@ def test_a_refused_header_inside_a_batch_fails_that_request(api: Api, emulator: 
     ("DELETE", "accounts(6f0c1b3e-0000-4000-8000-000000000001)?$select=name", "'$select'"),
     ("GET", "WhoAmI?verbose=true", "'verbose'"),
     ("GET", "accounts/$count?$top=1", "$top"),
+    ("GET", "accounts?$count=yes", "$count"),
     ("POST", "accounts/Microsoft.Dynamics.CRM.CreateMultiple?x=1", "'x'"),
 ])
 def test_query_options_a_request_does_not_take_are_refused(api: Api, method: str, path: str, fragment: str) -> None:
