@@ -10,6 +10,9 @@ from urllib.parse import quote, urlencode
 from solution.schema import Column, ColumnType, Schema, Table
 
 from . import errors
+from .conditions import QueryContext
+from .fetchxml import run_fetch
+from .impersonation import caller_id
 from .odata import Predicate, Ref, parse_expand, parse_filter, parse_orderby, parse_select, sort_key
 from .protocol import ASSOCIATED_NAV, FORMATTED, LOOKUP_NAME, MAX_PAGE_SIZE, Call, Outcome, Prefer, etag
 from .store import Store
@@ -19,7 +22,17 @@ if TYPE_CHECKING:
     from .service import DataverseEmulator
 
 _QUERY_OPTIONS = {"$select", "$filter", "$orderby", "$top", "$count", "$expand", "$skiptoken"}
-_UNSUPPORTED_OPTIONS = {"$apply", "$search", "fetchXml", "savedQuery", "userQuery", "$compute", "$levels"}
+# Options Dataverse has and the emulator does not (https://learn.microsoft.com/power-apps/developer/data-platform/
+# webapi/query/overview): refused by name, never ignored. The SDK's query.sql() sends ?sql=.
+_UNSUPPORTED_OPTIONS = {
+    "$apply": "the query option '$apply' (aggregation)",
+    "$search": "the query option '$search'",
+    "$compute": "the query option '$compute'",
+    "$levels": "the query option '$levels'",
+    "sql": "the query option 'sql' (Dataverse's read-only SQL)",
+    "savedQuery": "the query option 'savedQuery' (system views)",
+    "userQuery": "the query option 'userQuery' (personal views)",
+}
 
 
 class Reader:
@@ -49,24 +62,38 @@ class Reader:
         body.update(self.represent(table, row, select, prefer, expand))
         return Outcome.json(200, body, self.applied(prefer, annotations=True))
 
-    def _check_options(self, call: Call, single: bool = False) -> None:
+    def _check_options(self, call: Call, single: bool = False, allowed: frozenset[str] | None = None) -> None:
         for name, _ in call.query:
             if name == "$skip":
                 raise errors.syntax("The query parameter $skip is not supported.")
             if name in _UNSUPPORTED_OPTIONS:
+                raise errors.unsupported(_UNSUPPORTED_OPTIONS[name])
+            if name == "fetchXml" and not single and allowed is None:
+                continue  # answered by fetchxml.py
+            if name.startswith("@"):
+                raise errors.unsupported(f"parameter aliases ('{name}') in queries")
+            if not name.startswith("$"):
                 raise errors.unsupported(f"the query option '{name}'")
-            if name.startswith("$") and name not in _QUERY_OPTIONS:
+            if name not in _QUERY_OPTIONS:
                 raise errors.syntax(f"The query parameter {name} is not supported.")
             if single and name in ("$filter", "$orderby", "$top", "$count", "$skiptoken"):
                 raise errors.syntax(f"The query option '{name}' is not allowed on a single record.")
+            if allowed is not None and name not in allowed:
+                raise errors.syntax(f"The query option '{name}' is not allowed here.")
+
+    def context(self) -> QueryContext:
+        """Date and user conditions are judged at the emulator's time for the calling user."""
+        return QueryContext(self.emulator.clock(), caller_id(self.emulator))
 
     def query(self, call: Call, table: Table) -> Outcome:
         self._check_options(call)
+        if call.param("fetchXml") is not None:
+            return run_fetch(self, call, table)
         prefer = Prefer.parse(call.headers.getlist("Prefer"))
         rows = self.emulator.source_rows(table)
         filter_text = call.param("$filter")
         if filter_text:
-            predicate: Predicate = parse_filter(table, filter_text)
+            predicate: Predicate = parse_filter(table, filter_text, self.context())
             rows = [r for r in rows if predicate(getter(r))]
         orderby = call.param("$orderby")
         if orderby:
@@ -92,8 +119,11 @@ class Reader:
         select = parse_select(table, call.param("$select") or "") if call.param("$select") else None
         expand = call.param("$expand")
         body: dict[str, Any] = {"@odata.context": context_url(call, table, select)}
-        if (call.param("$count") or "").lower() == "true":
-            body["@odata.count"] = total
+        counted = (call.param("$count") or "false").lower()
+        if counted not in ("true", "false"):
+            raise errors.syntax(f"The value '{call.param('$count')}' of $count is not true or false.")
+        if counted == "true":
+            body["@odata.count"] = min(total, MAX_PAGE_SIZE)  # Dataverse counts up to 5,000 ("Count rows")
         body["value"] = [self.represent(table, r, select, prefer, expand) for r in rows]
         if next_link:
             body["@odata.nextLink"] = next_link
@@ -101,10 +131,11 @@ class Reader:
 
     def count(self, call: Call, table: Table) -> Outcome:
         """``GET set/$count``: the number of rows (Dataverse caps it at 5000), as plain text."""
+        self._check_options(call, allowed=frozenset({"$filter"}))
         rows = self.emulator.source_rows(table)
         filter_text = call.param("$filter")
         if filter_text:
-            predicate = parse_filter(table, filter_text)
+            predicate = parse_filter(table, filter_text, self.context())
             rows = [r for r in rows if predicate(getter(r))]
         return Outcome(200, [("OData-Version", "4.0")], str(min(len(rows), MAX_PAGE_SIZE)).encode(), "text/plain")
 
@@ -211,7 +242,7 @@ class Reader:
         ref = Ref(table.logical_name, str(row.get(table.primary_id)))
         children = [r for r in self.emulator.source_rows(child) if r.get(collection.referencing_attribute) == ref]
         if "$filter" in options:
-            predicate = parse_filter(child, options["$filter"])
+            predicate = parse_filter(child, options["$filter"], self.context())
             children = [r for r in children if predicate(getter(r))]
         if "$orderby" in options:
             children = _sorted(children, parse_orderby(child, options["$orderby"]))

@@ -122,6 +122,10 @@ class Store:
                     index.clear()
             self._files.clear()
 
+    @property
+    def in_transaction(self) -> bool:
+        return self._journal is not None
+
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """All writes inside commit together; an exception undoes them (versions keep increasing)."""

@@ -14,7 +14,7 @@ from . import computed, errors
 from .errors import ODataError
 from .impersonation import caller_id
 from .odata import Ref, parse_key, parse_select
-from .protocol import Call, Outcome, Prefer, WriteEvent, etag
+from .protocol import Call, Outcome, Prefer, WriteEvent, etag, only_options
 from .reads import context_url
 from .store import Store
 from .values import READ_ONLY, coerce, describe_key, json_value
@@ -45,6 +45,7 @@ class Writer:
         return body
 
     def create(self, call: Call, table: Table, events: list[WriteEvent]) -> Outcome:
+        only_options(call, "$select", "$expand")
         if table.logical_name == "activitypointer":
             raise errors.unsupported("creating activitypointer rows directly; create the specific activity")
         values, parties = self._payload(table, self.body(call, table))
@@ -57,6 +58,7 @@ class Writer:
     def upsert(
         self, call: Call, table: Table, key: str | dict[str, Any], key_text: str, events: list[WriteEvent]
     ) -> Outcome:
+        only_options(call, "$select", "$expand")
         if table.logical_name == "activitypointer":
             raise errors.unsupported("writing activitypointer rows directly; update the specific activity")
         body = self.body(call, table)
@@ -211,6 +213,7 @@ class Writer:
             self.store.put("activityparty", party_id, row)
 
     def delete(self, call: Call, table: Table, key: str | dict[str, Any]) -> Outcome:
+        only_options(call)
         if table.logical_name == "activitypointer":
             raise errors.unsupported("deleting activitypointer rows directly; delete the specific activity")
         row = self.emulator.find(table, key)

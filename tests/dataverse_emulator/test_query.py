@@ -110,12 +110,15 @@ def test_filter_on_a_lookup_by_its_column_name_points_to_the_value_property(api:
     ("query", "fragment"),
     [
         (
-            {"$filter": "Microsoft.Dynamics.CRM.In(PropertyName='firstname',PropertyValues=['a'])"},
-            "Microsoft.Dynamics.CRM.In",
+            {"$filter": "Microsoft.Dynamics.CRM.Above(PropertyName='contactid',PropertyValue='x')"},
+            "Microsoft.Dynamics.CRM.Above",
         ),
         ({"$filter": "firstname in ('a','b')"}, "'in'"),
         ({"$apply": "groupby((firstname))"}, "$apply"),
-        ({"fetchXml": "<fetch/>"}, "fetchXml"),
+        ({"sql": "SELECT firstname FROM contact"}, "'sql'"),
+        ({"savedQuery": "00000000-0000-0000-0000-000000000000"}, "savedQuery"),
+        ({"$filter": "firstname eq @p1", "@p1": "'a'"}, "parameter aliases"),
+        ({"fetchXml": "<fetch aggregate='true'><entity name='contact'/></fetch>"}, "aggregation"),
         ({"$filter": "parentcustomerid_account/name eq 'x'"}, "navigation paths"),
     ],
 )
