@@ -208,7 +208,9 @@ def _custom(table: Table, column: Column, *, primary_name: bool = False) -> Attr
         mask = "ValidForForm|ValidForGrid"
     else:
         mask = "ValidForAdvancedFind|ValidForForm|ValidForGrid"
-    ime = "disabled" if ctype in _IME_DISABLED else "inactive" if ctype is ColumnType.DATETIME else "auto"
+    # lookups: exports of industry-apps write no ImeMode for most custom lookups (302 of 519)
+    ime = ("disabled" if ctype in _IME_DISABLED else "inactive" if ctype is ColumnType.DATETIME
+           else "" if ctype is ColumnType.LOOKUP else "auto")
     return AttributeSpec(
         physical=column.name, crm_type=_crm_type(column), label=column.display_name, description=column.description,
         required=_REQUIRED[column.required], mask=mask, ime=ime, update=not file, create=not file, custom=True,

@@ -195,9 +195,10 @@ def _relationships(parent: Element, schema: Schema) -> None:
 
 def _roles(parent: Element, src: Sources) -> None:
     for role in src.definitions.roles:
-        node = sub(parent, "Role", id=role_id(role.key), name=role.name)
+        # isinherited 1: a team's members get the role's Basic (own rows) privileges themselves, as the SMS Bridge
+        # User role given to a team needs for their own dismissals (newer than the 2019 schema).
+        node = sub(parent, "Role", id=role_id(role.key), name=role.name, isinherited="1")
         sub(node, "IsCustomizable", "1")
-        sub(node, "IntroducedVersion", INTRODUCED)
         privileges = sub(node, "RolePrivileges")
         for name, level in role_privileges(src.schema, role):
             sub(privileges, "RolePrivilege", name=name, level=level)
