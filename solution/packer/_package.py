@@ -360,7 +360,8 @@ def content_types_xml(names: list[str]) -> bytes:
     root = etree.Element("Types", nsmap={None: "http://schemas.openxmlformats.org/package/2006/content-types"})
     ns = "{http://schemas.openxmlformats.org/package/2006/content-types}"
     extensions = sorted({n.rsplit(".", 1)[1].lower() for n in names if "." in n.rsplit("/", 1)[-1]} - {"xml"})
-    etree.SubElement(root, f"{ns}Default", Extension="xml", ContentType="text/xml")
+    # Exports give every part, xml included, the type application/octet-stream (pac-built zips: text/xml for xml).
+    etree.SubElement(root, f"{ns}Default", Extension="xml", ContentType="application/octet-stream")
     for ext in extensions:
         etree.SubElement(root, f"{ns}Default", Extension=ext, ContentType="application/octet-stream")
     for name in names:  # web resource parts are named as exports name them, without an extension

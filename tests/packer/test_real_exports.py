@@ -188,6 +188,21 @@ def test_each_kind_of_column_has_the_elements_and_kind_values_of_an_exported_one
             assert set(option.attrib) <= {"value", "IsHidden", "Color", "ExternalValue"}
 
 
+def test_a_decimal_column_is_written_like_an_exported_one(built):
+    # The product has no decimal column yet; the packer's rule for one, against appbase_PercentageAbstain.
+    from solution.packer._columns import write_attribute
+    from solution.packer._entities import _custom
+    from solution.schema import Column, ColumnType
+
+    table = built.sources.schema.table("smsb_configuration")
+    holder = etree.Element("attributes")
+    ours = write_attribute(holder, _custom(table, Column("smsb_rate", ColumnType.DECIMAL, "Rate")))
+    theirs = EXPORTED_KINDS["decimal"]
+    assert tags(ours) == tags(theirs)
+    for tag in (*KIND_VALUES, "MinValue", "MaxValue", "Accuracy"):
+        assert ours.findtext(tag) == theirs.findtext(tag), tag
+
+
 def test_a_choice_without_default_says_so_as_exports_do(built):
     assert NONPROFITS["picklist"].findtext("AppDefaultValue") == "-1"  # a choice with its own option set
     assert attributes(entity(built, "smsb_message"))["smsb_direction"].findtext("AppDefaultValue") == "-1"
