@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ._xml import LANGUAGE, Element, flag, labels, sub
+from ._xml import Element, flag, labels, sub
 
 DEFAULT_MASK = "ValidForAdvancedFind|ValidForForm|ValidForGrid"
 EMPTY_LOOKUP_TYPE_ID = "00000000-0000-0000-0000-000000000000"
@@ -149,4 +149,4 @@ def _optionset(parent: Element, spec: OptionSetSpec) -> None:
             labels(node, "labels", "label", o.label)
 
 
-__all__ = ["DEFAULT_MASK", "LANGUAGE", "AttributeSpec", "OptionSetSpec", "OptionSpec", "write_attribute"]
+__all__ = ["DEFAULT_MASK", "AttributeSpec", "OptionSetSpec", "OptionSpec", "write_attribute"]

@@ -34,7 +34,7 @@ _CASCADES = {
     Cascade.REFERENTIAL: ("NoCascade", "RemoveLink", "RemoveLink"),
     Cascade.RESTRICT: ("NoCascade", "Restrict", "Restrict"),
 }
-# Column types by ImeMode, as exports write them for the product's kinds of columns.
+# Column types exports write with ImeMode "disabled" (numbers and files).
 _IME_DISABLED = (ColumnType.INTEGER, ColumnType.BIGINT, ColumnType.DECIMAL, ColumnType.FILE)
 
 # Custom activities in exports: ActivityTypeMask by name (CommunicationActivity: offered in the activity menus);
@@ -46,12 +46,12 @@ _ACTIVITY_MENU = {"smsb_outbox": 1}
 # Table settings in the order exports write them; entity_info() fills in the ones that vary ("").
 _ENTITY_SETTINGS = (
     ("IsDuplicateCheckSupported", "1"), ("IsBusinessProcessEnabled", "0"), ("IsRequiredOffline", "0"),
-    ("IsInteractionCentricEnabled", "0"), ("IsCollaboration", ""), ("AutoRouteToOwnerQueue", "0"),
-    ("IsConnectionsEnabled", ""), ("IsDocumentManagementEnabled", "0"), ("AutoCreateAccessTeams", "0"),
+    ("IsInteractionCentricEnabled", "0"), ("IsCollaboration", "0"), ("AutoRouteToOwnerQueue", "0"),
+    ("IsConnectionsEnabled", "0"), ("IsDocumentManagementEnabled", "0"), ("AutoCreateAccessTeams", "0"),
     ("IsOneNoteIntegrationEnabled", "0"), ("IsKnowledgeManagementEnabled", "0"), ("IsSLAEnabled", "0"),
     ("IsDocumentRecommendationsEnabled", "0"), ("IsBPFEntity", "0"), ("OwnershipTypeMask", ""),
     ("IsAuditEnabled", "1"), ("IsRetrieveAuditEnabled", "0"), ("IsRetrieveMultipleAuditEnabled", "0"),
-    ("IsActivity", ""), ("ActivityTypeMask", ""), ("IsActivityParty", "0"), ("IsReplicated", ""),
+    ("IsActivity", ""), ("ActivityTypeMask", ""), ("IsActivityParty", "0"), ("IsReplicated", "0"),
     ("IsReplicationUserFiltered", "0"), ("IsMailMergeEnabled", "0"), ("IsVisibleInMobile", "0"),
     ("IsVisibleInMobileClient", "1"), ("IsReadOnlyInMobileClient", "0"), ("IsOfflineInMobileClient", ""),
     ("DaysSinceRecordLastModified", "0"), ("MobileOfflineFilters", ""), ("IsMapiGridEnabled", "1"),
@@ -125,7 +125,6 @@ def entity_info(parent: Element, schema: Schema, table: Table) -> None:
         "ActivityTypeMask": ACTIVITY_TYPE_MASKS[_ACTIVITY_MENU.get(table.logical_name, 0)] if table.is_activity else "",
         "IsOfflineInMobileClient": flag(table.is_activity),  # custom activities must be available offline
         "IntroducedVersion": INTRODUCED,
-        "IsCollaboration": "0", "IsConnectionsEnabled": "0", "IsReplicated": "0",
     }
     if table.is_activity:
         varying.update(_ACTIVITY_SETTINGS)
