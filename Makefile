@@ -12,6 +12,10 @@ CONTROLS_STAMP := solution/controls/node_modules/.deps-installed
 # checkov lives in a venv of its own: its dependencies must not move the product's pins.
 CHECKOV_VENV := .venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.checkov-3.3.30
+# Microsoft's Python language worker runs on Python 3.13 only: the test that the function app loads in it drives the
+# worker in a venv of its own, built with PYTHON313 if given, else python3.13 on PATH, else pyenv's 3.13.
+WORKER_VENV := .venv-worker
+WORKER_STAMP := $(WORKER_VENV)/.deps-installed
 
 .PHONY: help setup browser run test lint typecheck pytest solution controls frontend infra-check clean
 
@@ -20,9 +24,9 @@ help:
 	@echo "make test   set up, then ruff, mypy and pytest (non-zero on any failure)"
 	@echo "make solution  build dist/SmsBridge_<version>_unmanaged.zip and _managed.zip (validated against the XSDs)"
 	@echo "make setup  only install Python and Node dependencies"
-	@echo "make clean  remove the virtual environment, node_modules and caches"
+	@echo "make clean  remove the virtual environments, node_modules and caches"
 
-setup: $(PIP_STAMP) $(NODE_STAMP) $(WEB_STAMP) $(CONTROLS_STAMP) browser
+setup: $(PIP_STAMP) $(WORKER_STAMP) $(NODE_STAMP) $(WEB_STAMP) $(CONTROLS_STAMP) browser
 
 # Browser tests drive Debian's Chromium through Playwright; nothing downloads a browser of its own. The emoji font
 # lets screenshots show emoji rather than empty boxes.
@@ -36,6 +40,20 @@ $(PIP_STAMP): requirements.txt requirements-dev.txt pyproject.toml VERSION
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@touch $@
+
+# Each candidate is asked for its version: pyenv's shims answer `python3.13` even when no 3.13 is selected.
+$(WORKER_STAMP): requirements-worker.txt
+	@test -x $(WORKER_VENV)/bin/python || { \
+		for candidate in $(PYTHON313) python3.13 "$$(pyenv prefix 3.13 2>/dev/null)/bin/python"; do \
+			if "$$candidate" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))' 2>/dev/null; then \
+				python313="$$candidate"; break; fi; \
+		done; \
+		if [ -z "$$python313" ]; then \
+			echo "Python 3.13 is needed for $(WORKER_VENV) (Microsoft's Python worker): install it (pyenv install 3.13," \
+				"or a python3.13 package) or name it with PYTHON313=/path/to/python3.13" >&2; exit 1; fi; \
+		"$$python313" -m venv $(WORKER_VENV); }
+	$(WORKER_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-worker.txt
 	@touch $@
 
 $(NODE_STAMP): package.json package-lock.json
@@ -107,6 +125,6 @@ test: setup
 	if [ -n "$$failed" ]; then echo "make test: failed:$$failed" >&2; exit 1; fi
 
 clean:
-	rm -rf $(VENV) $(CHECKOV_VENV) node_modules webresources/node_modules webresources/dist dist \
+	rm -rf $(VENV) $(CHECKOV_VENV) $(WORKER_VENV) node_modules webresources/node_modules webresources/dist dist \
 		solution/controls/node_modules solution/controls/out .mypy_cache .ruff_cache \
 		.pytest_cache .hypothesis

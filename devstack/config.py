@@ -120,6 +120,8 @@ class DevstackAddresses:
     functions_port: int = 7071
     dataverse_port: int = 7072
     twilio_port: int = 7073
+    # the same Dataverse emulator over https, for clients that refuse http (Microsoft's Dataverse SDK)
+    dataverse_tls_port: int = 7074
     azurite_port: int = 10001
     function_key: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
 
@@ -131,6 +133,7 @@ class DevstackAddresses:
             functions_port=int(env.get("DEVSTACK_FUNCTIONS_PORT", defaults.functions_port)),
             dataverse_port=int(env.get("DEVSTACK_DATAVERSE_PORT", defaults.dataverse_port)),
             twilio_port=int(env.get("DEVSTACK_TWILIO_PORT", defaults.twilio_port)),
+            dataverse_tls_port=int(env.get("DEVSTACK_DATAVERSE_TLS_PORT", defaults.dataverse_tls_port)),
             azurite_port=int(env.get("DEVSTACK_AZURITE_PORT", defaults.azurite_port)),
             function_key=env.get("DEVSTACK_FUNCTION_KEY") or defaults.function_key,
         )
@@ -142,6 +145,10 @@ class DevstackAddresses:
     @property
     def dataverse_url(self) -> str:
         return f"http://{self.host}:{self.dataverse_port}"
+
+    @property
+    def dataverse_tls_url(self) -> str:
+        return f"https://{self.host}:{self.dataverse_tls_port}"
 
     @property
     def twilio_url(self) -> str:

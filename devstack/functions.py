@@ -13,17 +13,32 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, get_type_hints
 
 import azure.functions as func
 
-__all__ = ["AppIndexError", "AuthLevel", "FunctionSpec", "OutputBinding", "TriggerKind", "index_app"]
+from devstack.worker_rules import Binding, Direction, load_refusal
+
+__all__ = [
+    "AppIndexError", "AuthLevel", "Binding", "Direction", "FunctionLoadError", "FunctionSpec", "OutputBinding",
+    "TriggerKind", "index_app",
+]
 
 _SETTING_REF = re.compile(r"^%([^%]+)%$")
 
 
 class AppIndexError(ValueError):
     """The app declares something Azure would refuse to index."""
+
+
+class FunctionLoadError(AppIndexError):
+    """Microsoft's Python worker would not load this function; the message is the one its `FunctionLoadError`
+    carries, so a refusal here reads as it would in the Functions host's log on Azure."""
+
+    def __init__(self, function_name: str, reason: str) -> None:
+        super().__init__(f"cannot load the {function_name} function: {reason}")
+        self.function_name = function_name
+        self.reason = reason
 
 
 class TriggerKind(enum.Enum):
@@ -53,6 +68,8 @@ class FunctionSpec:
     trigger_arg: str
     user_function: Callable[..., Any] = field(repr=False)
     outputs: tuple[OutputBinding, ...] = ()
+    # Every binding as declared, trigger and `$return` included: what the worker is told about the function.
+    bindings: tuple[Binding, ...] = ()
     wants_context: bool = False
     # HTTP
     route: str | None = None
@@ -115,18 +132,19 @@ def _spec(function: Any, env: Mapping[str, str]) -> FunctionSpec:
         for b in bindings
         if b["direction"] == "OUT" and b["name"] != "$return"
     )
+    declared = tuple(Binding(b["name"], b["type"], Direction(str(b["direction"]).lower())) for b in bindings)
     parameters = inspect.signature(user_function).parameters
-    binding_names = {b["name"] for b in bindings}
-    for parameter in parameters:
-        # The Python worker refuses to index a parameter that is neither a binding nor `context`.
-        if parameter not in binding_names and parameter != "context":
-            raise AppIndexError(f"function {name}: parameter {parameter!r} is not a binding name")
+    # Evaluated as the worker evaluates them: string annotations (`from __future__ import annotations`) included.
+    refusal = load_refusal(list(parameters), get_type_hints(user_function), declared)
+    if refusal:
+        raise FunctionLoadError(name, refusal)
     common: dict[str, Any] = {
         "name": name,
         "kind": kind,
         "trigger_arg": trigger["name"],
         "user_function": user_function,
         "outputs": outputs,
+        "bindings": declared,
         "wants_context": "context" in parameters,
     }
     if kind is TriggerKind.HTTP:

@@ -15,14 +15,19 @@ from types import FrameType
 
 from devstack.azurite import Azurite
 from devstack.config import DevstackAddresses
+from devstack.dataverse_emulator import RunningServer
+from devstack.dataverse_emulator import serve as serve_dataverse
 from devstack.host import ROOT
 from devstack.sandbox import Sandbox, SandboxOptions
+from devstack.tls import local_certificates
 
 __all__ = ["Stack", "main"]
 
 log = logging.getLogger("devstack")
 
 SETTINGS_FILE = ROOT / ".devstack" / "settings.json"
+# The local CA and the loopback certificate of the https Dataverse endpoint; clients trust tls/ca.pem.
+TLS_FOLDER = ROOT / ".devstack" / "tls"
 _SHARED_SETTINGS = ("DATAVERSE_URL", "DATAVERSE_TOKEN", "SMSB_PUBLIC_URL", "SMSB_ENCRYPTION_KEY", "TWILIO_API_BASE_URL",
                     "AzureWebJobsStorage")
 
@@ -33,6 +38,7 @@ class Stack:
     env: MutableMapping[str, str] = field(default_factory=lambda: os.environ)
     azurite: Azurite | None = None
     sandbox: Sandbox | None = None
+    dataverse_tls: RunningServer | None = None
 
     def start(self, *, with_timers: bool = True, progress: Callable[[str], None] = print) -> None:
         began = time.monotonic()
@@ -48,6 +54,10 @@ class Stack:
             run_queues=True, run_timers=with_timers, twilio_callback_delay=0.5,
         ), environ=self.env)
         self.sandbox.start()
+        # The product speaks http on the Dataverse port; Microsoft's SDK (and scripts people write with it) needs
+        # https, so the same emulator also listens with the devstack's local certificate.
+        self.dataverse_tls = serve_dataverse(self.sandbox.dataverse, host=a.host, port=a.dataverse_tls_port,
+                                             ssl_context=local_certificates(TLS_FOLDER).server_context())
         self._write_settings()
         progress(f"ready in {time.monotonic() - began:.1f} s")
 
@@ -67,6 +77,8 @@ class Stack:
             f"  function app     {a.functions_url}/api/   (health: {a.functions_url}/api/health)",
             f"  function key     {a.function_key}   (send as ?code= or x-functions-key)",
             f"  Dataverse API    {a.dataverse_url}/api/data/v9.2/",
+            f"  ... over https   {a.dataverse_tls_url}/api/data/v9.2/   (for Microsoft's Dataverse SDK:"
+            f" REQUESTS_CA_BUNDLE={TLS_FOLDER / 'ca.pem'})",
             f"  in a browser     {a.dataverse_url}/devstack/   (the inbox pane and the chat on each record)",
             f"  Twilio API       {a.twilio_url}",
             f"  Azurite queues   http://{a.host}:{a.azurite_port}/devstoreaccount1",
@@ -89,7 +101,10 @@ class Stack:
 
     def stop(self) -> None:
         SETTINGS_FILE.unlink(missing_ok=True)
-        for name, component in (("the sandbox", self.sandbox), ("Azurite", self.azurite)):
+        components: tuple[tuple[str, Sandbox | RunningServer | Azurite | None], ...] = (
+            ("the sandbox", self.sandbox), ("the https Dataverse endpoint", self.dataverse_tls),
+            ("Azurite", self.azurite))
+        for name, component in components:
             if component is None:
                 continue
             try:
@@ -97,6 +112,7 @@ class Stack:
             except Exception:
                 log.exception("could not stop %s cleanly", name)
         self.sandbox = None
+        self.dataverse_tls = None
         self.azurite = None
 
 

@@ -41,6 +41,13 @@ class ColumnType(StrEnum):
     UNIQUEIDENTIFIER = "uniqueidentifier"
     STATE = "state"
     STATUS = "status"
+    MONEY = "money"
+    DOUBLE = "double"
+    IMAGE = "image"
+    MULTISELECT = "multiselect"  # MultiSelectPicklist
+    ENTITYNAME = "entityname"  # the table name behind a polymorphic lookup (owneridtype, ...)
+    PARTYLIST = "partylist"  # an activity's parties, written through <activity>_activity_parties
+    MANAGEDPROPERTY = "managedproperty"
 
     @property
     def is_reference(self) -> bool:
@@ -48,7 +55,13 @@ class ColumnType(StrEnum):
 
     @property
     def has_choices(self) -> bool:
-        return self in (ColumnType.CHOICE, ColumnType.STATE, ColumnType.STATUS, ColumnType.BOOLEAN)
+        return self in (
+            ColumnType.CHOICE, ColumnType.STATE, ColumnType.STATUS, ColumnType.BOOLEAN, ColumnType.MULTISELECT
+        )
+
+    @property
+    def is_text(self) -> bool:
+        return self in (ColumnType.STRING, ColumnType.MEMO)
 
 
 class RequiredLevel(StrEnum):
@@ -96,6 +109,7 @@ class Column:
     audited: bool = True
     max_size_kb: int | None = None
     format: str | None = None
+    read_only: bool = False  # Dataverse computes or stamps it (fullname, *_base, owneridtype, ...)
 
     @property
     def value_name(self) -> str:
@@ -103,6 +117,10 @@ class Column:
         return f"_{self.name}_value" if self.type.is_reference else self.name
 
     def choice_label(self, value: Any) -> str | None:
+        if self.type is ColumnType.MULTISELECT and isinstance(value, tuple | list):
+            # Dataverse joins the labels of a multi-select value with "; "
+            labels = [self.choice_label(v) for v in value]
+            return "; ".join(label for label in labels if label is not None)
         for choice in self.choices:
             if choice.value == value or (self.type is ColumnType.BOOLEAN and bool(choice.value) == value):
                 return choice.label
@@ -144,6 +162,7 @@ class Table:
     is_activity: bool = False
     is_custom: bool = False
     supports_upsert: bool = True
+    generated: bool = False  # a standard table generated from Microsoft's definitions (solution/standard_tables.py)
     _by_name: Mapping[str, Column] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -251,6 +270,7 @@ _TABLE_KEYS = {
     "is_activity",
     "is_custom",
     "supports_upsert",
+    "generated",
 }
 _COLUMN_KEYS = {
     "name",
@@ -269,6 +289,7 @@ _COLUMN_KEYS = {
     "audited",
     "max_size_kb",
     "format",
+    "read_only",
 }
 _RELATIONSHIP_KEYS = {
     "name",
@@ -299,7 +320,8 @@ def _build(raw: list[tuple[Path, dict[str, Any]]]) -> Schema:
 
     activity_base: tuple[Column, ...] = ()
     if "activitypointer" in specs:
-        activity_base = _columns(specs["activitypointer"][0].name, "activitypointer", specs["activitypointer"][1])
+        pointer = specs["activitypointer"][1]
+        activity_base = _columns(specs["activitypointer"][0].name, "activitypointer", pointer, _generated(pointer))
 
     tables: list[Table] = []
     for name, (path, doc) in specs.items():
@@ -330,7 +352,8 @@ def _table(
     ownership = _enum(file, "ownership", Ownership, t.get("ownership", "none"))
     is_activity = bool(t.get("is_activity", False))
 
-    own = _columns(file, name, doc)
+    generated = _generated(doc)
+    own = _columns(file, name, doc, generated)
     columns: list[Column] = []
     own_names = {c.name for c in own}
     if is_activity:
@@ -359,10 +382,16 @@ def _table(
         is_activity=is_activity,
         is_custom=bool(t.get("is_custom", name.startswith("smsb_"))),
         supports_upsert=bool(t.get("supports_upsert", True)),
+        generated=generated,
     )
 
 
-def _columns(file: str, table: str, doc: dict[str, Any]) -> tuple[Column, ...]:
+def _generated(doc: dict[str, Any]) -> bool:
+    table = doc.get("table")
+    return isinstance(table, dict) and bool(table.get("generated", False))
+
+
+def _columns(file: str, table: str, doc: dict[str, Any], generated: bool = False) -> tuple[Column, ...]:
     columns: list[Column] = []
     seen: set[str] = set()
     for i, c in enumerate(doc.get("columns", [])):
@@ -373,13 +402,14 @@ def _columns(file: str, table: str, doc: dict[str, Any]) -> tuple[Column, ...]:
         if c["name"] in seen:
             raise SchemaError(f"{where} is defined twice")
         seen.add(c["name"])
-        columns.append(_column(where, c))
+        columns.append(_column(where, c, generated))
     return tuple(columns)
 
 
-def _column(where: str, c: dict[str, Any]) -> Column:
+def _column(where: str, c: dict[str, Any], generated: bool = False) -> Column:
     ctype = _enum(where, "type", ColumnType, c.get("type"))
-    choices = _choices(where, ctype, c.get("choices", []))
+    # Microsoft's definitions name some choices without their values; such a column takes any whole number
+    choices = _choices(where, ctype, c.get("choices", []), allow_empty=generated)
     targets = tuple(str(x) for x in c.get("targets", []))
     if ctype.is_reference and not targets:
         raise SchemaError(f"{where}: a {ctype} column needs targets")
@@ -399,7 +429,7 @@ def _column(where: str, c: dict[str, Any]) -> Column:
         display_name=str(c.get("display_name", c["name"])),
         description=str(c.get("description", "")),
         required=_enum(where, "required", RequiredLevel, c.get("required", "none")),
-        max_length=c.get("max_length", _default_length(ctype)),
+        max_length=c.get("max_length", None if generated else _default_length(ctype)),
         min_value=c.get("min_value"),
         max_value=c.get("max_value"),
         precision=c.get("precision"),
@@ -410,6 +440,7 @@ def _column(where: str, c: dict[str, Any]) -> Column:
         audited=bool(c.get("audited", True)),
         max_size_kb=c.get("max_size_kb", 32768 if ctype is ColumnType.FILE else None),
         format=c.get("format"),
+        read_only=bool(c.get("read_only", False)),
     )
 
 
@@ -420,12 +451,12 @@ _IMPLIED_CHOICES = {
 }
 
 
-def _choices(where: str, ctype: ColumnType, raw: list[Any]) -> tuple[Choice, ...]:
+def _choices(where: str, ctype: ColumnType, raw: list[Any], *, allow_empty: bool = False) -> tuple[Choice, ...]:
     choices = tuple(_choice(where, ch) for ch in raw) or _IMPLIED_CHOICES.get(ctype, ())
-    if ctype is ColumnType.CHOICE and not choices:
+    if ctype in (ColumnType.CHOICE, ColumnType.MULTISELECT) and not choices and not allow_empty:
         raise SchemaError(f"{where}: a choice column needs choices")
     if choices and not ctype.has_choices:
-        raise SchemaError(f"{where}: only choice, state, status and boolean columns take choices")
+        raise SchemaError(f"{where}: only choice, multiselect, state, status and boolean columns take choices")
     values = [ch.value for ch in choices]
     if len(values) != len(set(values)):
         raise SchemaError(f"{where}: duplicate choice value")
@@ -503,6 +534,8 @@ def _relationships(specs: dict[str, tuple[Path, dict[str, Any]]], tables: dict[s
                 continue
             for target in _expand_targets(col, tables):
                 if target not in tables:
+                    if _from_generated(table, col, tables):
+                        continue  # Microsoft's lookup to a table this schema leaves out: no relationship here
                     raise SchemaError(f"{file}: {table.logical_name}.{col.name} targets missing table {target!r}")
                 rel = _default_relationship(table, col, target)
                 o = overrides.get((col.name, target), {})
@@ -521,6 +554,14 @@ def _relationships(specs: dict[str, tuple[Path, dict[str, Any]]], tables: dict[s
                 names.add(rel.name)
                 result.append(rel)
     return result
+
+
+def _from_generated(table: Table, col: Column, tables: dict[str, Table]) -> bool:
+    """Whether the column is Microsoft's: on a generated table, or inherited by an activity from one."""
+    if table.generated:
+        return True
+    pointer = tables.get("activitypointer")
+    return table.is_activity and pointer is not None and pointer.generated and pointer.find_column(col.name) == col
 
 
 def _expand_targets(col: Column, tables: dict[str, Table]) -> tuple[str, ...]:

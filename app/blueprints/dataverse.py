@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import typing
+
 import azure.functions as func
 
 from app import runtime
@@ -19,7 +21,11 @@ bp = func.Blueprint()
 @bp.route(route="dataverse/webhook", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
 @bp.queue_output(arg_name="outbound", queue_name="sms-outbound", connection="AzureWebJobsStorage")
 @http_endpoint
-def dataverse_webhook(req: func.HttpRequest, outbound: func.Out[list[str]]) -> func.HttpResponse:
+def dataverse_webhook(
+    req: func.HttpRequest,
+    # Microsoft's Python worker refuses PEP 585's list[str] inside func.Out ("invalid non-type annotation")
+    outbound: func.Out[typing.List[str]],  # noqa: UP006 - the worker accepts only typing generics here
+) -> func.HttpResponse:
     context = parse_webhook(req.get_body(), dict(req.headers.items()))
     cid = correlation_id() or ""
     try:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+import typing
 from datetime import timedelta
 
 import azure.functions as func
@@ -17,7 +18,11 @@ log = logging.getLogger("smsbridge.sweep")
 
 @bp.timer_trigger(schedule="0 */1 * * * *", arg_name="timer", run_on_startup=False)
 @bp.queue_output(arg_name="outbound", queue_name="sms-outbound", connection="AzureWebJobsStorage")
-def sweep(timer: func.TimerRequest, outbound: func.Out[list[str]]) -> None:
+def sweep(
+    timer: func.TimerRequest,
+    # Microsoft's Python worker refuses PEP 585's list[str] inside func.Out ("invalid non-type annotation")
+    outbound: func.Out[typing.List[str]],  # noqa: UP006 - the worker accepts only typing generics here
+) -> None:
     with invocation():
         if timer.past_due:
             log.info("sweep is running late; it catches up in one pass")

@@ -51,11 +51,18 @@ Behaviour follows the Dataverse Web API documentation, including the details cli
   ``supports_upsert = false`` answer 404 instead of creating;
 * ``@odata.bind`` is checked against the real navigation property names; unknown columns, wrong types,
   out-of-range choices and too-long text give Dataverse's error codes and messages;
-* ``$filter`` (comparisons, and/or/not, null, contains/startswith/endswith; text compares
-  case-insensitively), ``$select``, ``$orderby``, ``$top``, ``$count``, ``$expand`` (single-valued with
-  ``$select``, collections with ``$select``/``$filter``/``$orderby``/``$top``), alternate keys,
-  ``Prefer: odata.maxpagesize`` with an opaque ``$skiptoken`` in ``@odata.nextLink``; ``$skip`` is 400
+* ``$filter`` (comparisons, and/or/not, null, contains/startswith/endswith, the query functions
+  ``Microsoft.Dynamics.CRM.In``/``NotIn``/``Between``/``LastXDays``/``EqualUserId``… of ``conditions.py``;
+  text compares case-insensitively), ``$select``, ``$orderby``, ``$top``, ``$count``, ``$expand``
+  (single-valued with ``$select``, collections with ``$select``/``$filter``/``$orderby``/``$top``), alternate
+  keys, ``Prefer: odata.maxpagesize`` with an opaque ``$skiptoken`` in ``@odata.nextLink``; ``$skip`` is 400
   as in Dataverse; annotations with ``Prefer: odata.include-annotations``;
+* FetchXML through ``?fetchXml=`` (attributes, filters, order, link-entity joins, paging cookies; see
+  ``fetchxml.py``);
+* the bulk actions ``CreateMultiple``, ``UpdateMultiple``, ``UpsertMultiple`` (all or nothing) and
+  ``BulkDelete`` (a system job that completes at once; see ``bulk.py``);
+* absolute URLs in answers follow ``Forwarded`` / ``X-Forwarded-Proto`` / ``X-Forwarded-Host`` from a
+  TLS-terminating proxy; ``serve(..., ssl_context=...)`` serves https itself (``devstack/tls.py``);
 * ``$batch``: changesets are all-or-nothing with ``$n`` references; without
   ``Prefer: odata.continue-on-error`` the batch stops at the first failure and answers with that
   request's status (the parts still in the multipart body); at most 1000 requests;
@@ -78,7 +85,10 @@ Behaviour follows the Dataverse Web API documentation, including the details cli
   authentication; contexts over 256 KB lose parameters and images and carry
   ``x-ms-dynamics-msg-size-exceeded``.
 
-Anything outside that subset answers 501 (or 400) with a message naming exactly what is not supported.
+Anything outside that subset answers 501 (or 400) with a message naming exactly what is not supported: query
+options (``sql``, ``$apply``, parameter aliases…), query functions, FetchXML elements and attributes, ``Prefer``
+preferences and Dataverse headers the emulator cannot honour (``MSCRM.BypassCustomPluginExecution``,
+``CallerObjectId``…; see ``headers.py``) are refused by name, never ignored.
 """
 
 from .errors import ODataError

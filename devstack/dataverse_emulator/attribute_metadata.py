@@ -28,7 +28,8 @@ __all__ = ["ATTRIBUTE_CLASSES", "BASE_PROPERTIES", "OPTION_CLASSES", "OPTION_NAV
            "attribute_json", "class_properties", "managed", "metadata_id", "option_set_json", "typed_properties"]
 
 _NAMESPACE = uuid.UUID("0d4b7c58-2f3a-4e61-9b8e-6a1c2d3e4f50")
-# Dataverse stamps these itself: a client never writes them (IsValidForCreate and IsValidForUpdate are false)
+# Dataverse stamps these itself, like the columns marked read_only (computed ones such as fullname): a client
+# never writes them (IsValidForCreate and IsValidForUpdate are false)
 _STAMPED = frozenset({"createdon", "modifiedon", "createdby", "modifiedby", "versionnumber", "owninguser",
                       "owningteam", "owningbusinessunit"})
 OPTION_CLASSES = frozenset({"PicklistAttributeMetadata", "StateAttributeMetadata", "StatusAttributeMetadata",
@@ -66,7 +67,7 @@ def attribute_json(table: Table, column: Column, catalog: Catalog, *, typed: boo
 def _base(table: Table, column: Column, catalog: Catalog) -> dict[str, Any]:
     attribute_type = ATTRIBUTE_TYPES[column.type][0]
     owner = f"{table.logical_name}.{column.name}"
-    stamped = column.name in _STAMPED
+    stamped = column.name in _STAMPED or column.read_only
     primary_id = column.name == table.primary_id
     return {
         "MetadataId": metadata_id(owner),

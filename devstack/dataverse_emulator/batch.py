@@ -232,7 +232,9 @@ def _parse_part(segment: bytes) -> Part:
         raise ODataError(400, errors.INVALID_ARGUMENT, f"A batch part must be application/http, not '{ctype}'.")
     request_head, _, request_body = content.partition(b"\n\n")
     lines = request_head.decode("utf-8").split("\n")
-    m = re.fullmatch(r"(GET|POST|PATCH|PUT|DELETE)\s+(\S+)(?:\s+HTTP/1\.1)?\s*", lines[0])
+    # Clients write query options into the request line as they are (Microsoft's SDK sends
+    # "GET .../contacts?$filter=statecode eq 0 HTTP/1.1"), so the URL runs up to the protocol version.
+    m = re.fullmatch(r"(GET|POST|PATCH|PUT|DELETE)\s+(.+?)(?:\s+HTTP/1\.1)?\s*", lines[0])
     if m is None:
         raise ODataError(400, errors.INVALID_ARGUMENT, f"Bad request line in batch part: '{lines[0]}'.")
     if request_body.endswith(b"\n"):

@@ -18,7 +18,7 @@ from solution.schema import Column, Table
 
 from . import errors
 from .errors import ODataError
-from .protocol import Call, Outcome
+from .protocol import Call, Outcome, only_options
 from .store import StoredFile
 
 if TYPE_CHECKING:
@@ -46,6 +46,13 @@ class FileColumns:
 
     def handle(self, call: Call, table: Table, row: dict[str, Any], col: Column, *, raw_value: bool) -> Outcome:
         row_id = str(row[table.primary_id])
+        if call.method == "DELETE":
+            only_options(call)
+        if call.method == "GET":
+            # size=full asks for the whole content (not an image thumbnail); a file column has nothing else
+            only_options(call, "size")
+            if call.param("size") not in (None, "full"):
+                raise errors.unsupported(f"size={call.param('size')} on a file download (only size=full)")
         if call.method == "GET":
             if not raw_value:
                 raise errors.unsupported(
@@ -54,6 +61,7 @@ class FileColumns:
             return self._download(call, table, row_id, col)
         if call.method in ("PATCH", "PUT"):
             token = call.param("sessiontoken")
+            self._check_upload(call, chunk=token is not None)
             if token is not None:
                 return self._chunk(call, table, row_id, col, token)
             if (call.header("x-ms-transfer-mode") or "").lower() == "chunked":
@@ -69,10 +77,24 @@ class FileColumns:
         )
 
     def _file_name(self, call: Call) -> str:
-        name = call.header("x-ms-file-name")
+        # the docs' chunked upload names the file in the first request's query string; a single request in a header
+        name = call.header("x-ms-file-name") or call.param("x-ms-file-name")
         if not name:
-            raise ODataError(400, errors.INVALID_ARGUMENT, "The x-ms-file-name header is required to upload a file.")
+            raise ODataError(400, errors.INVALID_ARGUMENT,
+                             "The x-ms-file-name header (or query parameter) is required to upload a file.")
         return name
+
+    def _check_upload(self, call: Call, *, chunk: bool) -> None:
+        """Refuse by name what an upload carries and the emulator does not honour."""
+        allowed = {"sessiontoken"} if chunk else {"x-ms-file-name"}
+        for name, _ in call.query:
+            if name not in allowed:
+                raise errors.unsupported(f"the query option '{name}' on a file upload")
+        # If-None-Match: null is the docs' "no cached answer" marker; If-Match: * only asks that the record exists
+        if (call.header("If-None-Match") or "null").strip() != "null":
+            raise errors.unsupported(f"If-None-Match: {call.header('If-None-Match')} on a file upload")
+        if (call.header("If-Match") or "*").strip() != "*":
+            raise errors.unsupported(f"If-Match: {call.header('If-Match')} on a file upload")
 
     def _single(self, call: Call, table: Table, row_id: str, col: Column) -> Outcome:
         name = self._file_name(call)

@@ -54,6 +54,13 @@ ATTRIBUTE_TYPES: dict[ColumnType, tuple[str, str]] = {
     ColumnType.UNIQUEIDENTIFIER: ("Uniqueidentifier", "UniqueIdentifierAttributeMetadata"),
     ColumnType.STATE: ("State", "StateAttributeMetadata"),
     ColumnType.STATUS: ("Status", "StatusAttributeMetadata"),
+    ColumnType.MONEY: ("Money", "MoneyAttributeMetadata"),
+    ColumnType.DOUBLE: ("Double", "DoubleAttributeMetadata"),
+    ColumnType.IMAGE: ("Virtual", "ImageAttributeMetadata"),
+    ColumnType.MULTISELECT: ("Virtual", "MultiSelectPicklistAttributeMetadata"),
+    ColumnType.ENTITYNAME: ("EntityName", "EntityNameAttributeMetadata"),
+    ColumnType.PARTYLIST: ("PartyList", "LookupAttributeMetadata"),
+    ColumnType.MANAGEDPROPERTY: ("ManagedProperty", "ManagedPropertyAttributeMetadata"),
 }
 _TYPE_NAMES = {ColumnType.FILE: "FileType"}
 

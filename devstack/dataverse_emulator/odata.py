@@ -1,6 +1,9 @@
 """The OData subset the emulator understands.
 
-Literals, key predicates, ``$filter``, ``$orderby``, ``$select`` and ``$expand``.
+Literals, key predicates, ``$filter``, ``$orderby``, ``$select`` and ``$expand``. ``$filter`` also takes
+Dataverse's query functions (``Microsoft.Dynamics.CRM.In(PropertyName='x',PropertyValues=["a","b"])``, the date and
+user functions; "Filter rows" in https://learn.microsoft.com/power-apps/developer/data-platform/webapi/query/filter-rows
+and the "Web API Query Function Reference"), evaluated by ``conditions.py``.
 
 Anything outside the subset raises an :class:`ODataError` naming exactly what is not supported, so a
 test never gets a silently wrong answer.
@@ -8,6 +11,7 @@ test never gets a silently wrong answer.
 
 from __future__ import annotations
 
+import json
 import operator
 import re
 import uuid
@@ -18,7 +22,7 @@ from typing import Any
 
 from solution.schema import Column, ColumnType, Table
 
-from . import errors
+from . import conditions, errors
 from .errors import ODataError
 
 
@@ -213,18 +217,57 @@ _STRING_FUNCTIONS = {"contains", "startswith", "endswith"}
 class FilterParser:
     """Recursive descent over the token list; produces a predicate over a row getter."""
 
-    def __init__(self, table: Table, text: str) -> None:
+    def __init__(self, table: Table, text: str, context: conditions.QueryContext | None = None) -> None:
         self.table = table
         self.text = text
+        # Dataverse's query functions take arguments (PropertyValues=[...]) outside the token grammar: each call
+        # is evaluated into a predicate first and stands in the expression as a placeholder name.
+        self.query_functions: dict[str, Predicate] = {}
+        text = self._take_query_functions(text, context or conditions.QueryContext(datetime.now(UTC), ""))
         # name functions before tokenizing: their arguments may use syntax outside this subset
         unquoted = re.sub(r"'(?:[^']|'')*'", "''", text)
         for m in re.finditer(r"([A-Za-z_][\w.]*)\s*\(", unquoted):
             if m.group(1) not in _STRING_FUNCTIONS | {"not", "and", "or"}:
                 raise errors.unsupported(
-                    f"the $filter function '{m.group(1)}' (supported: contains, startswith, endswith)"
+                    f"the $filter function '{m.group(1)}' (supported: contains, startswith, endswith and the"
+                    f" query functions {', '.join('Microsoft.Dynamics.CRM.' + n for n in conditions.QUERY_FUNCTIONS)})"
                 )
         self.tokens = tokenize(text)
         self.pos = 0
+
+    def _take_query_functions(self, text: str, context: conditions.QueryContext) -> str:
+        out: list[str] = []
+        pos = 0
+        for start, end, name, args in _query_function_calls(text):
+            placeholder = f"__query_function_{len(self.query_functions)}__"
+            self.query_functions[placeholder] = self._query_function(name, args, context)
+            out.append(text[pos:start])
+            out.append(placeholder)
+            pos = end
+        out.append(text[pos:])
+        return "".join(out)
+
+    def _query_function(self, name: str, args: str, context: conditions.QueryContext) -> Predicate:
+        """``Microsoft.Dynamics.CRM.<name>(PropertyName='col',PropertyValue(s)=...)`` as a predicate."""
+        operator = conditions.QUERY_FUNCTIONS.get(name)
+        if operator is None:
+            raise errors.unsupported(f"the query function 'Microsoft.Dynamics.CRM.{name}'")
+        params: dict[str, Any] = {}
+        for part in _split_arguments(args):
+            key, sep, raw = part.partition("=")
+            if not sep:
+                raise errors.syntax(f"Bad parameter '{part}' of Microsoft.Dynamics.CRM.{name}.")
+            params[key.strip()] = _function_argument(raw.strip(), name)
+        prop = params.pop("PropertyName", None)
+        if not isinstance(prop, str):
+            raise errors.syntax(f"Microsoft.Dynamics.CRM.{name} needs PropertyName='<column>'.")
+        col, getter_name = _function_property(self.table, prop)
+        values = params.pop("PropertyValues", params.pop("PropertyValue", None))
+        if params:
+            raise errors.syntax(f"Unknown parameter(s) {', '.join(sorted(params))} of Microsoft.Dynamics.CRM.{name}.")
+        operands = [] if values is None else values if isinstance(values, list) else [values]
+        condition = conditions.build(operator, col, operands, context, where=f"Microsoft.Dynamics.CRM.{name}")
+        return lambda row: condition.test(row(getter_name))
 
     def parse(self) -> Predicate:
         if not self.tokens:
@@ -285,6 +328,9 @@ class FilterParser:
             inner = self._or()
             self._expect("rparen")
             return inner
+        if t.kind == "name" and t.text in self.query_functions:
+            self.pos += 1
+            return self.query_functions[t.text]
         if t.kind == "name" and self._is_call():
             return self._call()
         return self._comparison()
@@ -393,7 +439,15 @@ def _edm(col: Column) -> str:
         ColumnType.CUSTOMER: "Edm.Guid",
         ColumnType.OWNER: "Edm.Guid",
         ColumnType.FILE: "Edm.Guid",
-    }[col.type]
+        ColumnType.MONEY: "Edm.Decimal",
+        ColumnType.DOUBLE: "Edm.Double",
+        ColumnType.MULTISELECT: "Edm.String",
+        ColumnType.ENTITYNAME: "Edm.String",
+    }.get(col.type) or _no_query(col)
+
+
+def _no_query(col: Column) -> str:
+    raise errors.unsupported(f"comparing {col.type} columns in $filter ('{col.name}')")
 
 
 def coerce_literal(col: Column, lit: Literal, op: str) -> Any:
@@ -402,7 +456,7 @@ def coerce_literal(col: Column, lit: Literal, op: str) -> Any:
             raise errors.unsupported(f"ordering comparison with null ('{col.name} {op} null')")
         return None
     expected = _edm(col)
-    numeric = {"Edm.Int32", "Edm.Int64", "Edm.Decimal"}
+    numeric = {"Edm.Int32", "Edm.Int64", "Edm.Decimal", "Edm.Double"}
     ok = lit.edm == expected or (expected in numeric and lit.edm in numeric)
     if not ok:
         kind = {
@@ -419,7 +473,22 @@ def coerce_literal(col: Column, lit: Literal, op: str) -> Any:
             f"A binary operator with incompatible types was detected. Found operand types '{expected}' and"
             f" '{lit.edm}' for operator kind '{kind}'.",
         )
+    if col.type is ColumnType.MULTISELECT:
+        return _multiselect_literal(col, str(lit.value), op)
     return lit.value
+
+
+def _multiselect_literal(col: Column, text: str, op: str) -> tuple[int, ...]:
+    # a multi-select column compares as the set of its values ("1,3" eq "3,1"); ordering makes no sense
+    if op not in ("eq", "ne"):
+        raise errors.unsupported(
+            f"ordering comparison of the multi-select column '{col.name}'"
+            " (use Microsoft.Dynamics.CRM.ContainValues, which the emulator does not support)"
+        )
+    try:
+        return tuple(sorted({int(p) for p in text.split(",") if p.strip()}))
+    except ValueError:
+        raise errors.syntax(f"'{text}' is not a list of choice values for '{col.name}'.") from None
 
 
 def _normal(value: Any) -> Any:
@@ -462,8 +531,103 @@ def _and(left: Predicate, right: Predicate) -> Predicate:
     return lambda row: left(row) and right(row)
 
 
-def parse_filter(table: Table, text: str) -> Predicate:
-    return FilterParser(table, text).parse()
+def parse_filter(table: Table, text: str, context: conditions.QueryContext | None = None) -> Predicate:
+    return FilterParser(table, text, context).parse()
+
+
+_QUERY_FUNCTION_RE = re.compile(r"Microsoft\.Dynamics\.CRM\.(\w+)\s*\(")
+
+
+def _query_function_calls(text: str) -> list[tuple[int, int, str, str]]:
+    """Each ``Microsoft.Dynamics.CRM.Name(args)`` outside quotes: (start, end, name, args)."""
+    calls: list[tuple[int, int, str, str]] = []
+    pos = 0
+    quote: str | None = None
+    while pos < len(text):
+        ch = text[pos]
+        if quote is not None:
+            if ch == quote:
+                quote = None
+            pos += 1
+            continue
+        if ch == "'":
+            quote = ch
+            pos += 1
+            continue
+        m = _QUERY_FUNCTION_RE.match(text, pos)
+        if m is None:
+            pos += 1
+            continue
+        depth, end, inner_quote = 1, m.end(), None
+        while end < len(text) and depth:
+            c = text[end]
+            if inner_quote is not None:
+                inner_quote = None if c == inner_quote else inner_quote
+            elif c in "'\"":
+                inner_quote = c
+            elif c == "(":
+                depth += 1
+            elif c == ")":
+                depth -= 1
+            end += 1
+        if depth:
+            raise errors.syntax(f"Unclosed call of Microsoft.Dynamics.CRM.{m.group(1)} in '{text}'.")
+        calls.append((pos, end, m.group(1), text[m.end() : end - 1]))
+        pos = end
+    return calls
+
+
+def _split_arguments(text: str) -> list[str]:
+    """Split at commas outside quotes, parentheses and brackets (PropertyValues=["a","b"] is one argument)."""
+    parts: list[str] = []
+    depth, quote, start = 0, "", 0
+    for i, ch in enumerate(text):
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    return [p.strip() for p in parts if p.strip()]
+
+
+def _function_argument(raw: str, name: str) -> Any:
+    """A query-function parameter: 'text', a number, or a collection ["a","b"] / ['a','b']."""
+    if raw.startswith("[") and raw.endswith("]"):
+        try:
+            parsed = json.loads(raw)  # Collection(Edm.String) as JSON: ["a","b"]
+        except ValueError:
+            parsed = None
+        if isinstance(parsed, list):
+            return [str(item) for item in parsed]
+        items: list[str] = []
+        for item in _split_arguments(raw[1:-1]):
+            if len(item) >= 2 and item[0] == item[-1] and item[0] in "'\"":
+                items.append(item[1:-1].replace(item[0] * 2, item[0]))
+            else:
+                items.append(item)
+        return items
+    if len(raw) >= 2 and raw[0] == raw[-1] == "'":
+        return raw[1:-1].replace("''", "'")
+    if re.fullmatch(r"-?\d+(\.\d+)?", raw):
+        return raw
+    if raw.startswith("@"):
+        raise errors.unsupported(f"parameter aliases ('{raw}') in Microsoft.Dynamics.CRM.{name}")
+    raise errors.syntax(f"Bad value '{raw}' for a parameter of Microsoft.Dynamics.CRM.{name}.")
+
+
+def _function_property(table: Table, name: str) -> tuple[Column, str]:
+    """A query function names a column by logical name; a lookup may also be named by its _x_value property."""
+    col = table.find_column(name)
+    if col is not None and col.type.is_reference:
+        return col, name
+    return resolve_property(table, name)
 
 
 # --- $orderby, $select, $expand ----------------------------------------------------------------------

@@ -125,5 +125,12 @@ def etag(row: dict[str, Any]) -> str:
     return f'W/"{row.get("versionnumber", 0)}"'
 
 
+def only_options(call: Call, *allowed: str) -> None:
+    """Refuse by name a query option this kind of request does not take (never ignore it silently)."""
+    for name, _ in call.query:
+        if name not in allowed:
+            raise errors.unsupported(f"the query option '{name}' on {call.method} {call.path.split('(')[0] or '/'}")
+
+
 def method_not_allowed(call: Call) -> ODataError:
     return ODataError(405, errors.BAD_PROPERTY, f"The requested resource does not support http method '{call.method}'.")

@@ -10,6 +10,9 @@ from urllib.parse import quote, urlencode
 from solution.schema import Column, ColumnType, Schema, Table
 
 from . import errors
+from .conditions import QueryContext
+from .fetchxml import run_fetch
+from .impersonation import caller_id
 from .odata import Predicate, Ref, parse_expand, parse_filter, parse_orderby, parse_select, sort_key
 from .protocol import ASSOCIATED_NAV, FORMATTED, LOOKUP_NAME, MAX_PAGE_SIZE, Call, Outcome, Prefer, etag
 from .store import Store
@@ -19,7 +22,17 @@ if TYPE_CHECKING:
     from .service import DataverseEmulator
 
 _QUERY_OPTIONS = {"$select", "$filter", "$orderby", "$top", "$count", "$expand", "$skiptoken"}
-_UNSUPPORTED_OPTIONS = {"$apply", "$search", "fetchXml", "savedQuery", "userQuery", "$compute", "$levels"}
+# Options Dataverse has and the emulator does not (https://learn.microsoft.com/power-apps/developer/data-platform/
+# webapi/query/overview): refused by name, never ignored. The SDK's query.sql() sends ?sql=.
+_UNSUPPORTED_OPTIONS = {
+    "$apply": "the query option '$apply' (aggregation)",
+    "$search": "the query option '$search'",
+    "$compute": "the query option '$compute'",
+    "$levels": "the query option '$levels'",
+    "sql": "the query option 'sql' (Dataverse's read-only SQL)",
+    "savedQuery": "the query option 'savedQuery' (system views)",
+    "userQuery": "the query option 'userQuery' (personal views)",
+}
 
 
 class Reader:
@@ -49,24 +62,38 @@ class Reader:
         body.update(self.represent(table, row, select, prefer, expand))
         return Outcome.json(200, body, self.applied(prefer, annotations=True))
 
-    def _check_options(self, call: Call, single: bool = False) -> None:
+    def _check_options(self, call: Call, single: bool = False, allowed: frozenset[str] | None = None) -> None:
         for name, _ in call.query:
             if name == "$skip":
                 raise errors.syntax("The query parameter $skip is not supported.")
             if name in _UNSUPPORTED_OPTIONS:
+                raise errors.unsupported(_UNSUPPORTED_OPTIONS[name])
+            if name == "fetchXml" and not single and allowed is None:
+                continue  # answered by fetchxml.py
+            if name.startswith("@"):
+                raise errors.unsupported(f"parameter aliases ('{name}') in queries")
+            if not name.startswith("$"):
                 raise errors.unsupported(f"the query option '{name}'")
-            if name.startswith("$") and name not in _QUERY_OPTIONS:
+            if name not in _QUERY_OPTIONS:
                 raise errors.syntax(f"The query parameter {name} is not supported.")
             if single and name in ("$filter", "$orderby", "$top", "$count", "$skiptoken"):
                 raise errors.syntax(f"The query option '{name}' is not allowed on a single record.")
+            if allowed is not None and name not in allowed:
+                raise errors.syntax(f"The query option '{name}' is not allowed here.")
+
+    def context(self) -> QueryContext:
+        """Date and user conditions are judged at the emulator's time for the calling user."""
+        return QueryContext(self.emulator.clock(), caller_id(self.emulator))
 
     def query(self, call: Call, table: Table) -> Outcome:
         self._check_options(call)
+        if call.param("fetchXml") is not None:
+            return run_fetch(self, call, table)
         prefer = Prefer.parse(call.headers.getlist("Prefer"))
         rows = self.emulator.source_rows(table)
         filter_text = call.param("$filter")
         if filter_text:
-            predicate: Predicate = parse_filter(table, filter_text)
+            predicate: Predicate = parse_filter(table, filter_text, self.context())
             rows = [r for r in rows if predicate(getter(r))]
         orderby = call.param("$orderby")
         if orderby:
@@ -92,8 +119,11 @@ class Reader:
         select = parse_select(table, call.param("$select") or "") if call.param("$select") else None
         expand = call.param("$expand")
         body: dict[str, Any] = {"@odata.context": context_url(call, table, select)}
-        if (call.param("$count") or "").lower() == "true":
-            body["@odata.count"] = total
+        counted = (call.param("$count") or "false").lower()
+        if counted not in ("true", "false"):
+            raise errors.syntax(f"The value '{call.param('$count')}' of $count is not true or false.")
+        if counted == "true":
+            body["@odata.count"] = min(total, MAX_PAGE_SIZE)  # Dataverse counts up to 5,000 ("Count rows")
         body["value"] = [self.represent(table, r, select, prefer, expand) for r in rows]
         if next_link:
             body["@odata.nextLink"] = next_link
@@ -101,10 +131,11 @@ class Reader:
 
     def count(self, call: Call, table: Table) -> Outcome:
         """``GET set/$count``: the number of rows (Dataverse caps it at 5000), as plain text."""
+        self._check_options(call, allowed=frozenset({"$filter"}))
         rows = self.emulator.source_rows(table)
         filter_text = call.param("$filter")
         if filter_text:
-            predicate = parse_filter(table, filter_text)
+            predicate = parse_filter(table, filter_text, self.context())
             rows = [r for r in rows if predicate(getter(r))]
         return Outcome(200, [("OData-Version", "4.0")], str(min(len(rows), MAX_PAGE_SIZE)).encode(), "text/plain")
 
@@ -122,33 +153,44 @@ class Reader:
         self, table: Table, row: dict[str, Any], select: list[str] | None, prefer: Prefer, expand: str | None = None
     ) -> dict[str, Any]:
         out: dict[str, Any] = {"@odata.etag": etag(row)}
-        names = [c.name for c in table.columns] if select is None else [*select, table.primary_id]
-        seen: set[str] = set()
-        for name in names:
-            if name in seen:
-                continue
-            seen.add(name)
-            col = table.column(name)
+        columns = _readable(table) if select is None else _selected(table, select)
+        annotate = prefer.wants(FORMATTED)
+        symbol: str | None = None
+        for col, category in columns:
+            name = col.name
             value = row.get(name)
-            if col.type.is_reference:
+            if category is _PLAIN:
+                if value is None:
+                    out[name] = None  # most of a standard table's columns are empty: keep them cheap
+                    continue
+                out[name] = json_value(value)
+                if annotate:
+                    if col.type is ColumnType.MONEY and symbol is None:
+                        symbol = self.currency_symbol(row)
+                    label = formatted(col, value, symbol or "$")
+                    if label is not None:
+                        out[f"{name}@{FORMATTED}"] = label
+            elif category is _REFERENCE:
                 out[col.value_name] = value.id if isinstance(value, Ref) else None
                 if isinstance(value, Ref):
                     out.update(self._lookup_annotations(table, col, value, prefer))
-                continue
-            if col.type is ColumnType.FILE:
+            else:
                 out[name] = value
                 stored = self.store.file(table.logical_name, str(row.get(table.primary_id)), name)
                 out[f"{name}_name"] = stored.name if stored is not None and value is not None else None
-                continue
-            out[name] = json_value(value)
-            if value is not None and prefer.wants(FORMATTED):
-                label = formatted(col, value)
-                if label is not None:
-                    out[f"{name}@{FORMATTED}"] = label
         if expand:
             for nav, options in parse_expand(expand):
                 out[nav] = self._expand(table, row, nav, options, prefer)
         return out
+
+    def currency_symbol(self, row: dict[str, Any]) -> str:
+        """The symbol of the record's currency (transactioncurrencyid), else the organization's base currency's."""
+        currency = row.get("transactioncurrencyid")
+        if isinstance(currency, Ref) and self.schema.has_table("transactioncurrency"):
+            found = self.store.raw("transactioncurrency", currency.id)
+            if found is not None and found.get("currencysymbol"):
+                return str(found["currencysymbol"])
+        return "$"
 
     def _lookup_annotations(self, table: Table, col: Column, value: Ref, prefer: Prefer) -> dict[str, Any]:
         prop = col.value_name
@@ -200,7 +242,7 @@ class Reader:
         ref = Ref(table.logical_name, str(row.get(table.primary_id)))
         children = [r for r in self.emulator.source_rows(child) if r.get(collection.referencing_attribute) == ref]
         if "$filter" in options:
-            predicate = parse_filter(child, options["$filter"])
+            predicate = parse_filter(child, options["$filter"], self.context())
             children = [r for r in children if predicate(getter(r))]
         if "$orderby" in options:
             children = _sorted(children, parse_orderby(child, options["$orderby"]))
@@ -208,6 +250,32 @@ class Reader:
             children = children[: _parse_top(options["$top"])]
         select = parse_select(child, options["$select"]) if "$select" in options else None
         return [self.represent(child, r, select, prefer) for r in children]
+
+
+_PLAIN, _REFERENCE, _FILE = "plain", "reference", "file"
+_READABLE: dict[int, tuple[Table, tuple[tuple[Column, str], ...]]] = {}
+
+
+def _category(col: Column) -> str:
+    if col.type.is_reference:
+        return _REFERENCE
+    return _FILE if col.type is ColumnType.FILE else _PLAIN
+
+
+def _readable(table: Table) -> tuple[tuple[Column, str], ...]:
+    # every column a full read returns; partylist columns are navigation collections in the Web API, not properties.
+    # Cached by identity: hashing a table of 300 columns on every row would cost more than the read.
+    cached = _READABLE.get(id(table))
+    if cached is None or cached[0] is not table:
+        columns = tuple((c, _category(c)) for c in table.columns if c.type is not ColumnType.PARTYLIST)
+        cached = (table, columns)
+        _READABLE[id(table)] = cached
+    return cached[1]
+
+
+def _selected(table: Table, select: list[str]) -> list[tuple[Column, str]]:
+    names = dict.fromkeys([*select, table.primary_id])
+    return [(col, _category(col)) for col in (table.column(name) for name in names)]
 
 
 def context_url(call: Call, table: Table, select: list[str] | None, *, entity: bool = False) -> str:

@@ -18,16 +18,18 @@ from solution.schema import ColumnType, Schema, Table, load_schema
 
 from . import errors
 from .batch import run_batch
+from .bulk import bound_action, bulk_delete
 from .catalog import Catalog
 from .devstack_api import handle_devstack
 from .errors import ODataError
 from .faults import Faults, RequestLog, RequestRecord, fault_error
 from .files import FileColumns
+from .headers import check_headers, public_base_url
 from .impersonation import caller_id, impersonating
 from .metadata import handle_metadata, is_metadata_path
 from .odata import parse_key
 from .platform import with_platform_tables
-from .protocol import API_PREFIX, Call, Outcome, WriteEvent, method_not_allowed
+from .protocol import API_PREFIX, Call, Outcome, WriteEvent, method_not_allowed, only_options
 from .reads import Reader
 from .seed import seed_demo
 from .solutions import Solutions
@@ -235,7 +237,7 @@ class DataverseEmulator:
             query=parse_qsl(request.query_string.decode("utf-8"), keep_blank_values=True),
             headers=Headers(request.headers),
             body=request.get_data(),
-            base_url=request.host_url.rstrip("/") + API_PREFIX,
+            base_url=public_base_url(request.headers, request.scheme, request.host) + API_PREFIX,
         )
 
     # --- dispatch ---
@@ -253,7 +255,17 @@ class DataverseEmulator:
 
     def execute(self, call: Call, events: list[WriteEvent]) -> Outcome:
         """Route one call (also a part of a $batch) with the store lock held."""
-        return self.solutions.route(call, events) or self._route(call, events)
+        check_headers(call.path, call.headers)
+        return self.solutions.route(call, events) or self._action(call, events) or self._route(call, events)
+
+    def _action(self, call: Call, events: list[WriteEvent]) -> Outcome | None:
+        """The bulk actions: ``BulkDelete`` and ``<entityset>/Microsoft.Dynamics.CRM.<Name>Multiple``."""
+        if call.path in ("BulkDelete", "Microsoft.Dynamics.CRM.BulkDelete"):
+            return bulk_delete(self, call)
+        bound = re.fullmatch(r"([A-Za-z_]\w*)/Microsoft\.Dynamics\.CRM\.(\w+)", call.path)
+        if bound is None or is_metadata_path(call.path):  # RelationshipDefinitions/<cast> is a metadata read
+            return None
+        return bound_action(self, call, self._table(bound.group(1)), bound.group(2), events)
 
     def _route(self, call: Call, events: list[WriteEvent]) -> Outcome:
         path = call.path
@@ -303,6 +315,7 @@ class DataverseEmulator:
     def _special(self, call: Call, events: list[WriteEvent]) -> Outcome:
         if is_metadata_path(call.path):
             return handle_metadata(self, call, events)
+        only_options(call)
         if call.path == "$batch":
             return run_batch(self, call, events)
         if call.method != "GET":
@@ -354,6 +367,7 @@ class DataverseEmulator:
             raise errors.not_found(table.logical_name, key_text)
         if col.type is ColumnType.FILE:
             return self.files.handle(call, table, row, col, raw_value=raw_value)
+        only_options(call)
         if call.method == "GET":
             value = json_value(row.get(col.name))
             if raw_value:

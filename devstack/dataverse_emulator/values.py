@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -13,6 +14,10 @@ from .odata import Ref, format_datetime, normalize_guid, parse_datetime
 
 READ_ONLY = frozenset({"createdon", "modifiedon", "createdby", "modifiedby", "versionnumber"})
 _INT32 = (-2147483648, 2147483647)
+# Dataverse's widest ranges for money and floating point columns (MoneyAttributeMetadata.MinValue/MaxValue,
+# DoubleAttributeMetadata.MinValue/MaxValue), used when a column names none.
+_MONEY = (-922337203685477.0, 922337203685477.0)
+_DOUBLE = (-100000000000.0, 100000000000.0)
 
 
 def coerce(table: Table, col: Column, raw: Any) -> Any:
@@ -85,7 +90,8 @@ def _datetime(table: Table, _col: Column, raw: Any) -> datetime:
 def _choice(table: Table, col: Column, raw: Any) -> int:
     if isinstance(raw, bool) or not isinstance(raw, int):
         raise _mismatch(table, raw, "Edm.Int32")
-    if raw not in {c.value for c in col.choices}:
+    # Microsoft's definitions leave the values of a few choices out; those take any whole number
+    if col.choices and raw not in {c.value for c in col.choices}:
         raise errors.validation(
             f"The value {raw} of '{col.name}' on record of type '{table.logical_name}' is outside the valid range."
         )
@@ -99,9 +105,41 @@ def _guid(table: Table, _col: Column, raw: Any) -> str:
     return guid
 
 
-def _check_range(table: Table, col: Column, value: float) -> None:
-    low = col.min_value if col.min_value is not None else _INT32[0]
-    high = col.max_value if col.max_value is not None else _INT32[1]
+def _money(table: Table, col: Column, raw: Any) -> float:
+    if isinstance(raw, bool) or not isinstance(raw, int | float):
+        raise _mismatch(table, raw, "Edm.Decimal")
+    _check_range(table, col, raw, _MONEY)
+    return float(raw)
+
+
+def _double(table: Table, col: Column, raw: Any) -> float:
+    if isinstance(raw, bool) or not isinstance(raw, int | float):
+        raise _mismatch(table, raw, "Edm.Double")
+    _check_range(table, col, raw, _DOUBLE)
+    return float(raw)
+
+
+def _multiselect(table: Table, col: Column, raw: Any) -> tuple[int, ...]:
+    """A multi-select choice travels as the values joined by commas: ``"100000000,100000002"``."""
+    if not isinstance(raw, str):
+        raise _mismatch(table, raw, "Edm.String")
+    values: list[int] = []
+    for part in (p.strip() for p in raw.split(",")):
+        if not re.fullmatch(r"-?\d+", part):
+            raise _mismatch(table, raw, "Edm.String")
+        values.append(int(part))
+    for value in values:
+        if col.choices and value not in {c.value for c in col.choices}:
+            raise errors.validation(
+                f"The value {value} of '{col.name}' on record of type '{table.logical_name}' is outside the valid"
+                " range."
+            )
+    return tuple(sorted(set(values)))
+
+
+def _check_range(table: Table, col: Column, value: float, default: tuple[float, float] = _INT32) -> None:
+    low = col.min_value if col.min_value is not None else default[0]
+    high = col.max_value if col.max_value is not None else default[1]
     if not low <= value <= high:
         raise errors.validation(
             f"The value {value} of '{col.name}' on record of type '{table.logical_name}' is outside the valid"
@@ -125,6 +163,10 @@ _CONVERTERS: dict[ColumnType, Callable[[Table, Column, Any], Any]] = {
     ColumnType.STATE: _choice,
     ColumnType.STATUS: _choice,
     ColumnType.UNIQUEIDENTIFIER: _guid,
+    ColumnType.MONEY: _money,
+    ColumnType.DOUBLE: _double,
+    ColumnType.MULTISELECT: _multiselect,
+    ColumnType.ENTITYNAME: _text,
 }
 
 
@@ -133,21 +175,41 @@ def json_value(value: Any) -> Any:
         return format_datetime(value)
     if isinstance(value, Ref):
         return value.id
+    if isinstance(value, tuple):
+        return ",".join(str(v) for v in value)  # a multi-select choice reads back as its values joined by commas
     return value
 
 
-def formatted(col: Column, value: Any) -> str | None:
-    """The FormattedValue annotation, as an en-US user in UTC sees it."""
+def formatted(col: Column, value: Any, currency_symbol: str = "$") -> str | None:
+    """The FormattedValue annotation, as an en-US user in UTC sees it.
+
+    Money carries the record's currency symbol and two decimals ("$20,000.00", the Web API query docs:
+    https://learn.microsoft.com/power-apps/developer/data-platform/webapi/query/select-columns#formatted-values);
+    a multi-select choice lists its labels joined by "; " (https://learn.microsoft.com/power-apps/developer/
+    data-platform/multi-select-picklist); a floating point number shows its precision (default 2).
+    """
     if col.type.has_choices:
         return col.choice_label(int(value) if isinstance(value, bool) else value)
     if isinstance(value, datetime):
         v = value.astimezone(UTC)
         return f"{v.month}/{v.day}/{v.year} {(v.hour % 12) or 12}:{v.minute:02d} {'AM' if v.hour < 12 else 'PM'}"
-    if col.type in (ColumnType.INTEGER, ColumnType.BIGINT) and isinstance(value, int):
-        return f"{value:,}"
-    if col.type is ColumnType.DECIMAL and isinstance(value, int | float):
-        return f"{value:,.2f}"
-    return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    number = _NUMBER_FORMATS.get(col.type)
+    return None if number is None else number(col, value, currency_symbol)
+
+
+def _money_text(_col: Column, value: float, symbol: str) -> str:
+    return f"{'-' if value < 0 else ''}{symbol}{abs(value):,.2f}"
+
+
+_NUMBER_FORMATS: dict[ColumnType, Callable[[Column, float, str], str]] = {
+    ColumnType.INTEGER: lambda _c, v, _s: f"{int(v):,}",
+    ColumnType.BIGINT: lambda _c, v, _s: f"{int(v):,}",
+    ColumnType.DECIMAL: lambda _c, v, _s: f"{v:,.2f}",
+    ColumnType.DOUBLE: lambda c, v, _s: f"{v:,.{c.precision if c.precision is not None else 2}f}",
+    ColumnType.MONEY: _money_text,
+}
 
 
 def key_equal(stored: Any, given: Any) -> bool:

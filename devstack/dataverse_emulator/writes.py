@@ -10,14 +10,14 @@ from urllib.parse import urlsplit
 
 from solution.schema import Cascade, Column, Schema, Table
 
-from . import errors
+from . import computed, errors
 from .errors import ODataError
 from .impersonation import caller_id
 from .odata import Ref, parse_key, parse_select
-from .protocol import Call, Outcome, Prefer, WriteEvent, etag
+from .protocol import Call, Outcome, Prefer, WriteEvent, etag, only_options
 from .reads import context_url
 from .store import Store
-from .values import coerce, describe_key, json_value
+from .values import READ_ONLY, coerce, describe_key, json_value
 
 if TYPE_CHECKING:
     from .service import DataverseEmulator
@@ -45,6 +45,7 @@ class Writer:
         return body
 
     def create(self, call: Call, table: Table, events: list[WriteEvent]) -> Outcome:
+        only_options(call, "$select", "$expand")
         if table.logical_name == "activitypointer":
             raise errors.unsupported("creating activitypointer rows directly; create the specific activity")
         values, parties = self._payload(table, self.body(call, table))
@@ -57,6 +58,7 @@ class Writer:
     def upsert(
         self, call: Call, table: Table, key: str | dict[str, Any], key_text: str, events: list[WriteEvent]
     ) -> Outcome:
+        only_options(call, "$select", "$expand")
         if table.logical_name == "activitypointer":
             raise errors.unsupported("writing activitypointer rows directly; update the specific activity")
         body = self.body(call, table)
@@ -118,6 +120,7 @@ class Writer:
             self._set_owning(row)
         if table.is_activity:
             row["activitytypecode"] = table.logical_name
+        computed.apply(table, row, self.store)
         self._settle_state(table, row, values)
         self._check_keys(table, row)
         self.store.put(table.logical_name, row_id, row)
@@ -141,6 +144,7 @@ class Writer:
         row["modifiedby"] = Ref("systemuser", caller_id(self.emulator))
         if "ownerid" in values:
             self._set_owning(row)
+        computed.apply(table, row, self.store)
         self._settle_state(table, row, values)
         self._check_keys(table, row)
         row_id = str(row[table.primary_id])
@@ -209,6 +213,7 @@ class Writer:
             self.store.put("activityparty", party_id, row)
 
     def delete(self, call: Call, table: Table, key: str | dict[str, Any]) -> Outcome:
+        only_options(call)
         if table.logical_name == "activitypointer":
             raise errors.unsupported("deleting activitypointer rows directly; delete the specific activity")
         row = self.emulator.find(table, key)
@@ -271,6 +276,8 @@ class Writer:
                 if key in annotated:
                     raise errors.undeclared_annotation(key)
                 raise errors.unknown_property(table.logical_name, key)
+            if col.read_only and col.name not in READ_ONLY:
+                continue  # Dataverse computes it (fullname, *_base, owneridtype): a value sent for it is ignored
             values[col.name] = coerce(table, col, raw)
         return values, parties
 

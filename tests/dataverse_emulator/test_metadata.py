@@ -324,6 +324,8 @@ def test_every_attribute_says_what_it_is_and_what_a_client_may_write(api: Api) -
     assert found["createdon"]["IsCustomAttribute"] is False
     assert all(item["IsValidForRead"] and item["AttributeOf"] is None for item in found.values())
     assert found["smsb_sid"]["DisplayName"]["UserLocalizedLabel"]["Label"] == "Twilio SID"
+    fullname = ok(api.get(f"{CONTACT}/Attributes(LogicalName='fullname')?$select=IsValidForCreate,IsValidForUpdate"))
+    assert (fullname["IsValidForCreate"], fullname["IsValidForUpdate"]) == (False, False)  # Dataverse computes it
 
 
 def test_attributes_filtered_by_type_and_by_required_level(api: Api) -> None:

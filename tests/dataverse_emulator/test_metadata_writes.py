@@ -290,6 +290,19 @@ COLUMNS: dict[str, dict[str, Any]] = {
                       "MaxSizeInKB": 1024, "DisplayName": text("Statement")},
     "new_total": {"@odata.type": "Microsoft.Dynamics.CRM.BigIntAttributeMetadata", "SchemaName": "new_Total",
                   "DisplayName": text("Total")},
+    "new_balance": {"@odata.type": "Microsoft.Dynamics.CRM.MoneyAttributeMetadata", "AttributeType": "Money",
+                    "AttributeTypeName": {"Value": "MoneyType"}, "SchemaName": "new_Balance", "PrecisionSource": 2,
+                    "DisplayName": text("Balance"), "Description": text("Enter the balance amount")},
+    "new_weight": {"@odata.type": "Microsoft.Dynamics.CRM.DoubleAttributeMetadata", "SchemaName": "new_Weight",
+                   "MinValue": 0.0, "MaxValue": 1000.0, "Precision": 3, "DisplayName": text("Weight")},
+    "new_courses": {"@odata.type": "Microsoft.Dynamics.CRM.MultiSelectPicklistAttributeMetadata",
+                    "AttributeType": "Virtual", "AttributeTypeName": {"Value": "MultiSelectPicklistType"},
+                    "SchemaName": "new_Courses", "DisplayName": text("Courses"),
+                    "OptionSet": {"@odata.type": "Microsoft.Dynamics.CRM.OptionSetMetadata", "IsGlobal": False,
+                                  "OptionSetType": "Picklist",
+                                  "Options": [{"Value": 727000000, "Label": text("Appetizer")},
+                                              {"Value": 727000001, "Label": text("Entree")},
+                                              {"Value": 727000002, "Label": text("Dessert")}]}},
 }
 
 
@@ -310,6 +323,9 @@ def test_columns_of_each_type_are_added_with_their_definitions(api: Api, bank: s
     assert read["new_statement"]["MaxSizeInKB"] == 1024
     assert read["new_statement"]["AttributeType"] == "Virtual"
     assert read["new_total"]["AttributeType"] == "BigInt"
+    assert (read["new_balance"]["AttributeType"], read["new_balance"]["PrecisionSource"]) == ("Money", 2)
+    assert (read["new_weight"]["AttributeType"], read["new_weight"]["Precision"]) == ("Double", 3)
+    assert read["new_courses"]["AttributeTypeName"] == {"Value": "MultiSelectPicklistType"}
     assert [(o["Value"], o["Label"]["UserLocalizedLabel"]["Label"]) for o in course["OptionSet"]["Options"]] == [
         (727000000, "Appetizer"), (727000001, "Entree")]
     assert active["OptionSet"]["TrueOption"]["Label"]["UserLocalizedLabel"]["Label"] == "Open"
@@ -320,11 +336,15 @@ def test_added_columns_hold_values_with_their_rules_and_labels(api: Api, emulato
     for body in COLUMNS.values():
         created(add_column(api, bank, body))
     row = api.post("new_bankaccounts", json={"new_accountname": "A", "new_rating": 4, "new_course": 727000001,
-                                             "new_active": True, "new_email": "a@example.com"},
+                                             "new_active": True, "new_email": "a@example.com",
+                                             "new_courses": "727000000,727000002", "new_balance": 12.5,
+                                             "new_weight": 2.125},
                    headers={"Prefer": 'return=representation,odata.include-annotations="*"'}).json
 
     assert row["new_course@OData.Community.Display.V1.FormattedValue"] == "Entree"
     assert row["new_active@OData.Community.Display.V1.FormattedValue"] == "Open"
+    assert row["new_courses@OData.Community.Display.V1.FormattedValue"] == "Appetizer; Dessert"
+    assert (row["new_balance"], row["new_weight"]) == (12.5, 2.125)
     assert stored(emulator, bank, row["new_bankaccountid"])["new_rating"] == 4
     assert api.post("new_bankaccounts", json={"new_rating": 6}).status_code == 400
     assert api.post("new_bankaccounts", json={"new_course": 1}).status_code == 400

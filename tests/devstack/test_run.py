@@ -21,11 +21,12 @@ pytestmark = pytest.mark.loopback
 
 @pytest.fixture
 def stack(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], dict[str, int], Path]]:
-    ports = {name: free_port() for name in ("functions", "dataverse", "twilio", "azurite")}
+    ports = {name: free_port() for name in ("functions", "dataverse", "dataverse_tls", "twilio", "azurite")}
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("DATAVERSE_", "SMSB_", "TWILIO_"))},
         "DEVSTACK_FUNCTIONS_PORT": str(ports["functions"]),
         "DEVSTACK_DATAVERSE_PORT": str(ports["dataverse"]),
+        "DEVSTACK_DATAVERSE_TLS_PORT": str(ports["dataverse_tls"]),
         "DEVSTACK_TWILIO_PORT": str(ports["twilio"]),
         "DEVSTACK_AZURITE_PORT": str(ports["azurite"]),
         "DEVSTACK_FUNCTION_KEY": "e2e-function-key",
@@ -73,6 +74,13 @@ def test_make_run_answers_health_and_stops_cleanly(stack) -> None:
     who = requests.get(f"http://127.0.0.1:{ports['dataverse']}/api/data/v9.2/WhoAmI",
                        headers={"Authorization": "Bearer devstack-emulator-token"}, timeout=5)
     assert who.status_code == 200
+    # the same emulator over https, trusted through the devstack's local CA, for Microsoft's Dataverse SDK
+    assert f"https://127.0.0.1:{ports['dataverse_tls']}/api/data/v9.2/" in banner
+    secure = requests.get(f"https://127.0.0.1:{ports['dataverse_tls']}/api/data/v9.2/WhoAmI",
+                          headers={"Authorization": "Bearer devstack-emulator-token"}, timeout=5,
+                          verify=str(ROOT / ".devstack" / "tls" / "ca.pem"))
+    assert secure.status_code == 200
+    assert secure.json()["UserId"] == who.json()["UserId"]
     account = requests.get(
         f"http://127.0.0.1:{ports['twilio']}/2010-04-01/Accounts/AC11111111111111111111111111111111.json",
         auth=("AC11111111111111111111111111111111", "22222222222222222222222222222222"), timeout=5)

@@ -69,6 +69,7 @@ def project(client: DataverseClient) -> None:
         "new_Comment": {"type": "memo", "max_length": 2000, "display_name": "Comment"},
         "new_Approved": "bool",
         "new_Code": "string",
+        "new_Weight": "float",
     }, display_name="Project")
 
 
@@ -106,8 +107,8 @@ def test_create_makes_a_table_with_typed_columns(client: DataverseClient, emulat
                                                                                       "new_name")
     kinds = {c.name: c.type for c in table.columns}
     assert kinds["new_budget"] is ColumnType.DECIMAL  # the SDK sends money as a DecimalAttributeMetadata
-    assert (kinds["new_startdate"], kinds["new_stage"], kinds["new_approved"]) == (
-        ColumnType.DATETIME, ColumnType.CHOICE, ColumnType.BOOLEAN)
+    assert (kinds["new_startdate"], kinds["new_stage"], kinds["new_approved"], kinds["new_weight"]) == (
+        ColumnType.DATETIME, ColumnType.CHOICE, ColumnType.BOOLEAN, ColumnType.DOUBLE)
     assert [(c.value, c.label) for c in table.column("new_stage").choices] == [
         (100000000, "PLANNED"), (100000001, "ACTIVE"), (100000002, "DONE")]
     rating = raw.get("EntityDefinitions(LogicalName='new_project')/Attributes(LogicalName='new_rating')"
@@ -141,14 +142,19 @@ def test_a_contact_created_with_a_choice_label_stores_the_choice_value(
 
     client.tables.add_columns("contact", {"new_Tier": Tier})
 
-    contact_id = client.records.create("contact", {"lastname": "Lopez", "new_tier": "Gold"})
+    contact_id = client.records.create("contact", {"lastname": "Lopez", "preferredcontactmethodcode": "Email",
+                                                   "new_tier": "Gold"})
     message_id = client.records.create("smsb_message", {"smsb_name": "Hi", "smsb_direction": "Outgoing"})
 
     contact = emulator.store.get("contact", contact_id)
     message = emulator.store.get("smsb_message", message_id)
     assert contact is not None
     assert message is not None
+    assert contact["preferredcontactmethodcode"] == 2  # "Email" in Microsoft's contact table reference
     assert contact["new_tier"] == Tier.GOLD
+    read = client.records.retrieve("contact", contact_id, select=["preferredcontactmethodcode", "new_tier"])
+    assert read is not None
+    assert (read["preferredcontactmethodcode"], read["new_tier"]) == (2, Tier.GOLD)
     assert message["smsb_direction"] == 2  # "Outgoing" in solution/tables/smsb_message.toml
     picklists = re.escape("EntityDefinitions(LogicalName='smsb_message')/Attributes/"
                           "Microsoft.Dynamics.CRM.PicklistAttributeMetadata")
