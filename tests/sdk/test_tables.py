@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from enum import IntEnum
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -336,3 +337,19 @@ def test_a_batch_creates_a_table_and_its_lookup_in_order(client: DataverseClient
     assert emulator.schema.table("new_alpha").column("new_contactid").targets == ("contact",)
     relationship = raw.get(f"RelationshipDefinitions({result.responses[1].entity_id})")
     assert (relationship["ReferencingEntity"], relationship["ReferencedEntity"]) == ("new_alpha", "contact")
+
+
+def test_an_upload_to_a_missing_file_column_creates_it_first(client: DataverseClient, emulator: DataverseEmulator,
+                                                            tmp_path: Path) -> None:
+    client.tables.create("new_Report", {})
+    report_id = client.records.create("new_report", {"new_name": "Q1"})
+    document = tmp_path / "q1.pdf"
+    document.write_bytes(b"%PDF-1.4 quarterly figures")
+
+    client.files.upload("new_report", report_id, "new_Document", str(document))
+
+    column = emulator.schema.table("new_report").column("new_document")
+    assert column.type is ColumnType.FILE
+    stored = emulator.store.file("new_report", report_id, "new_document")
+    assert stored is not None
+    assert (stored.name, stored.content) == ("q1.pdf", b"%PDF-1.4 quarterly figures")
