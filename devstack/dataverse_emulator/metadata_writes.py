@@ -112,13 +112,11 @@ def create_entities(emulator: DataverseEmulator, call: Call) -> Outcome:
     for name, _ in call.query:
         if name != "SolutionUniqueName":
             raise errors.unsupported(f"the query parameter '{name}' on CreateEntities")
-    solution = solution_of(emulator, call)
     body = json_body(call, "CreateEntities")
     unknown = set(body) - {"Entities", "SolutionUniqueName"}
     if unknown:
         raise errors.unsupported(f"the CreateEntities parameter '{sorted(unknown)[0]}'")
-    if body.get("SolutionUniqueName") is not None:
-        solution = solution_of(emulator, replace(call, query=[("SolutionUniqueName", str(body["SolutionUniqueName"]))]))
+    solution = solution_of(emulator, call, body.get("SolutionUniqueName"))
     entities = body.get("Entities")
     if not isinstance(entities, list) or not entities or not all(isinstance(e, dict) for e in entities):
         raise ODataError(400, errors.INVALID_ARGUMENT, "CreateEntities needs Entities: an array of table definitions.")
@@ -293,6 +291,8 @@ def post_attribute(emulator: DataverseEmulator, call: Call, entity_key: str) -> 
     _check_column_name(emulator.schema, table, column.name, definition.schema_name)
     if definition.is_primary_name and table.primary_name is not None:
         raise ODataError(400, "0x8004701E", _two_primary_names(table.logical_name, table.primary_name, column.name))
+    if definition.is_primary_name:
+        raise errors.unsupported(f"giving {table.logical_name}, which has no primary name column, a new one")
     emulator.catalog.apply(replace_table(emulator.schema, with_column(table, column)))
     emulator.catalog.name_column(table.logical_name, column.name, definition.schema_name)
     emulator.catalog.add_component(solution, Component("Attribute", f"{table.logical_name}.{column.name}"))

@@ -41,13 +41,14 @@ def json_body(call: Call, what: str) -> dict[str, Any]:
     return body
 
 
-def solution_of(emulator: DataverseEmulator, call: Call) -> str | None:
-    """The solution a created component joins: ``MSCRM.SolutionUniqueName`` (the ``SolutionUniqueName``
-    parameter of ``CreateEntities``); it must exist."""
-    name = call.header("MSCRM.SolutionUniqueName") or call.param("SolutionUniqueName")
+def solution_of(emulator: DataverseEmulator, call: Call, parameter: Any = None) -> str | None:
+    """The solution a created component joins: ``MSCRM.SolutionUniqueName``, or the ``SolutionUniqueName``
+    parameter of ``CreateEntities`` (in its body, or in the query string where Microsoft's SDK puts it); it must
+    exist."""
+    name = call.header("MSCRM.SolutionUniqueName") or parameter or call.param("SolutionUniqueName")
     if name is None:
         return None
-    if not emulator.solutions.solution_exists(name):
+    if not isinstance(name, str) or not emulator.solutions.solution_exists(name):
         raise ODataError(404, errors.NOT_FOUND, f"The solution with unique name '{name}' does not exist.")
     return name
 
