@@ -328,14 +328,18 @@ def test_a_batch_creates_a_table_and_its_lookup_in_order(client: DataverseClient
                                                          raw: Raw) -> None:
     batch = client.batch.new()
     batch.tables.create("new_Alpha", {"new_Size": "int"})
+    batch.tables.get("new_Alpha")
     batch.tables.create_lookup_field(referencing_table="new_alpha", lookup_field_name="new_ContactId",
                                      referenced_table="contact")
 
     result = batch.execute()
 
-    assert [r.status_code for r in result.responses] == [204, 204]
+    assert [r.status_code for r in result.responses] == [204, 200, 204]
+    read = result.responses[1].data
+    assert read is not None
+    assert [t["EntitySetName"] for t in read["value"]] == ["new_alphas"]
     assert emulator.schema.table("new_alpha").column("new_contactid").targets == ("contact",)
-    relationship = raw.get(f"RelationshipDefinitions({result.responses[1].entity_id})")
+    relationship = raw.get(f"RelationshipDefinitions({result.responses[2].entity_id})")
     assert (relationship["ReferencingEntity"], relationship["ReferencedEntity"]) == ("new_alpha", "contact")
 
 
