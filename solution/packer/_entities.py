@@ -158,7 +158,7 @@ def _refined(spec: AttributeSpec, table: Table, inherited: Table | None) -> Attr
     if column is None:
         return spec
     if inherited is not None and inherited.find_column(spec.name) != column:  # the activity's file declares it
-        spec = dataclasses.replace(spec, label=column.display_name, required=_REQUIRED[column.required],
+        spec = dataclasses.replace(spec, label=column.display_name, required=_stricter(spec.required, column),
                                    description=column.description or spec.description)
     box = spec.optionset
     if box is not None and box.kind in ("state", "status") and column.choices:
@@ -166,6 +166,15 @@ def _refined(spec: AttributeSpec, table: Table, inherited: Table | None) -> Attr
         if options != box.options:
             spec = dataclasses.replace(spec, optionset=dataclasses.replace(box, options=options))
     return spec
+
+
+_REQUIREMENT_ORDER = ("none", "recommended", "required", "systemrequired")
+
+
+def _stricter(platform: str, column: Column) -> str:
+    """A table's definition may make a platform column more required, never less (statecode stays systemrequired)."""
+    own = _REQUIRED[column.required]
+    return max(platform, own, key=_REQUIREMENT_ORDER.index)
 
 
 def _status_options(table: Table, column: Column, box: OptionSetSpec) -> tuple[OptionSpec, ...]:
