@@ -51,8 +51,10 @@ def source_queue(poison_queue: str) -> str:
 def _describe(content: str) -> tuple[str, str | None, str | None]:
     """Kind, correlation id and a reference (Twilio SID or row id) — never the text of a message."""
     try:
-        data: dict[str, Any] = json.loads(base64.b64decode(content, validate=True))
-    except (binascii.Error, ValueError, UnicodeDecodeError):
+        data: Any = json.loads(base64.b64decode(content, validate=True))
+    except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError):
+        return "unreadable", None, None
+    if not isinstance(data, dict):
         return "unreadable", None, None
     kind = str(data.get("kind", "unknown"))
     twilio = data.get("message") or data.get("callback")

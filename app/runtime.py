@@ -8,6 +8,7 @@ instead of patching clients.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -99,8 +100,18 @@ class Runtime:
         return TokenCipher(self.settings.encryption_key, self.settings.encryption_key_previous)
 
     @cached_property
+    def lookup_dataverse(self) -> DataverseClient:
+        """For the Configuration map only: a webhook may be waiting for its first load, so short timeouts and
+        no retries (a failed load is tried again by the next lookup, and the last good map stays in use)."""
+        quick = dataclasses.replace(dataverse_config(self.settings), connect_timeout=3.0, read_timeout=5.0,
+                                    retry_budget_seconds=0.0)
+        return DataverseClient.from_config(quick)
+
+    @cached_property
     def directory(self) -> ConfigurationDirectory:
-        return ConfigurationDirectory(self.dataverse)
+        directory = ConfigurationDirectory(self.dataverse, lookup_client=self.lookup_dataverse)
+        directory.cached()  # start loading the map now, in the background, for the first webhook
+        return directory
 
     @cached_property
     def errors(self) -> ErrorLog:
@@ -114,7 +125,7 @@ class Runtime:
     def inbound_worker(self) -> InboundQueueWorker:
         inbound = InboundProcessor(self.dataverse, self.directory, self.cipher, MediaDownloader(self.twilio),
                                    self.errors)
-        return InboundQueueWorker(inbound, StatusProcessor(self.dataverse), self.errors)
+        return InboundQueueWorker(inbound, StatusProcessor(self.dataverse), self.errors, intake=self.intake)
 
     @cached_property
     def media_links(self) -> MediaLinks:
