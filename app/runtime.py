@@ -13,11 +13,15 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from azure.identity import ManagedIdentityCredential
 from azure.storage.queue import QueueServiceClient
 
 from app.logs import configure_logging
+
+if TYPE_CHECKING:
+    from app.health import HealthMonitor
 from app.settings import Settings, SettingsError, from_process_env
 from app.telemetry import configure_telemetry
 from dataverse import DataverseClient, DataverseConfig
@@ -140,6 +144,12 @@ class Runtime:
                                               public_url=public_url)
         return OutboundQueueWorker(outbound, configurations, RecordTypeService(self.dataverse, self.errors),
                                    self.errors, directory=self.directory)
+
+    @cached_property
+    def health(self) -> HealthMonitor:
+        from app.health import HealthMonitor, dependency_checks  # health reads the runtime: import when needed
+
+        return HealthMonitor(dependency_checks(self))
 
     @cached_property
     def reconciler(self) -> Reconciler:
