@@ -25,7 +25,8 @@ def test_images_are_recognised_by_their_magic_bytes_only(content: bytes, expecte
 
 def test_line_breaks_and_quotes_in_a_name_cannot_add_a_header_or_a_parameter() -> None:
     header = content_disposition("attachment", 'a"; filename=evil.html\r\nSet-Cookie: x=1')
-    assert "\r" not in header and "\n" not in header
+    assert "\r" not in header
+    assert "\n" not in header
     kind, params = parse_options_header(header)
     assert kind == "attachment"
     assert params["filename"] == 'a"; filename=evil.html\r\nSet-Cookie: x=1'
