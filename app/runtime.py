@@ -36,6 +36,7 @@ from messaging.reconcile import Reconciler
 from messaging.record_types import RecordTypeService
 from messaging.status import StatusProcessor
 from messaging.sweeper import Sweeper
+from messaging.telemetry import PhoneHash, phone_hash_key
 from messaging.tokens import TokenCipher
 from messaging.worker import InboundQueueWorker, OutboundQueueWorker
 from twilio_bridge import (
@@ -129,7 +130,12 @@ class Runtime:
     def inbound_worker(self) -> InboundQueueWorker:
         inbound = InboundProcessor(self.dataverse, self.directory, self.cipher, MediaDownloader(self.twilio),
                                    self.errors)
-        return InboundQueueWorker(inbound, StatusProcessor(self.dataverse), self.errors, intake=self.intake)
+        return InboundQueueWorker(inbound, StatusProcessor(self.dataverse), self.errors, intake=self.intake,
+                                  phone_hash=self.phone_hash)
+
+    @cached_property
+    def phone_hash(self) -> PhoneHash:
+        return PhoneHash(phone_hash_key(self.settings.encryption_key))
 
     @cached_property
     def media_links(self) -> MediaLinks:

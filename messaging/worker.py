@@ -26,7 +26,7 @@ from messaging.intake import WebhookIntake
 from messaging.jobs import ConfigurationJob, OutboxJob, RecordTypeJob, parse_job
 from messaging.model import Severity
 from messaging.status import StatusOutcome, StatusProcessor
-from messaging.telemetry import Counters, phone_hash, step
+from messaging.telemetry import Counters, PhoneHash, step
 from twilio_bridge import InvalidSignature, MalformedWebhook, TwilioBridgeError
 
 __all__ = ["InboundQueueWorker", "JobProcessor", "OutboundQueueWorker", "RefusedWebhook", "is_permanent"]
@@ -104,11 +104,12 @@ class InboundQueueWorker:
     def __init__(self, inbound: InboundProcessor, status: StatusProcessor, errors: ErrorLog,
                  max_dequeue_count: int = MAX_DEQUEUE_COUNT,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC), *,
-                 intake: WebhookIntake | None = None) -> None:
+                 intake: WebhookIntake | None = None, phone_hash: PhoneHash | None = None) -> None:
         self._inbound = inbound
         self._status = status
         self._clock = clock
         self._intake = intake
+        self._phone_hash = phone_hash
         self._accounting = _Accounting("sms-inbound", errors, max_dequeue_count)
 
     @property
@@ -132,7 +133,8 @@ class InboundQueueWorker:
                 context = _Context(ErrorSource.INBOUND, envelope.correlation_id, message.message_sid)
                 with step("smsb.inbound.file", correlation_id=envelope.correlation_id,
                           twilio_sid=message.message_sid, configuration_id=str(envelope.configuration_id),
-                          sender=phone_hash(message.from_), attempt=dequeue_count) as span:
+                          sender=self._phone_hash(message.from_) if self._phone_hash else None,
+                          attempt=dequeue_count) as span:
                     outcome = self._inbound.process(envelope)
                     span.set_attribute("smsb.duplicate", outcome.duplicate)
                     span.set_attribute("smsb.round_trips", outcome.round_trips)
