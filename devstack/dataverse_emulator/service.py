@@ -130,6 +130,7 @@ class DataverseEmulator:
         self.faults.clear()
         self.requests.clear()
         self.webhooks.deliveries.clear()
+        self.webhooks.system_jobs.clear()
 
     # --- WSGI ---
 
@@ -231,7 +232,10 @@ class DataverseEmulator:
                 outcome = self.execute(call, events)
         except ODataError as err:
             return Outcome.error(err)
-        self.webhooks.publish(events)
+        try:
+            self.webhooks.publish(events)
+        except ODataError as err:  # a synchronous step failed: the writes were undone
+            return Outcome.error(err)
         return outcome
 
     def execute(self, call: Call, events: list[WriteEvent]) -> Outcome:
