@@ -87,7 +87,6 @@ class DeferredWebhook:
             "v": VERSION, "kind": "deferred", "webhook": self.webhook, "received_at": self.received_at.isoformat(),
             "correlation_id": self.correlation_id, "url": self.url, "content_type": self.content_type,
             "form": None if self.form is None else [list(pair) for pair in self.form],
-            # A form is kept as pairs (the body says the same); another body only when there is no form.
             "body": None if self.form is not None else base64.b64encode(self.body).decode("ascii"),
             "headers": dict(self.headers),
         })
