@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import requests
 
+from admin.replay import list_poison
 from app import runtime
 from app.runtime import Runtime
 from app.settings import Settings
@@ -168,3 +169,15 @@ def test_a_configuration_created_in_dataverse_is_answered_for_without_waiting_fo
     url = sandbox.url + "/api/twilio/messages"
     response = requests.post(url, data=params, headers={"X-Twilio-Signature": sign(url, params, token)}, timeout=10)
     assert response.status_code == 200, response.text
+
+
+def test_a_deferred_webhook_in_the_poison_queue_is_listed_with_its_message_sid(sandbox: Sandbox) -> None:
+    sandbox.dataverse.faults.add(CONFIGURATIONS, status=None, latency_ms=30_000, count=1)
+    params = inbound_params(sandbox, CUSTOMER, "kept for later")
+    with fresh_instance(sandbox):
+        assert post_signed(sandbox, "/api/twilio/messages", params).status_code == 200
+    (message,) = sandbox.queues().queue("sms-inbound").receive_messages(max_messages=1)
+    sandbox.queues().queue("sms-inbound-poison").send_message(message.content)
+    sandbox.queues().queue("sms-inbound").delete_message(message)
+    (listed,) = list_poison(sandbox.app.queue_service, "sms-inbound-poison")
+    assert (listed.kind, listed.reference) == ("deferred", params["MessageSid"])
