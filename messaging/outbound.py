@@ -452,7 +452,7 @@ class OutboundProcessor:
             self._release(work)
             raise
         configuration = send.sender.configuration
-        media = (self._links.url_for(outbox.id, now=now),) if outbox.has_attachment else ()
+        media = (self._links.url_for(outbox.id, now=now, send_at=schedule_at),) if outbox.has_attachment else ()
         message = OutgoingMessage(
             to=send.number, body=send.body, from_=configuration.mobile_number or None,
             messaging_service_sid=configuration.messaging_service_sid or None, media_urls=media,

@@ -39,7 +39,9 @@ from twilio_bridge.webhooks import (
     InboundMessage,
     MediaRef,
     StatusCallback,
+    WebhookRoute,
     parse_inbound_message,
+    parse_route,
     parse_status_callback,
 )
 
@@ -82,11 +84,13 @@ __all__ = [
     "TwilioCredentials",
     "VerifiedWebhook",
     "WebhookRequest",
+    "WebhookRoute",
     "form_pairs",
     "is_final",
     "is_forward",
     "json_signed_url",
     "parse_inbound_message",
+    "parse_route",
     "parse_status_callback",
     "segment_info",
     "sign",
