@@ -63,7 +63,10 @@ class TlsFront:
             with contextlib.suppress(OSError):
                 self._listener.shutdown(socket.SHUT_RDWR)
             self._listener.close()
-        for thread in self._threads:
+        # The accepting thread first: once it has ended, no connection thread is added any more.
+        for thread in list(self._threads):
+            thread.join(timeout=10)
+        for thread in list(self._threads):
             thread.join(timeout=10)
 
     def _accept(self) -> None:

@@ -102,7 +102,7 @@ class TwilioConfig:
 
 
 class RequestNotSent(TwilioBridgeError):
-    """Twilio certainly did not process the request (connect failure or 429), retries exhausted."""
+    """Twilio certainly did not process the request (it never left, or Twilio answered 429), retries exhausted."""
 
     def __init__(
         self,
