@@ -15,6 +15,7 @@ import urllib3.exceptions as u3
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPSConnection
 from urllib3.connectionpool import HTTPSConnectionPool
+from urllib3.util.retry import Retry
 from urllib3.util.ssl_match_hostname import CertificateError
 
 from twilio_bridge.failures import Fate, fate
@@ -182,3 +183,13 @@ def test_a_plain_adapter_is_not_watched() -> None:
         with watch() as wire, pytest.raises(requests.ConnectionError):
             plain.post(f"http://127.0.0.1:{port}{URL}", timeout=(5, 5))
     assert wire.request_written is None
+
+
+def test_urllib3_itself_takes_only_connect_errors_as_proof_the_server_did_not_receive_the_request() -> None:
+    # urllib3 2.8, util/retry.py, Retry._is_connection_error: "Errors when we're fairly sure that the server did not
+    # receive the request, so it should be safe to retry" (MIT licence). TLS errors are not among them.
+    retry = Retry()
+    assert retry._is_connection_error(u3.NewConnectionError(CONNECTION, "refused"))
+    assert retry._is_connection_error(u3.ConnectTimeoutError(CONNECTION, "timed out"))
+    assert not retry._is_connection_error(u3.SSLError(ssl.SSLError(1, "bad record mac")))
+    assert not retry._is_connection_error(u3.ReadTimeoutError(POOL, URL, "Read timed out."))

@@ -3,9 +3,12 @@ before the request is written, or after Twilio has it. Only the first kind may b
 
 from __future__ import annotations
 
+import ssl
 from pathlib import Path
 
 import pytest
+import requests
+import urllib3.exceptions
 
 from devstack.tls import LocalCertificates, local_certificates
 from devstack.twilio_emulator import TwilioEmulator
@@ -14,7 +17,9 @@ from tests.tls_front import tls_front
 from tests.twilio_bridge.conftest import Sleeps
 from twilio_bridge.client import TwilioClients, TwilioConfig, TwilioCredentials
 from twilio_bridge.errors import SendFailed
+from twilio_bridge.failures import Fate, fate
 from twilio_bridge.sender import MessageSender, OutgoingMessage
+from twilio_bridge.wire import WatchingAdapter, watch
 
 
 @pytest.fixture(scope="module")
@@ -85,3 +90,31 @@ def test_a_connection_cut_during_the_handshake_proves_nothing_was_sent_and_is_re
     assert (caught.value.ambiguous, caught.value.is_transient) == (False, True)
     assert front.connections == TwilioConfig().max_attempts
     assert posts(emulator) == 0
+
+
+def raised_by(url: str) -> tuple[BaseException, bool | None]:
+    """What requests raises for one POST through the front, and what the wire watch saw."""
+    session = requests.Session()
+    session.mount("https://", WatchingAdapter(max_retries=0))
+    with watch() as wire, pytest.raises(requests.RequestException) as caught:
+        session.post(url + "/2010-04-01/Accounts/AC1/Messages.json", data={"Body": "hi"}, timeout=(5, 10))
+    return caught.value, wire.request_written
+
+
+def test_a_cut_handshake_and_a_broken_answer_raise_the_same_exception_and_only_the_wire_tells_them_apart(
+    trusted: LocalCertificates, emulator_server: RunningServer
+) -> None:
+    # The fact `failures.fate` is built on, pinned against requests 2.34 / urllib3 2.8 as installed.
+    with tls_front(trusted, emulator_server.url, mode="abort-handshake") as front:
+        handshake, handshake_written = raised_by(front.url)
+    with tls_front(trusted, emulator_server.url, mode="break-answer") as front:
+        answer, answer_written = raised_by(front.url)
+    for error in (handshake, answer):
+        assert type(error) is requests.exceptions.SSLError
+        (retried_out,) = error.args
+        assert isinstance(retried_out, urllib3.exceptions.MaxRetryError)
+        assert type(retried_out.reason) is urllib3.exceptions.SSLError
+        assert isinstance(retried_out.reason.args[0], ssl.SSLError)
+    assert (handshake_written, answer_written) == (False, True)
+    assert (fate(handshake, handshake_written), fate(answer, answer_written)) == (Fate.NEVER_LEFT, Fate.UNKNOWN)
+    assert fate(answer, None) is Fate.UNKNOWN  # without the watch, a TLS error is never taken as "not sent"
