@@ -50,6 +50,9 @@ class InboundEnvelope:
 
 @dataclass(frozen=True)
 class StatusEnvelope:
+    """A verified status callback. `configuration_id` is the Configuration whose auth token verified the signature:
+    the callback may touch that Configuration's messages only (`messaging.status`)."""
+
     configuration_id: uuid.UUID
     received_at: datetime
     correlation_id: str

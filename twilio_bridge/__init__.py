@@ -16,6 +16,7 @@ from twilio_bridge.errors import (
     TwilioApiError,
     TwilioBridgeError,
 )
+from twilio_bridge.failures import Fate, fate
 from twilio_bridge.history import HistoricMessage, MessageHistory
 from twilio_bridge.media import DEFAULT_ALLOWED_TYPES, DEFAULT_MAX_BYTES, DownloadedMedia, MediaDownloader
 from twilio_bridge.segments import Encoding, SegmentInfo, segment_info
@@ -57,6 +58,7 @@ __all__ = [
     "CredentialsInvalid",
     "DownloadedMedia",
     "Encoding",
+    "Fate",
     "FormInput",
     "HistoricMessage",
     "InboundMessage",
@@ -85,6 +87,7 @@ __all__ = [
     "VerifiedWebhook",
     "WebhookRequest",
     "WebhookRoute",
+    "fate",
     "form_pairs",
     "is_final",
     "is_forward",
