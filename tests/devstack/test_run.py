@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from devstack.azurite import free_port, wait_for_port
+from devstack.azurite import free_ports, wait_for_port
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.loopback
@@ -21,7 +21,8 @@ pytestmark = pytest.mark.loopback
 
 @pytest.fixture
 def stack(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], dict[str, int], Path]]:
-    ports = {name: free_port() for name in ("functions", "dataverse", "dataverse_tls", "twilio", "azurite")}
+    names = ("functions", "dataverse", "dataverse_tls", "twilio", "azurite")
+    ports = dict(zip(names, free_ports(len(names)), strict=True))
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("DATAVERSE_", "SMSB_", "TWILIO_"))},
         "DEVSTACK_FUNCTIONS_PORT": str(ports["functions"]),
