@@ -86,6 +86,21 @@ def test_an_account_with_orders_cannot_be_deleted(api: Api) -> None:
     assert api.get(f"accounts({contoso['accountid']})").status_code == 200
 
 
+def test_a_restricting_grandchild_refuses_the_whole_delete(api: Api) -> None:
+    # deleting the account would delete its contact (parental), whose order restricts it: nothing is deleted
+    contoso = _account(api, "Contoso")
+    maria = _contact(api, "Maria", contoso["accountid"])
+    bind = f"/contacts({maria['contactid']})"
+    api.create("salesorders", {"name": "Order 1", "customerid_contact@odata.bind": bind})
+
+    response = api.delete(f"accounts({contoso['accountid']})")
+
+    assert response.status_code == 400
+    assert "order_customer_contacts" in response.json["error"]["message"]
+    assert api.get(f"contacts({maria['contactid']})").status_code == 200
+    assert api.get(f"accounts({contoso['accountid']})").status_code == 200
+
+
 def test_yes_no_columns_carry_microsofts_labels(api: Api) -> None:
     allowing = api.create("contacts", {"lastname": "Calls ok", "donotphone": False})
     refusing = api.create("contacts", {"lastname": "No calls", "donotphone": True})
