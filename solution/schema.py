@@ -145,6 +145,8 @@ class Relationship:
     referenced_navigation: str  # collection-valued, on the parent
     cascade: Cascade = Cascade.REFERENTIAL
     navigation_aliases: tuple[str, ...] = ()
+    # CascadeConfiguration as Microsoft's table reference gives it ((action, value), ...); empty: the rule implies it
+    cascade_configuration: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -299,7 +301,11 @@ _RELATIONSHIP_KEYS = {
     "referenced_navigation",
     "cascade",
     "navigation_aliases",
+    "cascade_configuration",
 }
+# CascadeConfiguration (https://learn.microsoft.com/power-apps/developer/data-platform/configure-entity-relationship-cascading-behavior)
+_CASCADE_ACTIONS = ("Archive", "Assign", "Delete", "Merge", "Reparent", "RollupView", "Share", "Unshare")
+_CASCADE_TYPES = frozenset({"Active", "Cascade", "NoCascade", "RemoveLink", "Restrict", "UserOwned"})
 
 _STATE_DEFAULT = (Choice(0, "Active"), Choice(1, "Inactive"))
 _STATUS_DEFAULT = (Choice(1, "Active", state=0), Choice(2, "Inactive", state=1))
@@ -548,12 +554,22 @@ def _relationships(specs: dict[str, tuple[Path, dict[str, Any]]], tables: dict[s
                     referenced_navigation=str(o.get("referenced_navigation", o.get("name", rel.referenced_navigation))),
                     cascade=_enum(file, "cascade", Cascade, o.get("cascade", rel.cascade)),
                     navigation_aliases=tuple(o.get("navigation_aliases", rel.navigation_aliases)),
+                    cascade_configuration=_cascade_configuration(file, o.get("cascade_configuration", {})),
                 )
                 if rel.name in names:
                     raise SchemaError(f"{file}: relationship name {rel.name!r} is used twice")
                 names.add(rel.name)
                 result.append(rel)
     return result
+
+
+def _cascade_configuration(file: str, raw: Any) -> tuple[tuple[str, str], ...]:
+    if not isinstance(raw, dict):
+        raise SchemaError(f"{file}: cascade_configuration must be a table of action = value")
+    for action, value in raw.items():
+        if action not in _CASCADE_ACTIONS or value not in _CASCADE_TYPES:
+            raise SchemaError(f"{file}: cascade_configuration {action} = {value!r} is not a cascade Dataverse knows")
+    return tuple((action, str(raw[action])) for action in _CASCADE_ACTIONS if action in raw)
 
 
 def _from_generated(table: Table, col: Column, tables: dict[str, Table]) -> bool:
@@ -571,8 +587,37 @@ def _expand_targets(col: Column, tables: dict[str, Table]) -> tuple[str, ...]:
     return col.targets
 
 
+# The relationships Dataverse makes for the system columns of a new custom table, named as real exports name them
+# (solution/packer/platform.toml, which tests/packer/test_real_exports.py checks against exports); "{table}" is the
+# table's schema name, which is its logical name for the product's tables. The owner is left out: Dataverse's
+# owner_<table> points at the owner table, which this schema models as its two targets, systemuser and team.
+_SYSTEM_RELATIONSHIP_NAMES = {
+    ("createdby", "systemuser"): "lk_{table}_createdby",
+    ("modifiedby", "systemuser"): "lk_{table}_modifiedby",
+    ("owninguser", "systemuser"): "user_{table}",
+    ("owningteam", "team"): "team_{table}",
+    ("owningbusinessunit", "businessunit"): "business_unit_{table}",
+}
+_ACTIVITY_SYSTEM_RELATIONSHIP_NAMES = {
+    ("createdby", "systemuser"): "{table}_systemuser_createdby",
+    ("modifiedby", "systemuser"): "{table}_systemuser_modifiedby",
+    ("owninguser", "systemuser"): "{table}_systemuser_owninguser",
+    ("owningteam", "team"): "{table}_team_owningteam",
+    ("owningbusinessunit", "businessunit"): "{table}_businessunit_owningbusinessunit",
+}
+
+
+def _relationship_name(table: Table, col: Column, target: str) -> str:
+    if table.is_custom:
+        names = _ACTIVITY_SYSTEM_RELATIONSHIP_NAMES if table.is_activity else _SYSTEM_RELATIONSHIP_NAMES
+        pattern = names.get((col.name, target))
+        if pattern is not None:
+            return pattern.replace("{table}", table.logical_name)
+    return f"{target}_{table.logical_name}_{col.name}"
+
+
 def _default_relationship(table: Table, col: Column, target: str) -> Relationship:
-    name = f"{target}_{table.logical_name}_{col.name}"
+    name = _relationship_name(table, col, target)
     aliases: tuple[str, ...] = ()
     cascade = Cascade.REFERENTIAL
     if col.type is ColumnType.OWNER:

@@ -8,17 +8,24 @@ by hand. ``python -m solution.standard_tables`` rewrites the TOML files; ``--che
 differs from what the sources give (``tests/solution/test_standard_tables.py`` runs the same comparison).
 
 What the CDM documents do not carry, and where it comes from instead, is listed in ``TABLES`` (entity set and
-primary name, from the Dataverse table reference pages) and ``_REGARDING_TABLES`` (see there).
+primary name, from the Dataverse table reference pages) and ``_REGARDING_TABLES`` (see there). Relationship names,
+navigation property names and cascades, the labels of Yes/No columns and which text columns are Memo come from
+Microsoft's table reference pages, copied under ``sources/table-reference`` and read by ``solution.table_reference``;
+where a page and the CDM disagree on a fact both give, the page wins and ``main`` prints what it overrode.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from solution import table_reference
+from solution.table_reference import TableReference
 
 STANDARD_DIR = Path(__file__).resolve().parent / "tables" / "standard"
 SOURCES_DIR = STANDARD_DIR / "sources" / "cdm"
@@ -390,6 +397,91 @@ def _settle_defaults(column: Column) -> None:
         column.default = first[0]["value"] if first else None
 
 
+# --- Microsoft's table reference -------------------------------------------------------------------------------
+
+# CascadeConfiguration.Delete -> the schema's cascade rule. NoCascade is what the platform's own bookkeeping
+# relationships (creator, owning user, activity party) say: the child keeps its lookup in Dataverse, which an emulator
+# whose rows are deleted outright cannot hold, so the link is removed as RemoveLink does; the metadata still shows it.
+_DELETE_RULES = {"Cascade": "parental", "RemoveLink": "referential", "Restrict": "restrict", "NoCascade": "referential"}
+_REFERENCE_TYPES = {"Lookup": "lookup", "Customer": "customer", "Owner": "owner"}
+
+
+@dataclass(frozen=True)
+class RelationshipSpec:
+    """A ``[[relationships]]`` entry: what the table reference says of one (lookup column, target)."""
+
+    referencing_attribute: str
+    referenced_table: str
+    name: str
+    referenced_navigation: str | None  # written only where it is not the relationship's name
+    referencing_navigation: str | None
+    cascade: str | None
+    cascade_configuration: tuple[tuple[str, str], ...]
+
+
+def apply_column_facts(table: str, columns: list[Column], reference: TableReference, notes: list[str]) -> None:
+    """Yes/No labels, Memo types and lookup targets from the table reference; a page wins over the CDM."""
+    by_name = {c.name: c for c in columns}
+    for fact in reference.columns:
+        if fact.table != table:
+            continue
+        column = by_name.get(fact.logical_name)
+        if column is None:
+            raise SourceError(f"{fact.page.path}: {table} has no column {fact.logical_name!r} in the CDM")
+        where = f"{table}.{column.name}"
+        if fact.type == "Boolean":
+            _override(notes, where, "type", column.type, "boolean")
+            column.type = "boolean"
+            column.choices = [{"value": 1, "label": fact.true_label}, {"value": 0, "label": fact.false_label}]
+        elif fact.type == "Memo":
+            _override(notes, where, "type", column.type, "memo")
+            column.type = "memo"
+            if fact.max_length is not None:
+                _override(notes, where, "max_length", column.max_length, fact.max_length)
+                column.max_length = fact.max_length
+        elif fact.type in _REFERENCE_TYPES:
+            _override(notes, where, "targets", column.targets, list(fact.targets))
+            column.targets = list(fact.targets)
+        else:
+            raise SourceError(f"{fact.page.path}: {where}: no use for a {fact.type} column fact")
+
+
+def _override(notes: list[str], where: str, what: str, cdm: Any, page: Any) -> None:
+    if cdm is not None and cdm != page:
+        notes.append(f"{where}: {what} {cdm!r} in the CDM, {page!r} in the table reference (the reference wins)")
+
+
+def table_relationships(table: str, columns: list[Column], reference: TableReference, tables: frozenset[str],
+                        notes: list[str]) -> tuple[RelationshipSpec, ...]:
+    """The relationships the table reference names for the lookups of ``table`` to tables of this set."""
+    by_name = {c.name: c for c in columns}
+    specs: dict[tuple[str, str], RelationshipSpec] = {}
+    for rel in sorted(reference.relationships().values(), key=lambda r: r.name.lower()):
+        if rel.referencing_table != table or rel.referenced_table not in tables:
+            continue
+        column = by_name.get(rel.referencing_attribute)
+        if column is None or not column.targets:
+            raise SourceError(f"{rel.name}: {table}.{rel.referencing_attribute} is not a lookup column in the CDM")
+        if rel.referenced_table not in column.targets:
+            _override(notes, f"{table}.{column.name}", "targets", list(column.targets),
+                      [*column.targets, rel.referenced_table])
+            column.targets = [*column.targets, rel.referenced_table]
+        key = (column.name, rel.referenced_table)
+        if key in specs:
+            raise SourceError(
+                f"{table}.{column.name} -> {rel.referenced_table}: named {specs[key].name!r} and {rel.name!r}")
+        delete = rel.delete
+        specs[key] = RelationshipSpec(
+            referencing_attribute=column.name, referenced_table=rel.referenced_table, name=rel.name,
+            referenced_navigation=None if rel.referenced_navigation in (None, rel.name) else rel.referenced_navigation,
+            referencing_navigation=rel.referencing_navigation,
+            cascade=_DELETE_RULES[delete] if delete is not None else None,
+            cascade_configuration=rel.cascade)
+    order = {c.name: i for i, c in enumerate(columns)}
+    return tuple(sorted(specs.values(), key=lambda s: (order[s.referencing_attribute],
+                                                       by_name[s.referencing_attribute].targets.index(s.referenced_table))))
+
+
 # --- TOML ------------------------------------------------------------------------------------------------------
 
 
@@ -413,7 +505,8 @@ def _toml_value(value: Any) -> str:
     raise TypeError(f"no TOML form for {value!r}")
 
 
-def render(source: TableSource, columns: list[Column], display_name: str, description: str) -> str:
+def render(source: TableSource, columns: list[Column], display_name: str, description: str,
+           relationships: tuple[RelationshipSpec, ...] = ()) -> str:
     names = {c.name for c in columns}
     primary_id = _primary_id(source)
     if primary_id not in names:
@@ -422,7 +515,7 @@ def render(source: TableSource, columns: list[Column], display_name: str, descri
         raise SourceError(f"{source.logical_name}: no primary name column {source.primary_name}")
     lines = [
         "# Generated by solution/standard_tables.py from Microsoft's Common Data Model "
-        f"({', '.join(source.documents)}); do not edit.",
+        f"({', '.join(source.documents)}) and table reference; do not edit.",
         "# Regenerate with: python -m solution.standard_tables (sources and licence: sources/SOURCES.md)",
         "",
         "[table]",
@@ -458,20 +551,49 @@ def render(source: TableSource, columns: list[Column], display_name: str, descri
             lines.append("choices = [")
             lines += [f"  {_toml_value(choice)}," for choice in column.choices]
             lines.append("]")
+    for rel in relationships:
+        lines += ["", "[[relationships]]", *_relationship_lines(rel)]
     return "\n".join(lines) + "\n"
 
 
-def generate(root: Path = SOURCES_DIR) -> dict[str, str]:
+def _relationship_lines(rel: RelationshipSpec) -> list[str]:
+    fields: list[tuple[str, Any]] = [("referencing_attribute", rel.referencing_attribute),
+                                     ("referenced_table", rel.referenced_table), ("name", rel.name)]
+    optional = (("referenced_navigation", rel.referenced_navigation),
+                ("referencing_navigation", rel.referencing_navigation), ("cascade", rel.cascade))
+    fields += [(key, value) for key, value in optional if value is not None]
+    if rel.cascade_configuration:
+        fields.append(("cascade_configuration", dict(rel.cascade_configuration)))
+    return [f"{key} = {_toml_value(value)}" for key, value in fields]
+
+
+def generate(root: Path = SOURCES_DIR, reference: TableReference | None = None) -> dict[str, str]:
     """File name -> TOML text for every standard table, from the CDM documents under ``root``."""
+    return generate_with_notes(root, reference)[0]
+
+
+def generate_with_notes(root: Path = SOURCES_DIR,
+                        reference: TableReference | None = None) -> tuple[dict[str, str], list[str]]:
+    """The files, and what the table reference overrode in the CDM (one line each)."""
     corpus = Corpus(root)
+    reference = reference if reference is not None else table_reference.load()
+    tables = frozenset(source.logical_name for source in TABLES)
+    documented = {fact.table for fact in reference.columns} | {page.table for page in reference.pages}
+    unknown = documented - tables
+    if unknown:
+        raise SourceError(f"the table reference excerpts name tables this generator does not make: {sorted(unknown)}")
     out: dict[str, str] = {}
+    notes: list[str] = []
     for source in TABLES:
         entity = corpus.entity(_APP + source.documents[0] + ".cdm.json",
                                Path(source.documents[0]).name)
         display = str(entity.get("displayName", source.logical_name))
         description = str(entity.get("description", ""))
-        out[f"{source.logical_name}.toml"] = render(source, table_columns(source, corpus), display, description)
-    return out
+        columns = table_columns(source, corpus)
+        apply_column_facts(source.logical_name, columns, reference, notes)
+        relationships = table_relationships(source.logical_name, columns, reference, tables, notes)
+        out[f"{source.logical_name}.toml"] = render(source, columns, display, description, relationships)
+    return out, notes
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -479,7 +601,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="fail if a committed file differs from the sources")
     args = parser.parse_args(argv)
     stale = []
-    for name, text in generate().items():
+    files, notes = generate_with_notes()
+    for note in notes:
+        sys.stdout.write(note + "\n")
+    for name, text in files.items():
         path = STANDARD_DIR / name
         if args.check:
             if not path.is_file() or path.read_text(encoding="utf-8") != text:

@@ -8,7 +8,8 @@ RelationshipMetadataBase limits what ``$select`` and ``$filter`` may name withou
 using the Web API", https://learn.microsoft.com/power-apps/developer/data-platform/webapi/query-metadata-web-api).
 Properties follow "Create and update table relationships using the Web API"
 (https://learn.microsoft.com/power-apps/developer/data-platform/webapi/create-update-entity-relationships-using-web-api);
-the CascadeConfiguration of a relationship from ``solution/`` is the one its cascade rule implies.
+the CascadeConfiguration of a relationship from ``solution/`` is the one Microsoft's table reference gives a standard
+relationship, or else the one its cascade rule implies.
 """
 
 from __future__ import annotations
@@ -51,9 +52,13 @@ def cascade_configuration(relationship: Relationship, catalog: Catalog) -> dict[
     if created is not None:
         return created
     if relationship.cascade is Cascade.PARENTAL:
-        return {action: ("NoCascade" if action == "RollupView" else "Cascade") for action in _ACTIONS}
-    delete = "Restrict" if relationship.cascade is Cascade.RESTRICT else "RemoveLink"
-    return {action: (delete if action == "Delete" else "NoCascade") for action in _ACTIONS}
+        implied = {action: ("NoCascade" if action == "RollupView" else "Cascade") for action in _ACTIONS}
+    else:
+        delete = "Restrict" if relationship.cascade is Cascade.RESTRICT else "RemoveLink"
+        implied = {action: (delete if action == "Delete" else "NoCascade") for action in _ACTIONS}
+    # a standard relationship carries the configuration Microsoft's table reference gives it
+    implied.update((action, value) for action, value in relationship.cascade_configuration if action in implied)
+    return implied
 
 
 def one_to_many_json(relationship: Relationship, schema: Schema, catalog: Catalog) -> dict[str, Any]:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from solution.schema import Cascade, Column, Schema, Table
+from solution.schema import Cascade, Column, Relationship, Schema, Table
 
 from . import computed, errors
 from .errors import ODataError
@@ -226,22 +227,42 @@ class Writer:
         return Outcome(204, [("OData-Version", "4.0")])
 
     def delete_row(self, table: Table, row_id: str) -> None:
+        # Dataverse deletes a row and its parental children in one transaction: a restricting child anywhere below
+        # refuses the whole delete before anything is removed
+        self._refuse_if_restricted(table, row_id, set())
+        self._delete_row(table, row_id)
+
+    def _children(self, table: Table, row_id: str) -> Iterator[tuple[Relationship, Table, dict[str, Any]]]:
         ref = Ref(table.logical_name, row_id)
         for rel in self.schema.relationships_to(table.logical_name):
             child_table = self.schema.table(rel.referencing_table)
-            children = [r for r in self.store.all_raw(rel.referencing_table) if r.get(rel.referencing_attribute) == ref]
-            if not children:
-                continue
+            for child in self.store.all_raw(rel.referencing_table):
+                if child.get(rel.referencing_attribute) == ref:
+                    yield rel, child_table, child
+
+    def _refuse_if_restricted(self, table: Table, row_id: str, seen: set[tuple[str, str]]) -> None:
+        if (table.logical_name, row_id) in seen:
+            return
+        seen.add((table.logical_name, row_id))
+        for rel, child_table, child in list(self._children(table, row_id)):
             if rel.cascade is Cascade.RESTRICT:
                 raise ODataError(
                     400,
                     errors.INVALID_ARGUMENT,
                     f"The record cannot be deleted because it is associated with another record ({rel.name}).",
                 )
+            if rel.cascade is Cascade.PARENTAL:
+                self._refuse_if_restricted(child_table, str(child[child_table.primary_id]), seen)
+
+    def _delete_row(self, table: Table, row_id: str) -> None:
+        ref = Ref(table.logical_name, row_id)
+        for rel in self.schema.relationships_to(table.logical_name):
+            child_table = self.schema.table(rel.referencing_table)
+            children = [r for r in self.store.all_raw(rel.referencing_table) if r.get(rel.referencing_attribute) == ref]
             for child in children:
                 child_id = str(child[child_table.primary_id])
                 if rel.cascade is Cascade.PARENTAL:
-                    self.delete_row(child_table, child_id)
+                    self._delete_row(child_table, child_id)
                 elif rel.referencing_attribute in ("createdby", "modifiedby"):
                     continue
                 else:

@@ -188,12 +188,12 @@ def test_expand_single_valued_and_collection_navigation(
     contact = (client.query.builder("contact").select("firstname")
                .where(col("firstname") == "Maria").expand("parentcustomerid_account").execute())
     account = (client.query.builder("account").select("name").where(col("name") == "Contoso")
-               .expand(ExpandOption("account_contact_parentcustomerid").select("firstname")
+               .expand(ExpandOption("contact_customer_accounts").select("firstname")
                        .filter("statecode eq 0").order_by("firstname", descending=True).top(5))
                .execute())
 
     assert contact[0]["parentcustomerid_account"]["name"] == "Contoso"
-    children = account[0]["account_contact_parentcustomerid"]
+    children = account[0]["contact_customer_accounts"]
     assert [c["firstname"] for c in children] == ["Maria"]
     assert {c["contactid"] for c in children} == {people["Maria"]}
 
