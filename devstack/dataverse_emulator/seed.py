@@ -1,4 +1,7 @@
-"""Demo data: a team with three users, and customers whose phone numbers are stored as people type them."""
+"""Demo data: a team with three users, and customers whose phone numbers are stored as people type them.
+
+The users hold Basic User themselves and SMS Bridge User through the team, which is what reading and writing
+as them (``MSCRMCallerID``, as the devstack browser does) needs once the emulator enforces their roles."""
 
 from __future__ import annotations
 
@@ -79,6 +82,8 @@ def seed_demo(emulator: DataverseEmulator) -> dict[str, Any]:
                     "teammembership",
                     {"teammembershipid": _id("membership", user_id), "teamid": team_id, "systemuserid": user_id},
                 )
+            # every user of an org holds some role of their own; the team gives them the product's
+            emulator.solutions.grant_user_role(user_id, "Basic User")
         owner = Ref("team", team_id)
         for first, last, column, number in CONTACTS:
             contact_id = _id("contact", f"{first} {last}")

@@ -178,8 +178,10 @@ def _roles(parent: Element, src: Sources) -> None:
         sub(node, "IsCustomizable", "1")
         sub(node, "IntroducedVersion", INTRODUCED)
         privileges = sub(node, "RolePrivileges")
-        for p in sorted(role.privileges, key=lambda p: privilege_name(src.schema, p.verb, p.table).lower()):
-            sub(privileges, "RolePrivilege", name=privilege_name(src.schema, p.verb, p.table), level=p.level)
+        named = [(privilege_name(src.schema, p.verb, p.table), p.level) for p in role.privileges]
+        named += [(name, "Global") for name in role.misc]
+        for name, level in sorted(named, key=lambda item: item[0].lower()):
+            sub(privileges, "RolePrivilege", name=name, level=level)
 
 
 def _field_security_profiles(parent: Element, src: Sources) -> None:
