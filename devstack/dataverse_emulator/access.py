@@ -122,9 +122,10 @@ class Access:
         store, schema = self.emulator.store, self.emulator.schema
         user = store.raw("systemuser", user_id) if schema.has_table("systemuser") else None
         unit = user.get("businessunitid") if user else None
-        teams = frozenset(str(r.get("teamid")) for r in store.all_raw("teammembership")
-                          if str(r.get("systemuserid")) == user_id) if schema.has_table("teammembership") else frozenset()
-        role_ids = [str(r.get("roleid")) for r in self._rows("systemuserroles") if str(r.get("systemuserid")) == user_id]
+        teams = frozenset(str(r.get("teamid")) for r in self._rows("teammembership")
+                          if str(r.get("systemuserid")) == user_id)
+        role_ids = [str(r.get("roleid")) for r in self._rows("systemuserroles")
+                    if str(r.get("systemuserid")) == user_id]
         role_ids += [str(r.get("roleid")) for r in self._rows("teamroles") if str(r.get("teamid")) in teams]
         names = {str(r.get("roleid")): str(r.get("name") or "") for r in self._rows("role")}
         granted = self.emulator.solutions.role_privileges
@@ -179,7 +180,7 @@ class Access:
         acting_id = caller_id(self.emulator)
         acting = self.principal(acting_id) if acting_id != caller.user_id else None
         facts = self.row_facts(table, row) if row is not None else None
-        return decide_impersonated(caller, acting, verb, self.table_facts(table), facts, units or self.units())
+        return decide_impersonated(caller, acting, verb, self.table_facts(table), facts, units=units or self.units())
 
     def allows(self, verb: str, table: Table, row: Mapping[str, Any] | None) -> bool:
         return not self.enforced() or self.decide(verb, table, row).allowed

@@ -24,8 +24,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 __all__ = [
-    "ADMINISTRATOR_ROLE",
     "ACT_ON_BEHALF",
+    "ADMINISTRATOR_ROLE",
     "VERBS",
     "Decision",
     "Depth",
@@ -185,7 +185,7 @@ def decide(principal: Principal, verb: str, table: TableFacts, row: RowFacts | N
 
 
 def decide_impersonated(caller: Principal, acting: Principal | None, verb: str, table: TableFacts,
-                        row: RowFacts | None, units: Units) -> Decision:
+                        row: RowFacts | None, *, units: Units) -> Decision:
     """The caller's decision alone, or under impersonation the first refusal of caller and impersonated user."""
     if acting is None or acting.user_id == caller.user_id:
         return decide(caller, verb, table, row, units)

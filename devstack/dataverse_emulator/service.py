@@ -394,8 +394,10 @@ class DataverseEmulator:
             raise errors.not_found("systemuser", key_text)
         user_id = str(row["systemuserid"])
         unit = row.get("businessunitid")
-        held = [{"Depth": depth.name.capitalize(), "PrivilegeId": str(uuid.uuid5(_NAMESPACE, f"privilege:{name.lower()}")),
-                 "BusinessUnitId": unit.id if isinstance(unit, Ref) else self.business_unit_id, "PrivilegeName": name}
+        unit_id = unit.id if isinstance(unit, Ref) else self.business_unit_id
+        held = [{"Depth": depth.name.capitalize(),
+                 "PrivilegeId": str(uuid.uuid5(_NAMESPACE, f"privilege:{name.lower()}")),
+                 "BusinessUnitId": unit_id, "PrivilegeName": name}
                 for name, depth in self.access.privileges_of(user_id)]
         if self.access.principal(user_id).administrator:
             held = [{"Depth": "Global", "PrivilegeId": str(uuid.uuid5(_NAMESPACE, "privilege:*")),
