@@ -84,7 +84,15 @@ class Access:
 
     def __init__(self, emulator: DataverseEmulator, mode: SecurityMode | str = SecurityMode.IMPERSONATED) -> None:
         self.emulator = emulator
-        self.mode = SecurityMode(mode)
+        self._mode = SecurityMode(mode)
+
+    @property
+    def mode(self) -> SecurityMode:
+        return self._mode
+
+    @mode.setter
+    def mode(self, mode: SecurityMode | str) -> None:
+        self._mode = SecurityMode(mode)
 
     # --- when ---
 
@@ -141,9 +149,10 @@ class Access:
     def privileges_of(self, user_id: str) -> list[tuple[str, Depth]]:
         """Every privilege a user holds through their roles and teams, with the original names."""
         principal = self.principal(user_id)
+        ids = {str(r.get("name") or ""): str(r.get("roleid")) for r in self._rows("role")}
         names: dict[str, str] = {}
-        for granted in self.emulator.solutions.role_privileges.values():
-            for name in granted:
+        for role in principal.roles:
+            for name in self.emulator.solutions.role_privileges.get(ids.get(role, role), {}):
                 names.setdefault(name.lower(), name)
         return sorted((names.get(key, key), depth) for key, depth in principal.privileges.items())
 

@@ -317,11 +317,13 @@ class DataverseEmulator:
         if call.method != "GET":
             raise method_not_allowed(call)
         if call.path.startswith("WhoAmI"):
+            user = self.store.raw("systemuser", caller_id(self)) if self.schema.has_table("systemuser") else None
+            unit = user.get("businessunitid") if user else None
             return Outcome.json(
                 200,
                 {
                     "@odata.context": f"{call.base_url}$metadata#Microsoft.Dynamics.CRM.WhoAmIResponse",
-                    "BusinessUnitId": self.business_unit_id,
+                    "BusinessUnitId": unit.id if isinstance(unit, Ref) else self.business_unit_id,
                     "UserId": caller_id(self),
                     "OrganizationId": self.organization_id,
                 },
