@@ -5,8 +5,8 @@
   (``prvActOnBehalfOfAnotherUser``, as Microsoft's "Impersonate another user" page says) and ``Basic User``.
   Microsoft's Basic User grants far more than the emulator's; here it carries what the devstack's demo users need
   besides their product role: read on users, teams and business units, append-to users and teams (a lookup may name
-  them), their own in-app notifications, and read of the contacts, accounts and leads they own (Basic depth). Tests raise or lower a depth with
-  ``emulator.solutions.set_privilege``.
+  them), their own in-app notifications, and read of the contacts, accounts and leads they own (Basic depth).
+  Tests raise or lower a depth with ``emulator.solutions.set_privilege``.
 * The product's roles, when the emulator starts with the product preinstalled: ``solution/app/security.toml``
   through the packer's own reader (``solution.packer.definitions.load_roles``), so the roles an environment gets
   from the packed solution and the ones the emulator grants are the same definitions.

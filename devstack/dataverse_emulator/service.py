@@ -31,6 +31,7 @@ from .odata import Ref, parse_key
 from .platform import with_platform_tables
 from .protocol import API_PREFIX, Call, Outcome, WriteEvent, method_not_allowed, only_options
 from .reads import Reader
+from .security import ACT_ON_BEHALF
 from .seed import seed_demo
 from .solutions import Solutions
 from .store import Store
@@ -401,9 +402,12 @@ class DataverseEmulator:
                  "PrivilegeId": str(uuid.uuid5(_NAMESPACE, f"privilege:{name.lower()}")),
                  "BusinessUnitId": unit_id, "PrivilegeName": name}
                 for name, depth in self.access.privileges_of(user_id)]
-        if self.access.principal(user_id).administrator:
-            held = [{"Depth": "Global", "PrivilegeId": str(uuid.uuid5(_NAMESPACE, "privilege:*")),
-                     "BusinessUnitId": self.business_unit_id, "PrivilegeName": "*"}, *held]
+        if self.access.principal(user_id).administrator and not any(
+                p["PrivilegeName"].lower() == ACT_ON_BEHALF.lower() for p in held):
+            # a System Administrator holds every privilege; the one the product asks about is listed
+            privilege_id = uuid.uuid5(_NAMESPACE, f"privilege:{ACT_ON_BEHALF.lower()}")
+            held.append({"Depth": "Global", "PrivilegeId": str(privilege_id), "BusinessUnitId": unit_id,
+                         "PrivilegeName": ACT_ON_BEHALF})
         return Outcome.json(200, {
             "@odata.context": f"{call.base_url}$metadata#Microsoft.Dynamics.CRM.RetrieveUserPrivilegesResponse",
             "RolePrivileges": held})

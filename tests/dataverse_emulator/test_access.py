@@ -10,7 +10,6 @@ import pytest
 
 from devstack.dataverse_emulator import DataverseEmulator, Ref
 from devstack.dataverse_emulator.access import ACCESS_DENIED, PRIVILEGE_DENIED, SecurityMode
-
 from tests.admin.packages import package_zip
 
 from .conftest import Api, Clock, stored
@@ -85,7 +84,8 @@ def test_fetchxml_returns_only_readable_rows(api: Api, org: Org) -> None:
 
 def test_retrieving_an_unreadable_row_is_403_with_dataverses_codes(api: Api, org: Org) -> None:
     ok = api.get(f"contacts({org.will_contact})?$select=jobtitle", headers=as_user(org.wes))
-    assert ok.status_code == 200 and ok.json["jobtitle"] == "Will's title"
+    assert ok.status_code == 200
+    assert ok.json["jobtitle"] == "Will's title"
     beyond = api.get(f"contacts({org.erin_contact})?$select=jobtitle", headers=as_user(org.wes))
     assert beyond.status_code == 403
     assert beyond.json["error"]["code"] == ACCESS_DENIED
@@ -96,7 +96,8 @@ def test_retrieving_an_unreadable_row_is_403_with_dataverses_codes(api: Api, org
     assert no_privilege.status_code == 403  # Bo owns no contact and holds read of his own only: not Wes's
     assert no_privilege.json["error"]["code"] == ACCESS_DENIED
     incidents = api.get("incidents", headers=as_user(org.basic))
-    assert incidents.status_code == 200 and incidents.json["value"] == []
+    assert incidents.status_code == 200
+    assert incidents.json["value"] == []
     property_read = api.get(f"contacts({org.erin_contact})/jobtitle", headers=as_user(org.wes))
     assert property_read.status_code == 403
 
@@ -145,8 +146,11 @@ def test_batch_parts_are_checked_and_impersonation_applies_to_the_whole_batch(ap
     answer = api.post("$batch", data=body, headers=as_user(
         org.wes, **{"Content-Type": f"multipart/mixed; boundary={BOUNDARY}", "Prefer": "odata.continue-on-error"}))
     text = answer.get_data(as_text=True)
-    assert "HTTP/1.1 200" in text and "Will's" in text
-    assert "HTTP/1.1 403" in text and ACCESS_DENIED in text and "Erin's title" not in text
+    assert "HTTP/1.1 200" in text
+    assert "Will's" in text
+    assert "HTTP/1.1 403" in text
+    assert ACCESS_DENIED in text
+    assert "Erin's title" not in text
 
 
 def test_impersonation_inside_a_batch_part_is_ignored_as_dataverse_ignores_it(api: Api, org: Org) -> None:
@@ -161,7 +165,8 @@ def test_impersonation_inside_a_batch_part_is_ignored_as_dataverse_ignores_it(ap
 
 def test_writes_check_create_write_delete_and_assign(api: Api, org: Org, configuration: dict[str, Any]) -> None:
     created = api.post("contacts", json={"lastname": "New"}, headers=as_user(org.wes))
-    assert created.status_code == 403 and created.json["error"]["code"] == PRIVILEGE_DENIED
+    assert created.status_code == 403
+    assert created.json["error"]["code"] == PRIVILEGE_DENIED
     assert "prvCreatecontact" in created.json["error"]["message"]
     outbox = {"subject": "Hi", "smsb_configuration@odata.bind":
               f"/smsb_configurations({configuration['smsb_configurationid']})"}
@@ -178,7 +183,8 @@ def test_writes_check_create_write_delete_and_assign(api: Api, org: Org, configu
     assert assigned.status_code == 204
     assert stored(api.emulator, "smsb_outbox", outbox_id)["owningbusinessunit"] == Ref("businessunit", org.east)
     deleted = api.delete(f"smsb_outboxes({outbox_id})", headers=as_user(org.erin))
-    assert deleted.status_code == 403 and "prvDeletesmsb_outbox" in deleted.json["error"]["message"]
+    assert deleted.status_code == 403
+    assert "prvDeletesmsb_outbox" in deleted.json["error"]["message"]
     assert api.delete(f"smsb_outboxes({outbox_id})").status_code == 204
 
 
@@ -214,7 +220,8 @@ def test_impersonating_needs_the_act_on_behalf_privilege(api: Api, org: Org, emu
     assert api.get("WhoAmI", headers=as_user(org.erin)).status_code == 200  # SMS Bridge Integration carries it
     emulator.solutions.set_privilege("SMS Bridge Integration", "prvActOnBehalfOfAnotherUser", None, None)
     refused = api.get("WhoAmI", headers=as_user(org.erin))
-    assert refused.status_code == 403 and refused.json["error"]["code"] == PRIVILEGE_DENIED
+    assert refused.status_code == 403
+    assert refused.json["error"]["code"] == PRIVILEGE_DENIED
     assert "is missing prvActOnBehalfOfAnotherUser privilege" in refused.json["error"]["message"]
     assert api.get("WhoAmI").status_code == 200  # acting as itself needs nothing
 
@@ -230,7 +237,8 @@ def test_security_can_be_switched_off_or_on_for_every_request(api: Api, org: Org
     # SMS Bridge Integration reads contacts everywhere but holds nothing on sales orders
     assert api.get(f"contacts({org.erin_contact})").status_code == 200
     refused = api.post("salesorders", json={"name": "SO-1"})
-    assert refused.status_code == 403 and "prvCreatesalesorder" in refused.json["error"]["message"]
+    assert refused.status_code == 403
+    assert "prvCreatesalesorder" in refused.json["error"]["message"]
     assert emulator.store.rows("salesorder") == []
 
 
