@@ -12,10 +12,12 @@ from typing import Any
 
 import pytest
 
+from dataverse import DataverseHttpError
 from devstack.dataverse_emulator import DataverseEmulator, Ref
 from devstack.sandbox import Sandbox
 from messaging.model import OutboxStatus
 from messaging.outbound import OutboundResult
+from messaging.templates import RecordReader
 from tests.outbound.conftest import job, outbox_row, processor, texts
 
 pytestmark = pytest.mark.azurite
@@ -153,3 +155,16 @@ def test_an_outbox_of_the_application_user_reads_as_itself_within_four_round_tri
     assert outcome.result is OutboundResult.SENT, outcome.reason
     assert outcome.round_trips <= 4
     assert not any("Mscrmcallerid" in r.headers for r in sandbox.dataverse.requests.records)
+
+
+def test_the_record_reader_reads_with_the_rights_of_the_user_it_is_given(sandbox: Sandbox) -> None:
+    emulator = sandbox.dataverse
+    west, east = _unit(emulator, "West"), _unit(emulator, "East")
+    contact = _contact_of(sandbox, _user(emulator, "Wes", west, "Basic User"))
+    reader = RecordReader(sandbox.app.dataverse)
+    riley = uuid.UUID(_user(emulator, "Riley", east, "Basic User", "SMS Bridge User"))
+    with pytest.raises(DataverseHttpError) as refused:
+        reader.render("{jobtitle}", "contact", "contacts", contact, as_user=riley)
+    assert refused.value.status == 403
+    casey = uuid.UUID(_user(emulator, "Casey", west, "Basic User", "SMS Bridge User"))
+    assert reader.render("{jobtitle}", "contact", "contacts", contact, as_user=casey) == SECRET
