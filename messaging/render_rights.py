@@ -19,7 +19,9 @@ from messaging.model import OutboxStatus
 from messaging.outbox_rows import Outbox
 from messaging.send_gates import Stop
 
-__all__ = ["reader_of", "refused"]
+__all__ = ["ACT_ON_BEHALF", "reader_of", "refused"]
+
+ACT_ON_BEHALF = "prvActOnBehalfOfAnotherUser"
 
 
 def reader_of(outbox: Outbox, application_user: uuid.UUID) -> uuid.UUID | None:
@@ -37,6 +39,11 @@ def reader_of(outbox: Outbox, application_user: uuid.UUID) -> uuid.UUID | None:
 def refused(outbox: Outbox, error: DataverseHttpError, reader: uuid.UUID) -> Stop:
     """The verdict when Dataverse refuses the read made as `reader`: Failed, saying whose rights fell short and
     naming no value of the record."""
+    if ACT_ON_BEHALF.lower() in (error.message or "").lower():
+        return Stop(OutboxStatus.FAILED,
+                    f"Not sent: the application user may not act on behalf of other users (it lacks {ACT_ON_BEHALF}), "
+                    "so the text could not be filled in with its owner's rights; import the current solution and run "
+                    "`smsbridge setup-team`, or give the application user the Delegate role (`smsbridge doctor`)")
     table = outbox.to.table if outbox.to is not None and outbox.to.table else "record"
     record = f"{table} {outbox.to.id}" if outbox.to is not None and outbox.to.id else table
     who = "the owner" if reader == outbox.owner_user else "the user who created this Outbox (its owner is a team)"

@@ -50,3 +50,12 @@ def test_a_refusal_names_whose_rights_fell_short_and_the_record_not_its_values()
     assert verdict.reason.startswith(f"Not sent: the owner may not read this contact (contact {CONTACT})")
     team_verdict = refused(dataclasses.replace(BASE, owner_user=None, owner_team=TEAM), error, CREATOR)
     assert "the user who created this Outbox (its owner is a team)" in team_verdict.reason
+
+
+def test_an_application_user_that_may_not_impersonate_is_named_as_the_cause() -> None:
+    error = DataverseHttpError(403, "0x80040220", "Principal user (Id=a, type=8), is missing "
+                                                  "prvActOnBehalfOfAnotherUser privilege (Id=b). context.Caller=a")
+    verdict = refused(BASE, error, OWNER)
+    assert verdict.status is OutboxStatus.FAILED
+    assert "the application user may not act on behalf of other users" in verdict.reason
+    assert "Delegate role" in verdict.reason

@@ -168,3 +168,23 @@ def test_the_record_reader_reads_with_the_rights_of_the_user_it_is_given(sandbox
     assert refused.value.status == 403
     casey = uuid.UUID(_user(emulator, "Casey", west, "Basic User", "SMS Bridge User"))
     assert reader.render("{jobtitle}", "contact", "contacts", contact, as_user=casey) == SECRET
+
+
+def test_without_act_on_behalf_the_outbox_fails_naming_the_application_users_missing_privilege(
+        sandbox: Sandbox) -> None:
+    emulator = sandbox.dataverse
+    west = _unit(emulator, "West")
+    contact = _contact_of(sandbox, _user(emulator, "Wes", west, "Basic User"))
+    casey = _user(emulator, "Casey", west, "Basic User", "SMS Bridge User")
+    outbox_id = _outbox_as(sandbox, casey, contact, "{jobtitle}")
+    admin = emulator.solutions.role_id("System Administrator")
+    for link in emulator.store.rows("systemuserroles"):
+        if link["systemuserid"] == emulator.user_id and link["roleid"] == admin:
+            emulator.store.remove("systemuserroles", link["systemuserroleid"])
+    emulator.solutions.set_privilege("SMS Bridge Integration", "prvActOnBehalfOfAnotherUser", None, None)
+
+    outcome = processor(sandbox).process(job(outbox_id))
+
+    assert outcome.result is OutboundResult.FAILED
+    assert "lacks prvActOnBehalfOfAnotherUser" in outcome.reason
+    assert texts(sandbox) == []
