@@ -93,3 +93,10 @@ def test_control_parameters_need_a_control(built, dirs):
     _edit(forms / "account.toml", 'control = "smsb_SmsBridge.TextSMSChatSystem"\n', "")
     with pytest.raises(DefinitionError, match="no control"):
         load_definitions(built.sources.schema, forms, app)
+
+
+def test_a_misc_privilege_that_is_not_a_privilege_name_is_refused(built, dirs):
+    forms, app = dirs
+    _edit(app / "security.toml", 'misc = ["prvActOnBehalfOfAnotherUser"]', 'misc = ["ActOnBehalf"]')
+    with pytest.raises(DefinitionError, match="not a privilege name"):
+        load_definitions(built.sources.schema, forms, app)
