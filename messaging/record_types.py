@@ -13,6 +13,7 @@ import logging
 import re
 import uuid
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 
 from dataverse import DataverseClient, NotFound, PreconditionFailed, Row
 from messaging.errorlog import ErrorLog, ErrorSource, LoggedError
@@ -31,6 +32,8 @@ _ENTITY_SET = "smsb_recordtypes"
 _MESSAGE_LENGTH = 2000
 _MAX_ATTEMPTS = 3
 _SUGGESTIONS = 5
+# The phone columns Dataverse's own tables use for a person or an organization; suggested before the rest.
+_USUAL_PHONE_COLUMNS = ("mobilephone", "telephone1", "telephone2", "telephone3")
 _LOGICAL_NAME = re.compile(r"[a-z_][a-z0-9_]*")
 _COLUMNS = ("smsb_recordtypeid", "smsb_name", "smsb_entitylogicalname", "smsb_phonefield", "smsb_compliancefield",
             "smsb_validationmessage")
@@ -101,13 +104,13 @@ class RecordTypeService:
         problems: list[str] = []
         if not phone:
             problems.append(f"Phone Field is empty: enter the logical name of the {table} column that holds the "
-                            f"number{_hint(columns)}.")
+                            f"number{_hint(columns, '')}.")
         elif phone not in columns.types:
             problems.append(f"The {table} table has no column '{phone}': enter the column's logical name"
-                            f"{_hint(columns)}.")
+                            f"{_hint(columns, phone)}.")
         elif columns.types[phone] not in PHONE_TYPES:
             problems.append(f"The column {table}.{phone} is a {columns.types[phone]} column; the Phone Field must "
-                            f"be a text column (single or multiple lines of text){_hint(columns)}.")
+                            f"be a text column (single or multiple lines of text){_hint(columns, phone)}.")
         if compliance and compliance not in columns.types:
             problems.append(f"The {table} table has no column '{compliance}': enter the logical name of a Yes/No "
                             "column, or leave Compliance Field empty.")
@@ -134,6 +137,18 @@ def _name(row: Row, column: str) -> str:
     return str(row.get(column) or "").strip().lower()
 
 
-def _hint(columns: TableColumns) -> str:
-    candidates = columns.text_columns_like("phone")[:_SUGGESTIONS]
+def _hint(columns: TableColumns, typed: str) -> str:
+    candidates = _closest(columns.text_columns_like("phone"), typed)[:_SUGGESTIONS]
     return f" (text columns with 'phone' in the name: {', '.join(candidates)})" if candidates else ""
+
+
+def _closest(names: list[str], typed: str) -> list[str]:
+    """What the admin most likely meant first: names containing what was typed, then the usual phone columns,
+    then by likeness; a table's many address phone columns come last."""
+    typed = typed.lower()
+
+    def rank(name: str) -> tuple[bool, bool, bool, float, str]:
+        return (not typed or typed not in name, name not in _USUAL_PHONE_COLUMNS, name.startswith("address"),
+                -SequenceMatcher(None, typed, name).ratio(), name)
+
+    return sorted(names, key=rank)

@@ -24,6 +24,10 @@ security="impersonated")``
     * ``access`` - security roles enforced for the acting user (``access.py``): ``access.mode`` is ``"off"``,
       ``"impersonated"`` (the default: requests with ``MSCRMCallerID``) or ``"always"``;
       ``solutions.set_privilege(role, verb, table, depth)``, ``solutions.grant_user_role(user_id, role)``.
+    * ``catalog`` - table definitions created at run time through the metadata API (``catalog.py``):
+      ``components_of(solution)`` lists what ``MSCRM.SolutionUniqueName`` added to a solution; ``schema`` is the
+      current ``solution.schema.Schema``, which ``replace_schema(schema)`` swaps under the store lock;
+      ``reset()`` also forgets created definitions.
     * ``solutions`` - solution import and the product's presence (see ``solutions.py``): with
       ``preinstalled=False`` the emulator starts as a new environment whose product tables appear only once
       ``ImportSolutionAsync``/``ImportSolution`` imports a package describing them; ``installed_tables()``,
@@ -70,12 +74,15 @@ Behaviour follows the Dataverse Web API documentation, including the details cli
   ``regardingobjectid_<target>_<table>``; every activity is also listed under ``activitypointers``;
 * file columns: single and chunked upload, download (whole or by ``Range``), delete; single properties
   read, set (``PUT {"value": ...}``) and cleared (``DELETE``) through ``set(id)/column``;
-* table definitions: ``EntityDefinitions(LogicalName='contact')`` (``$select``, ``$expand=Attributes(...)``)
-  and ``.../Attributes`` with ``LogicalName`` and ``AttributeType`` built from the ``solution/`` column types
-  (see ``metadata.py``);
+* table definitions (``metadata.py`` and the modules it names): ``EntityDefinitions`` with ``$select``,
+  ``$filter`` (eq/ne/gt/ge/lt/le, and/or/not, enum literals, complex property paths) and ``$expand`` of
+  ``Attributes``, ``Keys`` and the relationships; ``Attributes`` with casts to the derived types and their
+  ``OptionSet``; ``RelationshipDefinitions``; ``RetrieveMetadataChanges``; creating and deleting tables
+  (``POST EntityDefinitions``, ``CreateEntities``), columns, relationships (1:N with their lookup, N:N with
+  their intersect table) and alternate keys, which then behave like the tables of ``solution/``;
 * solutions and security: ``ImportSolutionAsync`` (a system job in ``asyncoperations`` and an ``importjobs``
   row that progress as they are read), ``ImportSolution``, ``PublishAllXml``, ``solutions``, ``roles``,
-  ``EntityDefinitions(...)/Keys`` with ``EntityKeyIndexStatus``, and ``$ref`` associations of
+  alternate key index states (``EntityKeyIndexStatus``), and ``$ref`` associations of
   ``teamroles_association``, ``systemuserroles_association`` and ``teammembership_association``
   (``solutions.py``, ``platform.py``);
 * security roles (``security.py`` decides, ``access.py`` applies): privileges

@@ -166,7 +166,7 @@ class Access:
                       for r in self._rows("businessunit")})
 
     def table_facts(self, table: Table) -> TableFacts:
-        return TableFacts(table.logical_name, str(table.ownership.value))
+        return TableFacts(table.logical_name, str(table.ownership.value), table.is_activity)
 
     def row_facts(self, table: Table, row: Mapping[str, Any]) -> RowFacts:
         if table.ownership.value == "business_unit":

@@ -1,43 +1,40 @@
-"""Table definitions (``EntityDefinitions``): the metadata reads the product makes, built from ``solution/``.
+"""Table definitions through the Web API: the metadata side of the emulated org, read and written at run time.
 
-Supported, as the Web API documents them ("Query table definitions using the Web API"):
+Microsoft's documentation decides what is served (each module cites its page):
 
-* ``GET EntityDefinitions`` with ``$select``, ``$filter=LogicalName eq '<name>'`` and
-  ``$expand=Attributes($select=...;$filter=LogicalName eq '<name>')``;
-* ``GET EntityDefinitions(LogicalName='<name>')`` or ``EntityDefinitions(<MetadataId>)``, same options;
-* ``GET EntityDefinitions(LogicalName='<name>')/Attributes`` with ``$select`` and ``$filter``, and one attribute
-  by ``Attributes(LogicalName='<name>')``.
+* reading (``metadata_reads.py``): ``EntityDefinitions`` (one by ``LogicalName='x'`` or MetadataId) with
+  ``$select``, ``$filter`` and ``$expand`` of ``Attributes``, ``Keys``, ``OneToManyRelationships``,
+  ``ManyToOneRelationships`` and ``ManyToManyRelationships``; ``Attributes`` with casts to the derived types
+  (``.../Attributes/Microsoft.Dynamics.CRM.PicklistAttributeMetadata?$expand=OptionSet``), one attribute by
+  ``LogicalName='x'`` or MetadataId, its ``OptionSet``; ``RelationshipDefinitions`` (with casts) and the
+  relationships of a table; ``GlobalOptionSetDefinitions``. "Query table definitions using the Web API",
+  https://learn.microsoft.com/power-apps/developer/data-platform/webapi/query-metadata-web-api;
+* the metadata ``$filter`` (``metadata_query.py``): eq, ne, gt, ge, lt, le, and, or, not, parentheses, enum
+  literals (``OwnershipType eq Microsoft.Dynamics.CRM.OwnershipTypes'UserOwned'``) and complex property paths
+  (``RequiredLevel/Value``);
+* ``RetrieveMetadataChanges(Query=@p1)`` (``metadata_changes.py``);
+* writing (``metadata_writes.py``, ``entity_keys.py``): tables (``POST EntityDefinitions`` and the
+  ``CreateEntities`` action Microsoft's SDK sends), columns (``POST``/``PUT``/``DELETE`` on ``Attributes``),
+  relationships (``POST``/``DELETE`` ``RelationshipDefinitions``), alternate keys (``POST``/``DELETE`` on
+  ``Keys``, whose index builds like an imported key's), deleting tables; ``MSCRM.SolutionUniqueName`` picks the
+  solution, whose publisher's prefix custom names must carry. A table or column created this way is stored and
+  served like one from ``solution/`` (``catalog.py``, ``schema_changes.py``).
 
-Attributes carry ``LogicalName``, ``SchemaName``, ``AttributeType`` (Dataverse's ``AttributeTypeCode`` names),
-``AttributeTypeName``, ``IsCustomAttribute`` and ``MetadataId``, plus ``@odata.type`` naming the metadata
-class (``StringAttributeMetadata``…). ``MetadataId`` is always returned, as the service does. A table that
-does not exist answers 404. Anything else on this path answers 501 naming what is not supported.
+Anything else on these paths answers 501 naming what is not supported.
 """
 
 from __future__ import annotations
 
-import re
-import uuid
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
-from solution.schema import Column, ColumnType, Schema, Table
+from solution.schema import ColumnType
 
-from . import errors
-from .errors import ODataError
-from .odata import parse_expand
-from .protocol import Call, Outcome, method_not_allowed
+from .protocol import Call, Outcome, WriteEvent
 
-__all__ = ["ATTRIBUTE_TYPES", "handle_metadata", "is_metadata_path"]
+if TYPE_CHECKING:
+    from .service import DataverseEmulator
 
-_NAMESPACE = uuid.UUID("0d4b7c58-2f3a-4e61-9b8e-6a1c2d3e4f50")
-_ROOT = "EntityDefinitions"
-_PATH = re.compile(
-    r"EntityDefinitions(?:\((?P<table>[^)]*)\))?(?:/(?P<nav>Attributes)(?:\((?P<attribute>[^)]*)\))?)?"
-)
-_BY_NAME = re.compile(r"LogicalName='([^']*)'")
-_GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-_NAME_FILTER = re.compile(r"\s*LogicalName\s+eq\s+'([^']*)'\s*")
+__all__ = ["ATTRIBUTE_TYPES", "attribute_type_name", "handle_metadata", "is_metadata_path"]
 
 # ColumnType -> (AttributeType, metadata class). File columns are "Virtual" with AttributeTypeName FileType;
 # customer and owner columns are LookupAttributeMetadata with their own AttributeType.
@@ -68,136 +65,39 @@ ATTRIBUTE_TYPES: dict[ColumnType, tuple[str, str]] = {
 _TYPE_NAMES = {ColumnType.FILE: "FileType"}
 
 
+# Metadata paths: the definition sets, and the functions and actions about definitions. Those not served are
+# listed so that they answer 501 naming them, not "resource not found".
+_ROOTS = ("EntityDefinitions", "RelationshipDefinitions", "GlobalOptionSetDefinitions", "ManagedPropertyDefinitions")
+_OPERATIONS = frozenset({
+    "RetrieveMetadataChanges", "CreateEntities", "CreateCustomerRelationships", "RetrieveEntity",
+    "RetrieveAllEntities", "RetrieveAttribute", "RetrieveRelationship", "RetrieveAllOptionSets", "RetrieveOptionSet",
+    "InsertOptionValue", "UpdateOptionValue", "DeleteOptionValue", "OrderOption", "InsertStatusValue",
+    "UpdateStateValue", "CanBeReferenced", "CanBeReferencing", "CanManyToMany", "GetValidManyToMany",
+    "GetValidReferencedEntities", "GetValidReferencingEntities", "ReactivateEntityKey", "UpdateOptionSet",
+    "RetrieveEntityKey", "CreateEntityKey", "DeleteEntityKey",
+})
+
+
+def attribute_type_name(column_type: ColumnType) -> str:
+    """``AttributeTypeName``: ``<AttributeType>Type``; a Virtual column is named for its class (FileType...)."""
+    attribute_type, metadata_class = ATTRIBUTE_TYPES[column_type]
+    if column_type in _TYPE_NAMES:
+        return _TYPE_NAMES[column_type]
+    if attribute_type == "Virtual":
+        return metadata_class.removesuffix("AttributeMetadata") + "Type"
+    return f"{attribute_type}Type"
+
+
 def is_metadata_path(path: str) -> bool:
-    return path == _ROOT or path.startswith((_ROOT + "(", _ROOT + "/"))
+    head = path.split("/", 1)[0]
+    name = head.split("(", 1)[0]
+    return name in _ROOTS or name in _OPERATIONS
 
 
-def handle_metadata(schema: Schema, call: Call) -> Outcome:
-    if call.method != "GET":
-        raise method_not_allowed(call)
-    match = _PATH.fullmatch(call.path)
-    if match is None:
-        raise errors.unsupported(f"the metadata path '{call.path}'")
-    for name, _ in call.query:
-        if name.startswith("$") and name not in ("$select", "$filter", "$expand"):
-            raise errors.unsupported(f"the query option '{name}' on EntityDefinitions")
-    table_text, nav, attribute_text = match.group("table"), match.group("nav"), match.group("attribute")
-    base = f"{call.base_url}$metadata#"
-    if table_text is None:
-        if nav is not None:
-            raise errors.unsupported("Attributes of every table at once")
-        tables = [t for t in schema.tables if _name_matches(call.param("$filter"), t.logical_name)]
-        return Outcome.json(200, {"@odata.context": f"{base}EntityDefinitions",
-                                  "value": [_entity(t, call) for t in tables]})
-    table = _find_table(schema, table_text)
-    if nav is None:
-        if call.param("$filter"):
-            raise errors.syntax("The query option '$filter' is not allowed on a single record.")
-        body = {"@odata.context": f"{base}EntityDefinitions/$entity", **_entity(table, call)}
-        return Outcome.json(200, body)
-    context = f"{base}EntityDefinitions('{table.logical_name}')/Attributes"
-    select = _select(call.param("$select"))
-    if attribute_text is None:
-        columns = [c for c in table.columns if _name_matches(call.param("$filter"), c.name)]
-        return Outcome.json(200, {"@odata.context": context, "value": [_attribute(table, c, select) for c in columns]})
-    column = _find_column(table, attribute_text)
-    return Outcome.json(200, {"@odata.context": f"{context}/$entity", **_attribute(table, column, select)})
+def handle_metadata(emulator: DataverseEmulator, call: Call, events: list[WriteEvent]) -> Outcome:
+    """Answer a call on a metadata path (the store lock is held)."""
+    # imported here: the modules that build definitions use ATTRIBUTE_TYPES from this module
+    from .metadata_routes import route_metadata
 
-
-def _find_table(schema: Schema, text: str) -> Table:
-    by_name = _BY_NAME.fullmatch(text)
-    if by_name is not None:
-        name = by_name.group(1)
-        if schema.has_table(name):
-            return schema.table(name)
-    elif _GUID.fullmatch(text):
-        for table in schema.tables:
-            if _metadata_id(table.logical_name) == text.lower():
-                return table
-        name = text
-    else:
-        raise errors.syntax(f"EntityDefinitions is addressed by LogicalName='<name>' or MetadataId, not '{text}'.")
-    raise ODataError(404, errors.NOT_FOUND, f"Could not find entity with LogicalName '{name}'.")
-
-
-def _find_column(table: Table, text: str) -> Column:
-    by_name = _BY_NAME.fullmatch(text)
-    if by_name is None:
-        raise errors.syntax(f"Attributes are addressed by LogicalName='<name>', not '{text}'.")
-    column = table.find_column(by_name.group(1))
-    if column is None:
-        raise ODataError(404, errors.NOT_FOUND,
-                         f"Could not find attribute '{by_name.group(1)}' of entity '{table.logical_name}'.")
-    return column
-
-
-def _name_matches(filter_text: str | None, name: str) -> bool:
-    if not filter_text:
-        return True
-    match = _NAME_FILTER.fullmatch(filter_text)
-    if match is None:
-        raise errors.unsupported(f"the metadata $filter '{filter_text}' (only LogicalName eq '<name>')")
-    return match.group(1).lower() == name
-
-
-def _select(text: str | None) -> list[str] | None:
-    return [part.strip() for part in text.split(",") if part.strip()] if text else None
-
-
-def _entity(table: Table, call: Call) -> dict[str, Any]:
-    values: dict[str, Any] = {
-        "MetadataId": _metadata_id(table.logical_name),
-        "LogicalName": table.logical_name,
-        "SchemaName": table.logical_name,
-        "EntitySetName": table.entity_set,
-        "PrimaryIdAttribute": table.primary_id,
-        "PrimaryNameAttribute": table.primary_name,
-        "IsActivity": table.is_activity,
-        "IsCustomEntity": table.is_custom,
-        "OwnershipType": _OWNERSHIP.get(str(table.ownership), "None"),
-    }
-    out = _pick(values, _select(call.param("$select")), lambda name: errors.unknown_query_property(
-        "EntityMetadata", name))
-    expand = call.param("$expand")
-    if expand:
-        for nav, options in parse_expand(expand):
-            if nav != "Attributes":
-                raise errors.unsupported(f"expanding '{nav}' of EntityDefinitions")
-            if set(options) - {"$select", "$filter"}:
-                raise errors.unsupported("$expand options other than $select and $filter on Attributes")
-            select = _select(options.get("$select"))
-            out["Attributes"] = [_attribute(table, c, select) for c in table.columns
-                                 if _name_matches(options.get("$filter"), c.name)]
-    return out
-
-
-_OWNERSHIP = {"user": "UserOwned", "organization": "OrganizationOwned", "business_unit": "BusinessOwned"}
-
-
-def _attribute(table: Table, column: Column, select: list[str] | None) -> dict[str, Any]:
-    attribute_type, metadata_class = ATTRIBUTE_TYPES[column.type]
-    values: dict[str, Any] = {
-        "MetadataId": _metadata_id(f"{table.logical_name}.{column.name}"),
-        "LogicalName": column.name,
-        "SchemaName": column.name,
-        "EntityLogicalName": table.logical_name,
-        "AttributeType": attribute_type,
-        "AttributeTypeName": {"Value": _TYPE_NAMES.get(column.type, f"{attribute_type}Type")},
-        "IsCustomAttribute": column.name.startswith("smsb_"),
-    }
-    picked = _pick(values, select, lambda name: errors.unknown_query_property("AttributeMetadata", name))
-    return {"@odata.type": f"#Microsoft.Dynamics.CRM.{metadata_class}", **picked}
-
-
-def _pick(values: dict[str, Any], select: list[str] | None,
-          unknown: Callable[[str], ODataError]) -> dict[str, Any]:
-    if select is None:
-        return dict(values)
-    for name in select:
-        if name not in values:
-            raise unknown(name)
-    return {name: values[name] for name in ("MetadataId", *select)}
-
-
-def _metadata_id(name: str) -> str:
-    return str(uuid.uuid5(_NAMESPACE, name))
+    del events  # definition changes raise no Create/Update events
+    return route_metadata(emulator, call)

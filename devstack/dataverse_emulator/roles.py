@@ -8,8 +8,8 @@
   them), their own in-app notifications, and read of the contacts, accounts and leads they own (Basic depth).
   Tests raise or lower a depth with ``emulator.solutions.set_privilege``.
 * The product's roles, when the emulator starts with the product preinstalled: ``solution/app/security.toml``
-  through the packer's own reader (``solution.packer.definitions.load_roles``), so the roles an environment gets
-  from the packed solution and the ones the emulator grants are the same definitions.
+  through the packer's own reader and naming (``solution.packer.definitions.load_roles`` and ``role_privileges``),
+  so the roles an environment gets from the packed solution and the ones the emulator grants are the same.
 * The roles of an imported solution: the ``<RolePrivileges>`` of each ``<Role>`` in its ``customizations.xml``.
 """
 
@@ -44,18 +44,13 @@ PLATFORM_ROLES: Mapping[str, Mapping[str, Depth]] = {
 def product_privileges(schema: Schema) -> dict[str, dict[str, Depth]]:
     """Role name -> privileges of the product's roles as ``security.toml`` defines them; none when ``schema``
     lacks the tables they name (a test's own schema)."""
-    from solution.packer.definitions import DefinitionError, load_roles
+    from solution.packer.definitions import DefinitionError, load_roles, role_privileges
 
     try:
-        roles = load_roles(schema)
+        return {role.name: {name: Depth.parse(level) for name, level in role_privileges(schema, role)}
+                for role in load_roles(schema)}
     except (DefinitionError, SchemaError, KeyError):
         return {}
-    out: dict[str, dict[str, Depth]] = {}
-    for role in roles:
-        granted = {privilege_name(p.verb, p.table): Depth.parse(p.level) for p in role.privileges}
-        granted.update(dict.fromkeys(role.misc, Depth.GLOBAL))
-        out[role.name] = granted
-    return out
 
 
 def package_privileges(role: Element) -> dict[str, Depth]:

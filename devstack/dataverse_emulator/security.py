@@ -70,10 +70,11 @@ class Depth(enum.IntEnum):
             raise ValueError(f"'{text}' is not a privilege depth (Basic, Local, Deep or Global)") from None
 
 
-def privilege_name(verb: str, table: str) -> str:
+def privilege_name(verb: str, table: str, *, activity: bool = False) -> str:
     """The privilege's name: ``privilege_name("Read", "contact")`` is ``prvReadcontact`` (Dataverse writes the
-    table's schema name, ``prvReadContact``; names are compared without regard to case)."""
-    return f"prv{verb}{_PRIVILEGE_STEMS.get(table, table)}"
+    table's schema name, ``prvReadContact``; names are compared without regard to case). Activity tables, custom
+    ones included, have no privileges of their own: the Activity privileges cover them all."""
+    return f"prv{verb}{'Activity' if activity else _PRIVILEGE_STEMS.get(table, table)}"
 
 
 def merge(grants: Iterable[Mapping[str, Depth]]) -> dict[str, Depth]:
@@ -126,6 +127,7 @@ class TableFacts:
 
     name: str
     ownership: str
+    activity: bool = False
 
 
 @dataclass(frozen=True)
@@ -168,7 +170,7 @@ def reaches(principal: Principal, depth: Depth, row: RowFacts, units: Units) -> 
 def decide(principal: Principal, verb: str, table: TableFacts, row: RowFacts | None, units: Units) -> Decision:
     """May ``principal`` use ``verb`` on ``row`` of ``table``? ``row`` None asks about the table only (Create
     before an owner is known, or an organization-owned table)."""
-    name = privilege_name(verb, table.name)
+    name = privilege_name(verb, table.name, activity=table.activity)
     if principal.administrator or table.ownership == "none":
         return Decision.allow(name)
     depth = principal.depth(name)

@@ -20,6 +20,7 @@ from . import errors
 from .access import Access, SecurityMode, forbidden_sharing
 from .batch import run_batch
 from .bulk import bound_action, bulk_delete
+from .catalog import Catalog
 from .devstack_api import handle_devstack
 from .errors import ODataError
 from .faults import Faults, RequestLog, RequestRecord, fault_error
@@ -68,6 +69,8 @@ class DataverseEmulator:
         security: SecurityMode | str = SecurityMode.IMPERSONATED,
     ) -> None:
         self.schema = with_platform_tables(schema or load_schema())
+        self._initial_schema = self.schema
+        self.catalog = Catalog(self)
         self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
         self.token = token
         self.store = Store(self.schema, self.clock)
@@ -130,8 +133,11 @@ class DataverseEmulator:
         return seed_demo(self)
 
     def reset(self) -> None:
-        """Forget every row, file, fault, logged request and delivery; then bootstrap (and re-seed) again."""
+        """Forget every row, file, fault, logged request, delivery and table definition created at run time;
+        then bootstrap (and re-seed) again."""
         with self.store.lock:
+            self.replace_schema(self._initial_schema)
+            self.catalog.reset()
             self.store.clear()
             self.files.sessions.clear()
             self._bootstrap()
@@ -140,6 +146,18 @@ class DataverseEmulator:
         self.faults.clear()
         self.requests.clear()
         self.webhooks.deliveries.clear()
+        self.webhooks.system_jobs.clear()
+
+    def replace_schema(self, schema: Schema) -> None:
+        """Serve ``schema`` from now on: the metadata API created or deleted a table, column, key or relationship.
+
+        Rows, the alternate-key indexes and what clients see change together under the store lock, so a
+        concurrent request sees the old definitions or the new ones, never a mix.
+        """
+        with self.store.lock:
+            self.store.adopt(schema)
+            self.schema = schema
+            self.solutions.schema_changed()
 
     # --- WSGI ---
 
@@ -241,7 +259,10 @@ class DataverseEmulator:
                 outcome = self.execute(call, events)
         except ODataError as err:
             return Outcome.error(err)
-        self.webhooks.publish(events)
+        try:
+            self.webhooks.publish(events)
+        except ODataError as err:  # a synchronous step failed: the writes were undone
+            return Outcome.error(err)
         return outcome
 
     def execute(self, call: Call, events: list[WriteEvent]) -> Outcome:
@@ -260,7 +281,7 @@ class DataverseEmulator:
         if privileges is not None:
             return self._user_privileges(call, privileges.group(1))
         bound = re.fullmatch(r"([A-Za-z_]\w*)/Microsoft\.Dynamics\.CRM\.(\w+)", call.path)
-        if bound is None:
+        if bound is None or is_metadata_path(call.path):  # RelationshipDefinitions/<cast> is a metadata read
             return None
         return bound_action(self, call, self._table(bound.group(1)), bound.group(2), events)
 
@@ -311,7 +332,7 @@ class DataverseEmulator:
 
     def _special(self, call: Call, events: list[WriteEvent]) -> Outcome:
         if is_metadata_path(call.path):
-            return handle_metadata(self.solutions.visible_schema(), call)
+            return handle_metadata(self, call, events)
         only_options(call)
         if call.path == "$batch":
             return run_batch(self, call, events)

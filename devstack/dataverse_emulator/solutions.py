@@ -13,9 +13,8 @@ Supported (Web API v9.2, as documented for each message):
   product tables it describes appear (entity sets, ``EntityDefinitions``, ``sdkmessagefilters``), creates its
   roles in the root business unit, and starts building their alternate key indexes;
 * ``POST PublishAllXml`` answers 204;
-* ``GET EntityDefinitions(LogicalName='t')/Keys`` (and ``Keys(LogicalName='k')``) with ``LogicalName``,
-  ``KeyAttributes``, ``EntityKeyIndexStatus`` (Pending → Active once ``key_index_seconds`` have passed;
-  ``set_key_status`` forces any status, ``Failed`` included);
+* the state of alternate key indexes (``EntityKeyIndexStatus``: Pending → Active once ``key_index_seconds``
+  have passed; ``set_key_status`` forces any status, ``Failed`` included), which ``entity_keys.py`` serves;
 * ``POST <set>(id)/<n:n>/$ref`` ``{"@odata.id": ".../<other set>(id)"}``, ``DELETE <set>(id)/<n:n>(id)/$ref``
   and ``GET <set>(id)/<n:n>`` for ``teamroles_association``, ``systemuserroles_association`` and
   ``teammembership_association`` (the intersect rows are readable as ``teamrolescollection``,
@@ -47,7 +46,7 @@ from solution.schema import Schema, Table
 from . import errors
 from .errors import ODataError
 from .odata import Ref
-from .platform import ASYNC_STATE, ASYNC_STATUS, MANY_TO_MANY, ManyToMany
+from .platform import ASYNC_STATE, ASYNC_STATUS, ManyToMany
 from .protocol import Call, Outcome, WriteEvent, method_not_allowed
 from .roles import PLATFORM_ROLES, package_privileges, product_privileges
 from .security import Depth, privilege_name
@@ -59,11 +58,11 @@ __all__ = ["PRODUCT_ROLES", "PRODUCT_SOLUTION", "KeyStatus", "Solutions"]
 
 _NAMESPACE = uuid.UUID("8a3f4c1e-7b2d-4e9a-b6c5-1d0e2f3a4b5c")
 PRODUCT_SOLUTION = "SmsBridge"
+PRODUCT_PREFIX = "smsb"  # the SMS Bridge publisher's customization prefix (DESIGN.md section 5)
 PRODUCT_ROLES = ("SMS Bridge Administrator", "SMS Bridge User", "SMS Bridge Integration")
 SYSTEM_ROLES = tuple(PLATFORM_ROLES)
 IMPORT_STEPS = 3  # reads of the job until it completes: waiting, in progress, done
 
-_KEYS_PATH = re.compile(r"EntityDefinitions\((?P<table>[^)]*)\)/Keys(?:\((?P<key>[^)]*)\))?")
 _REF_PATH = re.compile(r"(?P<set>[A-Za-z_]\w*)\((?P<id>[^)]*)\)/(?P<nav>[A-Za-z_]\w*)"
                        r"(?:\((?P<other>[^)]*)\))?(?P<ref>/\$ref)?")
 _ACTIONS = ("ImportSolution", "ImportSolutionAsync", "PublishAllXml", "PublishXml")
@@ -91,6 +90,7 @@ class _Package:
     publisher: str
     tables: list[str]
     roles: list[tuple[str | None, str]]  # (id, name)
+    prefix: str  # the publisher's customization prefix (Publisher/CustomizationPrefix)
     privileges: dict[str, dict[str, Depth]] = field(default_factory=dict)  # role name -> its RolePrivileges
 
 
@@ -118,6 +118,7 @@ class Solutions:
         self._jobs: dict[str, _Job] = {}
         self._visible: Schema | None = None
         self.role_privileges: dict[str, dict[str, Depth]] = {}  # role id -> privilege name (lower case) -> depth
+        self._prefixes: dict[str, str] = {}
         self.reset()
 
     # --- state ---
@@ -132,6 +133,7 @@ class Solutions:
         self._jobs.clear()
         self._visible = None
         self.role_privileges = {}
+        self._prefixes = {}
 
     def bootstrap(self) -> None:
         """Roles every org has; with ``preinstalled`` also the product's solution and roles. Store lock held."""
@@ -148,7 +150,7 @@ class Solutions:
             from app.version import version
 
             self._record_solution(_Package(PRODUCT_SOLUTION, "SMS Bridge", _dotted(version()), False,
-                                           "SMS Bridge", [], []))
+                                           "SMS Bridge", [], [], PRODUCT_PREFIX))
             defined = product_privileges(self.emulator.schema)
             for name in PRODUCT_ROLES:
                 self._ensure_role(None, name, managed=False, privileges=defined.get(name, {}))
@@ -169,7 +171,9 @@ class Solutions:
         role = self.role_id(role_name)
         if role is None:
             raise KeyError(f"no role named {role_name!r}")
-        name = privilege_name(verb_or_privilege, table) if table else verb_or_privilege
+        schema = self.emulator.schema
+        activity = bool(table) and schema.has_table(str(table)) and schema.table(str(table)).is_activity
+        name = privilege_name(verb_or_privilege, table, activity=activity) if table else verb_or_privilege
         granted = self.role_privileges.setdefault(role, {})
         for held in [k for k in granted if k.lower() == name.lower()]:
             del granted[held]
@@ -220,6 +224,56 @@ class Solutions:
             raise KeyError(f"{table} has no installed alternate key {key!r}")
         self._keys[(table, key)] = _Key(status)
 
+    def key_status(self, table: str, key: str) -> str:
+        """The index state of an alternate key, which becomes Active once its build time has passed."""
+        state = self._keys.get((table, key)) or _Key(KeyStatus.ACTIVE)
+        if state.ready_at is not None and self.emulator.clock() >= state.ready_at:
+            state = _Key(KeyStatus.ACTIVE)
+            self._keys[(table, key)] = state
+        return state.status
+
+    def start_key_index(self, table: str, key: str, *, failed: bool = False) -> None:
+        """A new alternate key: Pending until ``key_index_seconds`` have passed, or Failed at once."""
+        if failed:
+            self._keys[(table, key)] = _Key(KeyStatus.FAILED)
+        else:
+            ready_at = self.emulator.clock() + timedelta(seconds=self.key_index_seconds)
+            self._keys[(table, key)] = _Key(KeyStatus.PENDING, ready_at)
+
+    def forget_key(self, table: str, key: str) -> None:
+        self._keys.pop((table, key), None)
+
+    def schema_changed(self) -> None:
+        """The emulator's schema was replaced: what a client sees is computed again."""
+        self._visible = None
+
+    def add_table(self, name: str, *, messages: bool = True) -> None:
+        """A custom table created in this org (solution import or the metadata API) becomes visible; with
+        ``messages`` it gets the Create/Update/Delete message filters webhook steps register on."""
+        self._installed.add(name)
+        self._visible = None
+        if messages:
+            self._add_message_filters(name)
+
+    def remove_table(self, name: str) -> None:
+        """A deleted table: no longer visible, its message filters and key states gone."""
+        self._installed.discard(name)
+        self._visible = None
+        for key in [k for k in self._keys if k[0] == name]:
+            del self._keys[key]
+        store = self.emulator.store
+        if self.emulator.schema.has_table("sdkmessagefilter"):
+            for row in store.all_raw("sdkmessagefilter"):
+                if row.get("primaryobjecttypecode") == name:
+                    store.remove("sdkmessagefilter", str(row["sdkmessagefilterid"]))
+
+    def publisher_prefix(self, unique_name: str) -> str | None:
+        """The customization prefix of the publisher of an installed solution, when known."""
+        return self._prefixes.get(unique_name.lower())
+
+    def solution_exists(self, unique_name: str) -> bool:
+        return self._solution_row(unique_name) is not None
+
     # --- routing ---
 
     def route(self, call: Call, events: list[WriteEvent]) -> Outcome | None:
@@ -227,15 +281,12 @@ class Solutions:
         path = call.path
         if path.removesuffix("()") in _ACTIONS:
             return self._action(call, path.removesuffix("()"))
-        keys = _KEYS_PATH.fullmatch(path)
-        if keys is not None:
-            return self._keys_of(call, keys.group("table"), keys.group("key"))
         if path.startswith(("asyncoperations(", "importjobs(")) and call.method == "GET":
             self._advance_job(path)
             return None  # the ordinary read answers, with the job's new state
         ref = _REF_PATH.fullmatch(path)
         if ref is not None:
-            relation = next((r for r in MANY_TO_MANY if r.name == ref.group("nav")), None)
+            relation = next((r for r in self.emulator.catalog.many_to_many if r.name == ref.group("nav")), None)
             if relation is not None:
                 return self._many_to_many(call, relation, ref, events)
         return None
@@ -368,13 +419,10 @@ class Solutions:
         schema = self.emulator.schema
         new_tables = [name for name in package.tables
                       if schema.has_table(name) and schema.table(name).is_custom and name not in self._installed]
-        self._installed.update(new_tables)
-        self._visible = None
-        ready_at = self.emulator.clock() + timedelta(seconds=self.key_index_seconds)
         for name in new_tables:
+            self.add_table(name)
             for key in schema.table(name).keys:
-                self._keys[(name, key.name)] = _Key(KeyStatus.PENDING, ready_at)
-            self._add_message_filters(name)
+                self.start_key_index(name, key.name)
             notes.append(f"table {name} created")
         solution_id = self._record_solution(package)
         for role_id, role_name in package.roles:
@@ -405,6 +453,8 @@ class Solutions:
 
     def _record_solution(self, package: _Package) -> str:
         store = self.emulator.store
+        if package.prefix:
+            self._prefixes[package.unique_name.lower()] = package.prefix
         values = {"uniquename": package.unique_name, "friendlyname": package.friendly_name,
                   "version": package.version, "ismanaged": package.managed, "publishername": package.publisher,
                   "installedon": self.emulator.clock()}
@@ -434,50 +484,6 @@ class Solutions:
         if self.emulator.schema.table("role").has_column("businessunitid"):
             values["businessunitid"] = Ref("businessunit", self.emulator.business_unit_id)
         store.insert("role", values)
-
-    # --- alternate keys ---
-
-    def _keys_of(self, call: Call, table_text: str, key_text: str | None) -> Outcome:
-        if call.method != "GET":
-            raise method_not_allowed(call)
-        for name, _ in call.query:
-            if name.startswith("$") and name != "$select":
-                raise errors.unsupported(f"the query option '{name}' on EntityDefinitions(...)/Keys")
-        by_name = re.fullmatch(r"LogicalName='([^']*)'", table_text)
-        if by_name is None:
-            raise errors.unsupported("EntityDefinitions(...)/Keys addressed other than by LogicalName='<name>'")
-        logical = by_name.group(1)
-        schema = self.visible_schema()
-        if not schema.has_table(logical):
-            raise ODataError(404, errors.NOT_FOUND, f"Could not find entity with LogicalName '{logical}'.")
-        table = schema.table(logical)
-        select = [s.strip() for s in (call.param("$select") or "").split(",") if s.strip()] or None
-        keys = [self._key_json(table, k.name, k.columns, select) for k in table.keys]
-        context = f"{call.base_url}$metadata#EntityDefinitions('{logical}')/Keys"
-        if key_text is None:
-            return Outcome.json(200, {"@odata.context": context, "value": keys})
-        wanted = re.fullmatch(r"LogicalName='([^']*)'", key_text)
-        found = next((k for k in keys if wanted and k.get("LogicalName") == wanted.group(1)), None)
-        if found is None:
-            raise ODataError(404, errors.NOT_FOUND, f"Could not find key {key_text} of entity '{logical}'.")
-        return Outcome.json(200, {"@odata.context": f"{context}/$entity", **found})
-
-    def _key_json(self, table: Table, name: str, columns: tuple[str, ...], select: list[str] | None) -> dict[str, Any]:
-        state = self._keys.get((table.logical_name, name)) or _Key(KeyStatus.ACTIVE)
-        if state.ready_at is not None and self.emulator.clock() >= state.ready_at:
-            state = _Key(KeyStatus.ACTIVE)
-            self._keys[(table.logical_name, name)] = state
-        values: dict[str, Any] = {
-            "MetadataId": str(uuid.uuid5(_NAMESPACE, f"key:{table.logical_name}:{name}")),
-            "LogicalName": name, "SchemaName": name, "EntityLogicalName": table.logical_name,
-            "KeyAttributes": list(columns), "EntityKeyIndexStatus": state.status,
-        }
-        if select is None:
-            return values
-        unknown = [s for s in select if s not in values]
-        if unknown:
-            raise errors.unknown_query_property("EntityKeyMetadata", unknown[0])
-        return {k: values[k] for k in ("MetadataId", *select)}
 
     # --- N:N associations ---
 
@@ -582,7 +588,8 @@ def parse_package(data: bytes, schema: Schema) -> _Package:
     roles = [(_guid(r.get("id", "")) or None, r.get("name", "")) for r in elements]
     privileges = {r.get("name", ""): package_privileges(r) for r in elements}
     return _Package(unique_name, friendly, version, (manifest.findtext("Managed") or "0").strip() == "1",
-                    (manifest.findtext("Publisher/UniqueName") or "").strip(), tables, roles, privileges)
+                    (manifest.findtext("Publisher/UniqueName") or "").strip(), tables, roles,
+                    (manifest.findtext("Publisher/CustomizationPrefix") or "").strip().lower(), privileges)
 
 
 def _result_xml(package: _Package, notes: list[str]) -> str:

@@ -114,6 +114,31 @@ class Store:
         else:
             self._files[key] = stored
 
+    def adopt(self, schema: Schema) -> None:
+        """Serve ``schema`` from now on (table definitions changed at run time; the caller holds the lock).
+
+        New tables start empty, dropped tables lose their rows and files, dropped columns vanish from the
+        rows, and every alternate-key index is rebuilt over the rows that remain.
+        """
+        if self._journal is not None:
+            raise RuntimeError("table definitions cannot change inside a transaction")
+        names = {t.logical_name for t in schema.tables}
+        for gone in set(self._rows) - names:
+            del self._rows[gone]
+        for table in schema.tables:
+            rows = self._rows.setdefault(table.logical_name, {})
+            columns = {c.name for c in table.columns}
+            for row in rows.values():
+                for stale in set(row) - columns:
+                    del row[stale]
+        self._files = {k: f for k, f in self._files.items()
+                       if k[0] in names and schema.table(k[0]).has_column(k[2])}
+        self.schema = schema
+        self._keys = {t.logical_name: {k.name: {} for k in t.keys} for t in schema.tables}
+        for table in schema.tables:
+            for row_id, row in self._rows[table.logical_name].items():
+                self._place(table.logical_name, row_id, row)
+
     def clear(self) -> None:
         with self.lock:
             for table in self._rows:

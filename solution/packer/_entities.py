@@ -1,14 +1,24 @@
-"""Tables, columns, alternate keys and relationships of ``customizations.xml``, from ``solution.schema``."""
+"""Tables, columns, alternate keys and relationships of ``customizations.xml``, from ``solution.schema``.
+
+A table carries what an export of it carries: the product's own columns, its primary id and name, and the
+columns Dataverse makes itself (``platform.toml``: creator/owner/state columns; for a custom activity all 62
+activity columns), each with the element order and values real exports use. Relationships: the product's own
+lookups plus the system relationships exports list for those platform columns.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
+
 from solution.schema import Cascade, Column, ColumnType, Ownership, Relationship, RequiredLevel, Schema, Table
 
+from ._columns import AttributeSpec, OptionSetSpec, OptionSpec, write_attribute
+from ._platform import SystemRelationship, load_platform
 from ._xml import Element, flag, labels, sub
 
 INTRODUCED = "1.0.0.0"
 
-# Dataverse creates these columns itself for a new table; the package declares only the product's own.
 _INT_RANGE = (-2147483648, 2147483647)
 _REQUIRED = {
     RequiredLevel.NONE: "none",
@@ -17,24 +27,34 @@ _REQUIRED = {
     RequiredLevel.SYSTEM: "systemrequired",
 }
 _STRING_FORMATS = {None: "text", "phone": "phone", "email": "email", "url": "url"}
+# (Assign/Reparent/Share/Unshare, Delete, Archive). Archive is what exports write for referential (RemoveLink) and
+# restrict (Restrict) relationships; parental rows are archived with their parent.
 _CASCADES = {
-    # (assign/share/unshare/reparent, delete)
-    Cascade.PARENTAL: ("Cascade", "Cascade"),
-    Cascade.REFERENTIAL: ("NoCascade", "RemoveLink"),
-    Cascade.RESTRICT: ("NoCascade", "Restrict"),
+    Cascade.PARENTAL: ("Cascade", "Cascade", "Cascade"),
+    Cascade.REFERENTIAL: ("NoCascade", "RemoveLink", "RemoveLink"),
+    Cascade.RESTRICT: ("NoCascade", "Restrict", "Restrict"),
 }
+# Column types exports write with ImeMode "disabled" (numbers and files).
+_IME_DISABLED = (ColumnType.INTEGER, ColumnType.BIGINT, ColumnType.DECIMAL, ColumnType.FILE)
+
+# Custom activities in exports: ActivityTypeMask by name (CommunicationActivity: offered in the activity menus);
+# 0 is "None" in Microsoft's custom-activities documentation.
+ACTIVITY_TYPE_MASKS = {0: "None", 1: "CommunicationActivity"}
+# 1 = offered in the Activities menus (an Outbox can be created by hand); 0 = made by the function app only
+_ACTIVITY_MENU = {"smsb_outbox": 1}
 
 # Table settings in the order exports write them; entity_info() fills in the ones that vary ("").
 _ENTITY_SETTINGS = (
-    ("IsDuplicateCheckSupported", ""), ("IsBusinessProcessEnabled", "0"), ("IsRequiredOffline", "0"),
+    ("IsDuplicateCheckSupported", "1"), ("IsBusinessProcessEnabled", "0"), ("IsRequiredOffline", "0"),
     ("IsInteractionCentricEnabled", "0"), ("IsCollaboration", "0"), ("AutoRouteToOwnerQueue", "0"),
     ("IsConnectionsEnabled", "0"), ("IsDocumentManagementEnabled", "0"), ("AutoCreateAccessTeams", "0"),
     ("IsOneNoteIntegrationEnabled", "0"), ("IsKnowledgeManagementEnabled", "0"), ("IsSLAEnabled", "0"),
     ("IsDocumentRecommendationsEnabled", "0"), ("IsBPFEntity", "0"), ("OwnershipTypeMask", ""),
-    ("IsAuditEnabled", "1"), ("IsActivity", ""), ("ActivityTypeMask", ""), ("IsActivityParty", "0"),
-    ("IsReplicated", "0"), ("IsReplicationUserFiltered", "0"), ("IsMailMergeEnabled", "0"),
-    ("IsVisibleInMobile", "0"), ("IsVisibleInMobileClient", "1"), ("IsReadOnlyInMobileClient", "0"),
-    ("IsOfflineInMobileClient", ""), ("DaysSinceRecordLastModified", "0"), ("IsMapiGridEnabled", "1"),
+    ("IsAuditEnabled", "1"), ("IsRetrieveAuditEnabled", "0"), ("IsRetrieveMultipleAuditEnabled", "0"),
+    ("IsActivity", ""), ("ActivityTypeMask", ""), ("IsActivityParty", "0"), ("IsReplicated", "0"),
+    ("IsReplicationUserFiltered", "0"), ("IsMailMergeEnabled", "0"), ("IsVisibleInMobile", "0"),
+    ("IsVisibleInMobileClient", "1"), ("IsReadOnlyInMobileClient", "0"), ("IsOfflineInMobileClient", ""),
+    ("DaysSinceRecordLastModified", "0"), ("MobileOfflineFilters", ""), ("IsMapiGridEnabled", "1"),
     ("IsReadingPaneEnabled", "1"), ("IsQuickCreateEnabled", "0"), ("SyncToExternalSearchIndex", "0"),
     ("IntroducedVersion", ""), ("IsCustomizable", "1"), ("IsRenameable", "1"), ("IsMappable", "1"),
     ("CanModifyAuditSettings", "1"), ("CanModifyMobileVisibility", "1"), ("CanModifyMobileClientVisibility", "1"),
@@ -44,19 +64,16 @@ _ENTITY_SETTINGS = (
     ("CanCreateForms", "1"), ("CanCreateCharts", "1"), ("CanCreateViews", "1"), ("CanModifyAdditionalSettings", "1"),
     ("CanEnableSyncToExternalSearchIndex", "1"), ("EnforceStateTransitions", "0"),
     ("CanChangeHierarchicalRelationship", "1"), ("EntityHelpUrlEnabled", "0"), ("ChangeTrackingEnabled", "1"),
-    ("CanChangeTrackingBeEnabled", "1"), ("IsEnabledForExternalChannels", "0"),
+    ("CanChangeTrackingBeEnabled", "1"), ("IsEnabledForExternalChannels", "0"), ("IsMSTeamsIntegrationEnabled", "0"),
+    ("IsSolutionAware", "0"),
 )
+# What both exported Microsoft custom activities (appbase_ActionItem, msnfp_Message) carry: the platform turns
+# these on for every activity table.
+_ACTIVITY_SETTINGS = {"IsCollaboration": "1", "IsConnectionsEnabled": "1", "IsReplicated": "1"}
 
 
-def packaged_columns(table: Table) -> tuple[Column, ...]:
-    """The columns a package declares for one of our tables: the ``smsb_`` ones, plus the primary id and
-    name of a standard table (an activity's ``activityid``/``subject`` come from the activity base)."""
-    keep = {c.name for c in table.columns if c.name.startswith("smsb_")}
-    if not table.is_activity:
-        keep.add(table.primary_id)
-        if table.primary_name:
-            keep.add(table.primary_name)
-    return tuple(c for c in table.columns if c.name in keep)
+def is_user_owned(table: Table) -> bool:
+    return table.ownership is Ownership.USER
 
 
 def packaged_relationships(schema: Schema) -> tuple[Relationship, ...]:
@@ -68,126 +85,199 @@ def packaged_relationships(schema: Schema) -> tuple[Relationship, ...]:
     )
 
 
-def entity_info(parent: Element, table: Table) -> None:
+def table_attributes(schema: Schema, table: Table) -> tuple[AttributeSpec, ...]:
+    """Every column an export of ``table`` declares, sorted by schema name as exports sort them."""
+    platform = load_platform().columns(
+        activity=table.is_activity, user_owned=is_user_owned(table), table=table.logical_name,
+        display=table.display_name, introduced=INTRODUCED,
+    )
+    inherited = schema.table("activitypointer") if table.is_activity and schema.has_table("activitypointer") else None
+    specs = [_refined(s, table, inherited) for s in platform]
+    if not table.is_activity:  # an activity's id and subject are activity columns
+        specs.append(_primary_id(table))
+        if table.primary_name:
+            specs.append(_custom(table, table.column(table.primary_name), primary_name=True))
+    primary = {table.primary_id, table.primary_name}
+    specs.extend(_custom(table, c) for c in table.columns if c.name.startswith("smsb_") and c.name not in primary)
+    names = [s.name for s in specs]
+    if len(names) != len(set(names)):
+        twice = sorted({n for n in names if names.count(n) > 1})
+        raise ValueError(f"{table.logical_name}: columns declared twice: {twice}")
+    return tuple(sorted(specs, key=lambda s: s.physical.lower()))
+
+
+def entity_info(parent: Element, schema: Schema, table: Table) -> None:
     """``<EntityInfo><entity>…</entity></EntityInfo>`` for one of the product's tables."""
     info = sub(parent, "EntityInfo")
-    entity = sub(info, "entity", Name=table.logical_name)
+    entity = sub(info, "entity", Name=schema_name(table))
     labels(entity, "LocalizedNames", "LocalizedName", table.display_name)
     labels(entity, "LocalizedCollectionNames", "LocalizedCollectionName", table.display_plural)
     labels(entity, "Descriptions", "Description", table.description)
     attributes = sub(entity, "attributes")
-    for column in packaged_columns(table):
-        _attribute(attributes, table, column)
+    for spec in table_attributes(schema, table):
+        write_attribute(attributes, spec)
+    if table.keys:
+        _keys(entity, table)
     sub(entity, "EntitySetName", table.entity_set)
-    owned = table.ownership is Ownership.USER
-    # 1 = offered in the Activities menus (an Outbox can be created by hand); 0 = made by the function app only
-    activity_mask = ("1" if table.logical_name == "smsb_outbox" else "0") if table.is_activity else ""
     varying = {
-        "IsDuplicateCheckSupported": flag(not table.is_activity),
-        "OwnershipTypeMask": "UserOwned" if owned else "OrgOwned",
+        "OwnershipTypeMask": "UserOwned" if is_user_owned(table) else "OrgOwned",
         "IsActivity": flag(table.is_activity),
-        "ActivityTypeMask": activity_mask,
+        "ActivityTypeMask": ACTIVITY_TYPE_MASKS[_ACTIVITY_MENU.get(table.logical_name, 0)] if table.is_activity else "",
         "IsOfflineInMobileClient": flag(table.is_activity),  # custom activities must be available offline
         "IntroducedVersion": INTRODUCED,
     }
+    if table.is_activity:
+        varying.update(_ACTIVITY_SETTINGS)
     for tag, value in _ENTITY_SETTINGS:
         sub(entity, tag, varying.get(tag, value))
-    if table.keys:
-        keys = sub(entity, "EntityKeys")
-        for key in table.keys:
-            node = sub(keys, "EntityKey")
-            sub(node, "Name", key.name)
-            sub(node, "LogicalName", key.name)
-            sub(node, "IntroducedVersion", INTRODUCED)
-            sub(node, "IsCustomizable", "1")
-            labels(node, "displaynames", "displayname", _key_label(table, key.columns))
-            names = sub(node, "EntityKeyAttributes")
-            for key_column in key.columns:
-                sub(names, "AttributeName", key_column)
+    if table.is_activity:  # notes and feedback are on for every exported custom activity
+        sub(entity, "HasRelatedNotes", "True")
+        sub(entity, "HasRelatedFeedback", "True")
 
 
-def _key_label(table: Table, columns: tuple[str, ...]) -> str:
-    return " and ".join(table.column(c).display_name for c in columns)
+def _keys(entity: Element, table: Table) -> None:
+    keys = sub(entity, "EntityKeys")
+    for key in table.keys:
+        node = sub(keys, "EntityKey")
+        sub(node, "Name", key.name)
+        sub(node, "LogicalName", key.name)
+        sub(node, "IntroducedVersion", INTRODUCED)
+        sub(node, "IsCustomizable", "1")
+        names = sub(node, "EntityKeyAttributes")
+        for key_column in key.columns:
+            sub(names, "AttributeName", key_column)
+        labels(node, "displaynames", "displayname", " and ".join(table.column(c).display_name for c in key.columns))
 
 
-def _attribute(parent: Element, table: Table, column: Column) -> None:
-    node = sub(parent, "attribute", PhysicalName=column.name)
+# --- columns -----------------------------------------------------------------------------------------
+
+
+def _refined(spec: AttributeSpec, table: Table, inherited: Table | None) -> AttributeSpec:
+    """A platform column as the table's own definition refines it (a label, a requirement, status reasons)."""
+    column = table.find_column(spec.name)
+    if column is None:
+        return spec
+    if inherited is not None and inherited.find_column(spec.name) != column:  # the activity's file declares it
+        spec = dataclasses.replace(spec, label=column.display_name, required=_stricter(spec.required, column),
+                                   description=column.description or spec.description)
+    box = spec.optionset
+    if box is not None and box.kind in ("state", "status") and column.choices:
+        options = _status_options(table, column, box)
+        if options != box.options:
+            spec = dataclasses.replace(spec, optionset=dataclasses.replace(box, options=options))
+    return spec
+
+
+_REQUIREMENT_ORDER = ("none", "recommended", "required", "systemrequired")
+
+
+def _stricter(platform: str, column: Column) -> str:
+    """A table's definition may make a platform column more required, never less (statecode stays systemrequired)."""
+    own = _REQUIRED[column.required]
+    return max(platform, own, key=_REQUIREMENT_ORDER.index)
+
+
+def _status_options(table: Table, column: Column, box: OptionSetSpec) -> tuple[OptionSpec, ...]:
+    """The table's states or status reasons in the form of the platform's option set (the table's choices win)."""
+    choices = sorted(column.choices, key=lambda c: int(c.value))
+    if box.kind == "status":
+        return tuple(OptionSpec(int(c.value), c.label, state=int(c.state or 0)) for c in choices)
+    platform = {o.value: o for o in box.options}
+    reasons = table.find_column("statuscode")
+    out = []
+    for c in choices:
+        known = platform.get(int(c.value))
+        default = known.default_status if known is not None else None
+        of_state = [int(r.value) for r in reasons.choices if r.state == c.value] if reasons is not None else []
+        if of_state and default not in of_state:
+            default = min(of_state)
+        out.append(OptionSpec(int(c.value), c.label, default_status=default,
+                              invariant=known.invariant if known is not None else c.label))
+    return tuple(out)
+
+
+def _primary_id(table: Table) -> AttributeSpec:
+    """A table's primary key as exports write it (not a custom field, not audited, never updated)."""
+    column = table.column(table.primary_id)
+    return AttributeSpec(
+        physical=column.name, crm_type="primarykey", label=column.display_name, description=column.description,
+        required="systemrequired", mask="ValidForAdvancedFind|RequiredForGrid", update=False, audit=False,
+        introduced=INTRODUCED, can_modify_requirement=False, filterable=True, retrievable=True,
+    )
+
+
+def _custom(table: Table, column: Column, *, primary_name: bool = False) -> AttributeSpec:
+    """One of the product's columns, with the values exports give a column of its kind."""
     ctype = column.type
-    is_pk = column.name == table.primary_id
-    is_name = column.name == table.primary_name
-    sub(node, "Type", _crm_type(column, is_pk))
-    sub(node, "Name", column.name)
-    sub(node, "LogicalName", column.name)
-    sub(node, "RequiredLevel", "systemrequired" if is_pk else _REQUIRED[column.required])
-    if is_pk:
-        mask = "ValidForAdvancedFind|RequiredForGrid"
-    elif is_name:
+    file = ctype is ColumnType.FILE
+    if primary_name:
         mask = "PrimaryName|ValidForAdvancedFind|ValidForForm|ValidForGrid|RequiredForForm"
+    elif file:
+        mask = "ValidForForm|ValidForGrid"
     else:
         mask = "ValidForAdvancedFind|ValidForForm|ValidForGrid"
-    sub(node, "DisplayMask", mask)
-    sub(node, "ImeMode", "auto" if ctype in (ColumnType.STRING, ColumnType.MEMO) else "inactive")
-    sub(node, "ValidForUpdateApi", flag(not is_pk))
-    sub(node, "ValidForReadApi", "1")
-    sub(node, "ValidForCreateApi", "1")
-    sub(node, "IsCustomField", flag(column.name.startswith("smsb_")))
-    sub(node, "IsAuditEnabled", flag(column.audited))
-    sub(node, "IsSecured", flag(column.secured))
-    sub(node, "IntroducedVersion", INTRODUCED)
-    sub(node, "IsCustomizable", "1")
-    sub(node, "IsRenameable", "1")
-    sub(node, "CanModifySearchSettings", "1")
-    sub(node, "CanModifyRequirementLevelSettings", flag(not is_pk))
-    sub(node, "CanModifyAdditionalSettings", "1")
-    sub(node, "SourceType", "0")
-    sub(node, "IsGlobalFilterEnabled", "0")
-    sub(node, "IsSortableEnabled", "0")
-    sub(node, "CanModifyGlobalFilterSettings", "1")
-    sub(node, "CanModifyIsSortableSettings", "1")
-    sub(node, "IsDataSourceSecret", flag(column.secured))
-    _type_details(node, table, column, is_pk)
-    labels(node, "displaynames", "displayname", column.display_name)
-    labels(node, "Descriptions", "Description", column.description)
+    # lookups: exports of industry-apps write no ImeMode for most custom lookups (302 of 519)
+    ime = ("disabled" if ctype in _IME_DISABLED else "inactive" if ctype is ColumnType.DATETIME
+           else "" if ctype is ColumnType.LOOKUP else "auto")
+    return AttributeSpec(
+        physical=column.name, crm_type=_crm_type(column), label=column.display_name, description=column.description,
+        required=_REQUIRED[column.required], mask=mask, ime=ime, update=not file, create=not file, custom=True,
+        audit=column.audited, secured=column.secured, introduced=INTRODUCED, can_modify_search=not file,
+        can_modify_requirement=not file, can_modify_sortable=not file, searchable=primary_name,
+        retrievable=primary_name, details=_details(column),
+        lookup_types=() if ctype is ColumnType.LOOKUP else None,
+        optionset=_optionset(table, column) if ctype in (ColumnType.CHOICE, ColumnType.BOOLEAN) else None,
+    )
 
 
-def _type_details(node: Element, table: Table, column: Column, is_pk: bool) -> None:
-    """Length, format, range, option set: what depends on the column's type."""
-    ctype = column.type
-    if ctype is ColumnType.STRING and not is_pk:
-        sub(node, "Format", _STRING_FORMATS.get(column.format, "text"))
-        sub(node, "MaxLength", column.max_length or 100)
-        sub(node, "Length", 2 * (column.max_length or 100))
-    elif ctype is ColumnType.MEMO:
-        sub(node, "Format", "textarea")
-        sub(node, "MaxLength", column.max_length or 2000)
-    elif ctype in (ColumnType.INTEGER, ColumnType.BIGINT):
-        sub(node, "Format", "none")
-        low, high = _INT_RANGE
-        sub(node, "MinValue", int(column.min_value if column.min_value is not None else low))
-        sub(node, "MaxValue", int(column.max_value if column.max_value is not None else high))
-    elif ctype is ColumnType.DECIMAL:
-        sub(node, "MinValue", str(column.min_value if column.min_value is not None else -100000000000))
-        sub(node, "MaxValue", str(column.max_value if column.max_value is not None else 100000000000))
-        sub(node, "Accuracy", column.precision if column.precision is not None else 2)
-    elif ctype is ColumnType.DATETIME:
-        sub(node, "Format", "datetime")
-        sub(node, "Behavior", "1")  # user local: stored in UTC, shown in the user's time zone
-        sub(node, "CanChangeDateTimeBehavior", "1")
-    elif ctype in (ColumnType.LOOKUP, ColumnType.CUSTOMER):
-        sub(node, "LookupStyle", "single")
-        sub(node, "LookupTypes")
-    elif ctype is ColumnType.FILE:
-        # Newer than the 2019 XSD (see schemas/README.md): type "file" and MaxSizeInKB.
-        sub(node, "MaxSizeInKB", column.max_size_kb or 32768)
-    elif ctype in (ColumnType.CHOICE, ColumnType.BOOLEAN):
-        if column.default is not None:
-            sub(node, "AppDefaultValue", int(column.default))
-        _optionset(node, table, column)
+def _details(column: Column) -> tuple[tuple[str, str], ...]:
+    """What depends on the column's type, in export order (customer columns: exports write neither LookupStyle
+    nor LookupTypes)."""
+    make = _DETAILS.get(column.type)
+    return make(column) if make is not None else ()
 
 
-def _crm_type(column: Column, is_pk: bool) -> str:
-    if is_pk:
-        return "primarykey"
+def _string(column: Column) -> tuple[tuple[str, str], ...]:
+    length = column.max_length or 100
+    return (("Format", _STRING_FORMATS.get(column.format, "text")), ("MaxLength", str(length)),
+            ("Length", str(2 * length)))
+
+
+def _whole_number(column: Column) -> tuple[tuple[str, str], ...]:
+    low, high = _INT_RANGE
+    return (("Format", "none"), ("MinValue", str(int(column.min_value if column.min_value is not None else low))),
+            ("MaxValue", str(int(column.max_value if column.max_value is not None else high))))
+
+
+def _decimal(column: Column) -> tuple[tuple[str, str], ...]:
+    return (("MinValue", _number(column.min_value, -100000000000)),
+            ("MaxValue", _number(column.max_value, 100000000000)),
+            ("Accuracy", str(column.precision if column.precision is not None else 2)))
+
+
+_DETAILS: dict[ColumnType, Callable[[Column], tuple[tuple[str, str], ...]]] = {
+    ColumnType.STRING: _string,
+    ColumnType.MEMO: lambda c: (("Format", "textarea"), ("MaxLength", str(c.max_length or 2000))),
+    ColumnType.INTEGER: _whole_number,
+    ColumnType.BIGINT: _whole_number,
+    ColumnType.DECIMAL: _decimal,
+    # user local: stored in UTC, shown in the user's time zone
+    ColumnType.DATETIME: lambda _: (("Format", "datetime"), ("CanChangeDateTimeBehavior", "1"), ("Behavior", "1")),
+    ColumnType.LOOKUP: lambda _: (("LookupStyle", "single"),),
+    # exports give a file column's largest size, in KB, as MaxValue
+    ColumnType.FILE: lambda c: (("MaxValue", str(c.max_size_kb or 32768)),),
+    ColumnType.CHOICE: lambda c: (("AppDefaultValue", str(int(c.default) if c.default is not None else -1)),),
+    ColumnType.BOOLEAN: lambda c: (("AppDefaultValue", str(int(bool(c.default)))),),
+}
+
+
+def _number(value: float | None, default: int) -> str:
+    if value is None:
+        return str(default)
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _crm_type(column: Column) -> str:
     return {
         ColumnType.STRING: "nvarchar",
         ColumnType.MEMO: "ntext",
@@ -207,50 +297,76 @@ def _crm_type(column: Column, is_pk: bool) -> str:
     }[column.type]
 
 
-def _optionset(parent: Element, table: Table, column: Column) -> None:
-    box = sub(parent, "optionset", Name=f"{table.logical_name}_{column.name}")
-    sub(box, "OptionSetType", "bit" if column.type is ColumnType.BOOLEAN else "picklist")
-    sub(box, "IsGlobal", "0")
-    sub(box, "IntroducedVersion", INTRODUCED)
-    sub(box, "IsCustomizable", "1")
-    labels(box, "displaynames", "displayname", column.display_name)
-    labels(box, "Descriptions", "Description", column.description)
-    options = sub(box, "options")
-    for choice in sorted(column.choices, key=lambda c: int(c.value)):
-        option = sub(options, "option", value=str(int(choice.value)))
-        labels(option, "labels", "label", choice.label)
+def _optionset(table: Table, column: Column) -> OptionSetSpec:
+    return OptionSetSpec(
+        name=f"{table.logical_name}_{column.name}",
+        kind="bit" if column.type is ColumnType.BOOLEAN else "picklist",
+        introduced=INTRODUCED, label=column.display_name, description=column.description,
+        options=tuple(OptionSpec(int(c.value), c.label) for c in sorted(column.choices, key=lambda c: int(c.value))),
+    )
+
+
+# --- relationships -----------------------------------------------------------------------------------
 
 
 def relationship(parent: Element, schema: Schema, rel: Relationship) -> None:
+    """One of the product's 1:N relationships. The roles as exports write them: type 1 carries the navigation
+    pane and the single-valued navigation property (the ``@odata.bind`` name), type 0 the collection-valued one."""
     node = sub(parent, "EntityRelationship", Name=rel.name)
     column = schema.table(rel.referencing_table).column(rel.referencing_attribute)
+    security, delete, archive = _CASCADES[rel.cascade]
+    _relationship_head(node, schema_name(schema.table(rel.referencing_table)),
+                       schema_name(schema.table(rel.referenced_table)),
+                       (security, delete, archive, security, security, security), "NoCascade")
+    sub(node, "IsValidForAdvancedFind", "1")
+    sub(node, "ReferencingAttributeName", rel.referencing_attribute)
+    labels(sub(node, "RelationshipDescription"), "Descriptions", "Description", column.display_name)
+    roles = sub(node, "EntityRelationshipRoles")
+    _role(roles, 1, rel.referencing_navigation, nav_pane_order=10000)
+    _role(roles, 0, rel.referenced_navigation)
+
+
+def system_relationships(parent: Element, table: Table) -> None:
+    """The relationships Dataverse made for the platform columns of ``table``, as exports list them."""
+    for rel in load_platform().relationships(activity=table.is_activity, user_owned=is_user_owned(table)):
+        system_relationship(parent, rel, schema_name(table))
+
+
+def system_relationship(parent: Element, rel: SystemRelationship, table: str) -> None:
+    node = sub(parent, "EntityRelationship", Name=rel.name.replace("{table}", table))
+    _relationship_head(node, table, rel.referenced, rel.cascade, rel.rollup)
+    sub(node, "ReferencingAttributeName", rel.attribute)
+    labels(sub(node, "RelationshipDescription"), "Descriptions", "Description", rel.description)
+    if rel.roles:
+        roles = sub(node, "EntityRelationshipRoles")
+        for role_type, navigation in rel.roles:
+            _role(roles, role_type, navigation.replace("{table}", table),
+                  nav_pane_order=rel.nav_pane_order if role_type == 1 else None)
+
+
+def _relationship_head(node: Element, referencing: str, referenced: str, cascade: tuple[str, ...],
+                       rollup: str | None) -> None:
     sub(node, "EntityRelationshipType", "OneToMany")
     sub(node, "IsCustomizable", "1")
     sub(node, "IntroducedVersion", INTRODUCED)
     sub(node, "IsHierarchical", "0")
-    sub(node, "ReferencingEntityName", schema_name(schema.table(rel.referencing_table)))
-    sub(node, "ReferencedEntityName", schema_name(schema.table(rel.referenced_table)))
-    security, delete = _CASCADES[rel.cascade]
-    sub(node, "CascadeAssign", security)
-    sub(node, "CascadeDelete", delete)
-    sub(node, "CascadeReparent", security)
-    sub(node, "CascadeShare", security)
-    sub(node, "CascadeUnshare", security)
-    sub(node, "CascadeRollupView", "NoCascade")
-    sub(node, "IsValidForAdvancedFind", "1")
-    sub(node, "ReferencingAttributeName", rel.referencing_attribute)
-    description = sub(node, "RelationshipDescription")
-    labels(description, "Descriptions", "Description", column.display_name)
-    roles = sub(node, "EntityRelationshipRoles")
-    referenced = sub(roles, "EntityRelationshipRole")  # the parent's side: navigation pane + collection property
-    sub(referenced, "NavPaneDisplayOption", "UseCollectionName")
-    sub(referenced, "NavPaneArea", "Details")
-    sub(referenced, "NavPaneOrder", "10000")
-    sub(referenced, "NavigationPropertyName", rel.referenced_navigation)
-    sub(referenced, "RelationshipRoleType", "1")
-    referencing = sub(roles, "EntityRelationshipRole")  # the child's side: the @odata.bind name
-    sub(referencing, "NavigationPropertyName", rel.referencing_navigation)
-    sub(referencing, "RelationshipRoleType", "0")
+    sub(node, "ReferencingEntityName", referencing)
+    sub(node, "ReferencedEntityName", referenced)
+    for tag, value in zip(("CascadeAssign", "CascadeDelete", "CascadeArchive", "CascadeReparent", "CascadeShare",
+                           "CascadeUnshare"), cascade, strict=True):
+        sub(node, tag, value)
+    if rollup is not None:
+        sub(node, "CascadeRollupView", rollup)
+
+
+def _role(roles: Element, role_type: int, navigation: str, *, nav_pane_order: int | None = None) -> None:
+    role = sub(roles, "EntityRelationshipRole")
+    if nav_pane_order is not None:
+        sub(role, "NavPaneDisplayOption", "UseCollectionName")
+        sub(role, "NavPaneArea", "Details")
+        sub(role, "NavPaneOrder", str(nav_pane_order))
+    sub(role, "NavigationPropertyName", navigation)
+    sub(role, "RelationshipRoleType", str(role_type))
 
 
 _STANDARD_SCHEMA_NAMES = {

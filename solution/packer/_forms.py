@@ -46,6 +46,9 @@ _CLASSIDS = {
     ColumnType.UNIQUEIDENTIFIER: _TEXT,
 }
 _FORMATS = {"phone": _PHONE, "url": _URL, "email": _EMAIL}
+# An activity's Regarding column has its own control class in exported forms (microsoft/industry-apps, Nonprofits).
+_REGARDING = "{F3015350-44A2-4aa0-97B5-00166532B5E9}"
+_FIELD_CLASSIDS = {"regardingobjectid": _REGARDING}
 
 
 def form_id(form: Form) -> str:
@@ -155,7 +158,8 @@ def _field_cell(row: Element, table: Table, fid: str, field: str, prefix: str = 
     column = table.column(field)
     cell = sub(row, "cell", id=braced(fid, "cell", prefix + field), showlabel="true")
     labels(cell, "labels", "label", column.display_name)
-    classid = _FORMATS.get(column.format or "", _CLASSIDS[column.type])  # file columns are refused on load
+    # file columns are refused on load
+    classid = _FIELD_CLASSIDS.get(field) or _FORMATS.get(column.format or "", _CLASSIDS[column.type])
     sub(cell, "control", id=prefix + field, classid=classid, datafieldname=field, disabled="false")
 
 

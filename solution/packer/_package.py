@@ -11,15 +11,22 @@ from pathlib import Path
 from solution.schema import Schema, Table
 
 from ._assets import AssetError, CustomControl, WebResource, find_controls, find_webresources
-from ._entities import INTRODUCED, entity_info, packaged_relationships, relationship, schema_name
-from ._forms import FormAssets, form_id, savedqueries, systemforms
+from ._entities import (
+    INTRODUCED,
+    entity_info,
+    packaged_relationships,
+    relationship,
+    schema_name,
+    system_relationships,
+)
+from ._forms import FormAssets, savedqueries, systemforms
 from ._frontend import FrontEnd, check_frontend, load_frontend
 from ._ids import braced, guid
 from ._ids import webresource_id as _webresource_id
 from ._ribbon import ribbon_diff
 from ._xml import LANGUAGE, Element, etree, labels, sub
 from ._xml import serialize as _serialize
-from .definitions import App, Definitions
+from .definitions import App, Definitions, role_privileges
 
 SOLUTION_UNIQUE_NAME = "SmsBridge"
 SOLUTION_DISPLAY_NAME = "SMS Bridge"
@@ -38,9 +45,6 @@ ENTITY, ROLE, RIBBON, SYSTEM_FORM, WEB_RESOURCE, SITE_MAP, CUSTOM_CONTROL, FIELD
     1, 20, 50, 60, 61, 62, 66, 70, 80,
 )
 APPLICATION_RIBBON = ":RibbonDiffXml"
-_STANDARD_PRIVILEGE_NAMES = {"activitypointer": "Activity", "systemuser": "User"}
-
-
 @dataclass(frozen=True)
 class Sources:
     """Everything one build reads; tests pass their own."""
@@ -119,14 +123,10 @@ def wiring(src: Sources) -> FrontEnd:
 
 
 def webresource_file(resource: WebResource) -> str:
-    """Where the content lives in the zip, as an exported solution names it: name without punctuation + id."""
-    plain = re.sub(r"[^A-Za-z0-9]", "", resource.name)
+    """Where the content lives in the zip, as exports name it: the name without punctuation but ``_``, then the id
+    (``msnfp_/images/MeasurementItem_SVG`` → ``msnfp_imagesMeasurementItem_SVG<ID>``)."""
+    plain = re.sub(r"[^A-Za-z0-9_]", "", resource.name)
     return f"/WebResources/{plain}{guid('webresource', resource.name).upper()}"
-
-
-def privilege_name(schema: Schema, verb: str, table: str) -> str:
-    t = schema.table(table)
-    return f"prv{verb}{_STANDARD_PRIVILEGE_NAMES.get(table, schema_name(t))}"
 
 
 # --- customizations.xml -------------------------------------------------------------------------------
@@ -140,8 +140,8 @@ def customizations_xml(src: Sources) -> bytes:
     entities = sub(root, "Entities")
     for table in custom_tables(schema):
         node = sub(entities, "Entity")
-        sub(node, "Name", table.logical_name, LocalizedName=table.display_name, OriginalName=table.display_name)
-        entity_info(node, table)
+        sub(node, "Name", schema_name(table), LocalizedName=table.display_name, OriginalName=table.display_name)
+        entity_info(node, schema, table)
         systemforms(node, schema, d, table, assets)
         savedqueries(node, schema, d, table)
         if fe.buttons_of(table.logical_name):
@@ -152,12 +152,15 @@ def customizations_xml(src: Sources) -> bytes:
         sub(node, "Name", schema_name(table), LocalizedName=table.display_name, OriginalName=table.display_name)
         systemforms(node, schema, d, table, assets)
     _roles(sub(root, "Roles"), src)
+    sub(root, "Workflows")  # the empty sections exports always write
     _field_security_profiles(sub(root, "FieldSecurityProfiles"), src)
+    sub(root, "Templates")
     if fe.application_buttons():
         ribbon_diff(root, fe.application_buttons())
-    relationships = sub(root, "EntityRelationships")
-    for rel in sorted(packaged_relationships(schema), key=lambda r: r.name):
-        relationship(relationships, schema, rel)
+    sub(root, "EntityMaps")
+    _relationships(sub(root, "EntityRelationships"), schema)
+    sub(root, "OrganizationSettings")
+    sub(root, "optionsets")
     if src.webresources:
         _webresources(sub(root, "WebResources"), src.webresources, fe)
     if src.controls:
@@ -168,19 +171,36 @@ def customizations_xml(src: Sources) -> bytes:
             sub(node, "FileName", f"/{control.folder}/ControlManifest.xml")
     _sitemap(sub(root, "AppModuleSiteMaps"), d.app)
     _appmodule(sub(root, "AppModules"), src)
+    sub(root, "EntityDataProviders")
     sub(sub(root, "Languages"), "Language", LANGUAGE)
     return _serialize(root)
 
 
+def _relationships(parent: Element, schema: Schema) -> None:
+    """The product's lookups and the system relationships of its tables' platform columns, sorted by name."""
+    nodes: dict[str, Element] = {}
+    scratch = etree.Element("EntityRelationships")
+    for rel in packaged_relationships(schema):
+        relationship(scratch, schema, rel)
+    for table in custom_tables(schema):
+        system_relationships(scratch, table)
+    for node in scratch:
+        name = node.get("Name")
+        if name in nodes:
+            raise ValueError(f"relationship {name!r} is declared twice")
+        nodes[name] = node
+    for name in sorted(nodes, key=str.lower):
+        parent.append(nodes[name])
+
+
 def _roles(parent: Element, src: Sources) -> None:
     for role in src.definitions.roles:
-        node = sub(parent, "Role", id=role_id(role.key), name=role.name)
+        # isinherited 1: a team's members get the role's Basic (own rows) privileges themselves, as the SMS Bridge
+        # User role given to a team needs for their own dismissals (newer than the 2019 schema).
+        node = sub(parent, "Role", id=role_id(role.key), name=role.name, isinherited="1")
         sub(node, "IsCustomizable", "1")
-        sub(node, "IntroducedVersion", INTRODUCED)
         privileges = sub(node, "RolePrivileges")
-        named = [(privilege_name(src.schema, p.verb, p.table), p.level) for p in role.privileges]
-        named += [(name, "Global") for name in role.misc]
-        for name, level in sorted(named, key=lambda item: item[0].lower()):
+        for name, level in role_privileges(src.schema, role):
             sub(privileges, "RolePrivilege", name=name, level=level)
 
 
@@ -222,6 +242,10 @@ def _webresources(parent: Element, resources: tuple[WebResource, ...], fe: Front
 def _sitemap(parent: Element, app: App) -> None:
     node = sub(parent, "AppModuleSiteMap")
     sub(node, "SiteMapUniqueName", app.unique_name)
+    # Newer than the 2019 schema: the navigation options the app designer writes (validation.NEWER_THAN_SCHEMA).
+    for tag, value in (("EnableCollapsibleGroups", "False"), ("ShowHome", "True"), ("ShowPinned", "True"),
+                       ("ShowRecents", "True")):
+        sub(node, tag, value)
     sitemap = sub(node, "SiteMap", IntroducedVersion="7.0.0.0")
     area = sub(sitemap, "Area", Id=f"{PUBLISHER_PREFIX}_area", ShowGroups="true", IntroducedVersion="7.0.0.0")
     sub(sub(area, "Titles"), "Title", LCID=LANGUAGE, Title=app.area_title)
@@ -241,11 +265,16 @@ def _appmodule(parent: Element, src: Sources) -> None:
     sub(node, "UniqueName", app.unique_name)
     sub(node, "IntroducedVersion", INTRODUCED)
     sub(node, "WebResourceId", DEFAULT_APP_ICON)
+    # Newer than the 2019 schema (validation.NEWER_THAN_SCHEMA): exports state the app active (0/1) explicitly.
+    sub(node, "OptimizedFor", "")
+    sub(node, "statecode", "0")
+    sub(node, "statuscode", "1")
     sub(node, "FormFactor", "1")
     sub(node, "ClientType", "4")  # unified interface
+    sub(node, "NavigationType", "0")
     components = sub(node, "AppModuleComponents")
-    for table_name in app.tables:
-        sub(components, "AppModuleComponent", type=str(ENTITY), schemaName=schema_name(src.schema.table(table_name)))
+    for table_name in app.tables:  # tables by logical name, as exports list them
+        sub(components, "AppModuleComponent", type=str(ENTITY), schemaName=table_name)
     sub(components, "AppModuleComponent", type=str(SITE_MAP), schemaName=app.unique_name)
     roles = sub(node, "AppModuleRoleMaps")
     for role in src.definitions.roles:
@@ -265,9 +294,9 @@ def root_components(src: Sources) -> list[tuple[int, dict[str, str]]]:
         out.append((ENTITY, {"schemaName": table.logical_name, "behavior": "0"}))
     custom = {t.logical_name for t in custom_tables(src.schema)}
     for table_name in sorted({f.table for f in d.forms} - custom):
-        out.append((ENTITY, {"schemaName": table_name, "behavior": "2"}))  # shell only: just our forms
-        for form in d.forms_of(table_name):
-            out.append((SYSTEM_FORM, {"id": form_id(form), "behavior": "0"}))
+        # Shell only: the table's forms in customizations.xml travel as its subcomponents; exports list no
+        # separate type-60 root components for them (microsoft/industry-apps: contact, behavior 2, with its form).
+        out.append((ENTITY, {"schemaName": table_name, "behavior": "2"}))
     out.extend((ROLE, {"id": role_id(r.key), "behavior": "0"}) for r in d.roles)
     out.extend((FIELD_SECURITY_PROFILE, {"id": profile_id(p.key), "behavior": "0"}) for p in d.field_security_profiles)
     out.extend((WEB_RESOURCE, {"schemaName": w.name, "behavior": "0"}) for w in src.webresources)
@@ -331,7 +360,8 @@ def content_types_xml(names: list[str]) -> bytes:
     root = etree.Element("Types", nsmap={None: "http://schemas.openxmlformats.org/package/2006/content-types"})
     ns = "{http://schemas.openxmlformats.org/package/2006/content-types}"
     extensions = sorted({n.rsplit(".", 1)[1].lower() for n in names if "." in n.rsplit("/", 1)[-1]} - {"xml"})
-    etree.SubElement(root, f"{ns}Default", Extension="xml", ContentType="text/xml")
+    # Exports give every part, xml included, the type application/octet-stream (pac-built zips: text/xml for xml).
+    etree.SubElement(root, f"{ns}Default", Extension="xml", ContentType="application/octet-stream")
     for ext in extensions:
         etree.SubElement(root, f"{ns}Default", Extension=ext, ContentType="application/octet-stream")
     for name in names:  # web resource parts are named as exports name them, without an extension

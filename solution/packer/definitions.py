@@ -16,6 +16,8 @@ from typing import Any
 
 from solution.schema import ColumnType, Ownership, Schema
 
+from ._entities import schema_name
+
 SOLUTION_DIR = Path(__file__).resolve().parent.parent
 FORMS_DIR = SOLUTION_DIR / "forms"
 APP_DIR = SOLUTION_DIR / "app"
@@ -24,6 +26,9 @@ APP_DIR = SOLUTION_DIR / "app"
 VIEW_KINDS = {"public": 0, "advancedfind": 1, "associated": 2, "quickfind": 4, "lookup": 64}
 PRIVILEGE_LEVELS = ("Basic", "Local", "Deep", "Global")
 PRIVILEGE_VERBS = ("Create", "Read", "Write", "Delete", "Append", "AppendTo", "Assign", "Share")
+# Tables whose privileges carry another name. Activity tables, custom ones included, have no privileges of
+# their own: roles grant the Activity privileges (prvCreateActivity, ...), which cover every activity table.
+_PRIVILEGE_NAMES = {"activitypointer": "Activity", "systemuser": "User"}
 
 
 class DefinitionError(ValueError):
@@ -264,11 +269,33 @@ def _check_app_and_security(schema: Schema, d: Definitions) -> None:
     for role in d.roles:
         for p in role.privileges:
             schema.table(p.table)
+        role_privileges(schema, role)
     for profile in d.field_security_profiles:
         for perm in profile.permissions:
             col = schema.table(perm.table).column(perm.column)
             if not col.secured:
                 raise DefinitionError(f"field security profile {profile.name!r}: {perm.column} is not secured")
+
+
+def privilege_name(schema: Schema, verb: str, table: str) -> str:
+    """``prv<Verb><table's schema name>``; an activity table's privileges are the Activity ones."""
+    t = schema.table(table)
+    return f"prv{verb}{'Activity' if t.is_activity else _PRIVILEGE_NAMES.get(table, schema_name(t))}"
+
+
+def role_privileges(schema: Schema, role: Role) -> tuple[tuple[str, str], ...]:
+    """(privilege name, level) of a role, sorted by name, its privileges of no table (``misc``) at Global; grants on
+    several activity tables meet in the Activity privileges and must agree on the level."""
+    levels: dict[str, str] = {}
+    for p in role.privileges:
+        name = privilege_name(schema, p.verb, p.table)
+        if levels.setdefault(name, p.level) != p.level:
+            raise DefinitionError(
+                f"role {role.name!r}: {name} is granted at {levels[name]} and {p.level} (activity tables share the"
+                " Activity privileges)"
+            )
+    levels.update(dict.fromkeys(role.misc, "Global"))
+    return tuple(sorted(levels.items(), key=lambda item: item[0].lower()))
 
 
 # --- parsing ------------------------------------------------------------------------------------------

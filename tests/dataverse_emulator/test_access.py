@@ -184,7 +184,7 @@ def test_writes_check_create_write_delete_and_assign(api: Api, org: Org, configu
     assert stored(api.emulator, "smsb_outbox", outbox_id)["owningbusinessunit"] == Ref("businessunit", org.east)
     deleted = api.delete(f"smsb_outboxes({outbox_id})", headers=as_user(org.erin))
     assert deleted.status_code == 403
-    assert "prvDeletesmsb_outbox" in deleted.json["error"]["message"]
+    assert "prvDeleteActivity" in deleted.json["error"]["message"]
     assert api.delete(f"smsb_outboxes({outbox_id})").status_code == 204
 
 

@@ -122,7 +122,7 @@ def test_alternate_key_indexes_build_after_the_import(new_org: Api, clock: Clock
     new_org.emulator.solutions.set_key_status("smsb_message", active[0]["LogicalName"], "Failed")
     assert new_org.get(keys_path).json["value"][0]["EntityKeyIndexStatus"] == "Failed"
     assert new_org.get("EntityDefinitions(LogicalName='nope')/Keys").status_code == 404
-    assert new_org.get("EntityDefinitions(LogicalName='smsb_message')/Keys?$filter=x").status_code == 501
+    assert new_org.get("EntityDefinitions(LogicalName='smsb_message')/Keys?$filter=x").status_code == 400
 
 
 def test_a_preinstalled_emulator_already_has_the_solution_roles_and_active_keys() -> None:

@@ -6,8 +6,10 @@ import pytest
 
 from solution.packer._forms import SUBGRID
 
-# Tables every Dataverse organization has; the package may refer to them without carrying them.
-PLATFORM_TABLES = {"account", "contact", "lead", "incident", "opportunity", "team", "systemuser", "businessunit"}
+# Tables every Dataverse organization has; the package may refer to them without carrying them ("owner" is the
+# platform's pseudo-table behind ownerid; activity pointer, mailbox and SLA carry the activity system relationships).
+PLATFORM_TABLES = {"account", "contact", "lead", "incident", "opportunity", "team", "systemuser", "businessunit",
+                   "owner", "activitypointer", "mailbox", "sla"}
 
 
 @pytest.fixture(params=["built", "full"])

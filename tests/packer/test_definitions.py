@@ -95,6 +95,16 @@ def test_control_parameters_need_a_control(built, dirs):
         load_definitions(built.sources.schema, forms, app)
 
 
+def test_activity_tables_granted_at_different_levels_are_refused(built, dirs):
+    # The administrator's Global grant on Outbox and Message Session is the Activity privileges' Global level:
+    # a Local grant on activities beside it gives prvReadActivity two levels.
+    forms, app = dirs
+    _edit(app / "security.toml", '"opportunity", "activitypointer",\n  ] },',
+          '"opportunity",\n  ] },\n  { level = "Local", privileges = ["Read"], tables = ["activitypointer"] },')
+    with pytest.raises(DefinitionError, match="prvReadActivity is granted at Global and Local"):
+        load_definitions(built.sources.schema, forms, app)
+
+
 def test_a_misc_privilege_that_is_not_a_privilege_name_is_refused(built, dirs):
     forms, app = dirs
     _edit(app / "security.toml", 'misc = ["prvActOnBehalfOfAnotherUser"]', 'misc = ["ActOnBehalf"]')
