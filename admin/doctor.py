@@ -27,6 +27,7 @@ from twilio_bridge import TwilioAccounts, TwilioBridgeError, TwilioClients, Twil
 __all__ = ["Check", "Status", "run_doctor"]
 
 QUEUES = ("sms-inbound", "sms-outbound")
+ACT_ON_BEHALF = "prvActOnBehalfOfAnotherUser"
 _VALID, _INVALID = 2, 3
 
 
@@ -203,6 +204,7 @@ def _role_checks(client: DataverseClient, user_id: uuid.UUID) -> Iterator[Check]
             yield Check(Status.FAIL, f"application user roles: {listed}",
                         f"run `smsbridge setup-team` (gives it {INTEGRATION_ROLE}), or assign the role in the Power "
                         "Platform admin center")
+        yield _impersonation_check(client, user_id)
         team = client.first("teams", select=["teamid"], filter=F.eq("name", TEAM_NAME))
         if team is None:
             yield Check(Status.FAIL, f"team {TEAM_NAME}: missing", "run `smsbridge setup-team --add-user <email>`")
@@ -220,6 +222,21 @@ def _role_checks(client: DataverseClient, user_id: uuid.UUID) -> Iterator[Check]
             yield Check(Status.OK, f"team {TEAM_NAME}: {USER_ROLE} role, {members} member(s)")
 
     yield from _guarded("roles", run)
+
+
+def _impersonation_check(client: DataverseClient, user_id: uuid.UUID) -> Check:
+    """The application user must hold Act on Behalf of Another User: an Outbox's text is filled in while
+    impersonating its owner (MSCRMCallerID), and without the privilege every such read is refused."""
+    payload = get_json(client, f"systemusers({user_id})/Microsoft.Dynamics.CRM.RetrieveUserPrivileges")
+    names = {str(p.get("PrivilegeName") or "").lower() for p in payload.get("RolePrivileges", [])
+             if isinstance(p, dict)}
+    if ACT_ON_BEHALF.lower() in names:
+        return Check(Status.OK, f"impersonation: the application user holds {ACT_ON_BEHALF} (Outbox texts are "
+                                "filled in with their owners' rights)")
+    return Check(Status.FAIL, f"impersonation: the application user lacks {ACT_ON_BEHALF}, so no Outbox owned by a "
+                              "person can be sent",
+                 f"import this release's solution and run `smsbridge setup-team` (its {INTEGRATION_ROLE} role carries "
+                 "Act on Behalf of Another User), or give the application user the Delegate role")
 
 
 def _configuration_checks(client: DataverseClient, settings: Settings | None,

@@ -6,9 +6,10 @@ Twilio emulator. The Dataverse emulator's request log counts round trips (HTTP r
 requests plus the parts inside each `$batch`; Twilio calls are the `POST .../Messages.json` the emulator answered.
 
 Budgets (outbound worker, per text sent, Configuration cached): <= 4 Dataverse round trips (read, claim + read
-context, write message, record result) and exactly 1 Twilio call. Printed without a budget: the first text of a
-freshly started worker (its Configuration and Record Types are not cached yet), and a duplicate job (the webhook
-and the sweeper both queued the row), which must send nothing.
+context, write message, record result) and exactly 1 Twilio call, for Outbox rows the application user owns (a
+row another user owns reads its To record as that user: one more round trip). Printed without a budget: the first
+text of a freshly started worker (its Configuration and Record Types are not cached yet), and a duplicate job
+(the webhook and the sweeper both queued the row), which must send nothing.
 
     .venv/bin/python -m bench.outbound_round_trips [--texts 5]   (from the repository root)
 """
@@ -130,9 +131,11 @@ def run(texts: int, storage_connection: str | None = None) -> tuple[list[Line], 
             cold.samples.append(stage.send(outbox))
             sent.append(outbox)
         with fresh_runtime(sandbox):
-            # Another worker's first texts: it warms its Configuration cache on the first one.
+            # Another worker's first texts: it warms its Configuration cache on the first one, and learns its own
+            # user id (WhoAmI) on the first that names a record to read.
             other = Stage(sandbox)
             other.send(other.outbox(None, smsb_freeform="Warm-up", smsb_mobilenumber="+16565550999"))
+            other.processor.application_user()
             for name in CONTACTS[1:]:
                 outbox = other.outbox(name, **{"smsb_messagetemplate@odata.bind":
                                                f"/smsb_messagetemplates({other.template})"})

@@ -113,12 +113,14 @@ class DataverseClient:
         *,
         caller_object_id: uuid.UUID | str | None = None,
         solution_unique_name: str | None = None,
+        caller_id: uuid.UUID | str | None = None,
     ) -> contextlib.AbstractContextManager[OperationScope]:
         """Scope for one logical operation: every call inside sends the same ``x-ms-correlation-id``
-        (a new uuid4 unless given), and optionally ``CallerObjectId`` (act as that Entra user) and
-        ``MSCRM.SolutionUniqueName`` (put created components into that solution)."""
+        (a new uuid4 unless given), and optionally ``CallerObjectId`` (act as that Entra user), ``MSCRMCallerID``
+        (``caller_id``: act as that systemuserid) and ``MSCRM.SolutionUniqueName`` (put created components into
+        that solution). Dataverse honours impersonation on a ``$batch`` request as a whole, never per part."""
         return operation(correlation_id, caller_object_id=caller_object_id,
-                         solution_unique_name=solution_unique_name)
+                         solution_unique_name=solution_unique_name, caller_id=caller_id)
 
     def send(self, request: DataverseRequest) -> RawResponse:
         """Send a request the client has no builder for (an action, a ``$ref`` association), with the same

@@ -76,13 +76,16 @@ class OperationScope:
     correlation_id: str
     caller_object_id: str | None = None
     solution_unique_name: str | None = None
+    caller_id: str | None = None
 
     def headers(self) -> dict[str, str]:
         headers = {"x-ms-correlation-id": self.correlation_id}
+        # Impersonation; the application user needs the prvActOnBehalfOfAnotherUser privilege, and Dataverse
+        # then allows only what both it and the impersonated user may do.
         if self.caller_object_id:
-            # Impersonation by Entra object id; the application user needs the prvActOnBehalfOfAnotherUser
-            # privilege.
-            headers["CallerObjectId"] = self.caller_object_id
+            headers["CallerObjectId"] = self.caller_object_id  # by Entra object id
+        elif self.caller_id:
+            headers["MSCRMCallerID"] = self.caller_id  # by systemuserid
         if self.solution_unique_name:
             headers["MSCRM.SolutionUniqueName"] = self.solution_unique_name
         return headers
@@ -103,6 +106,7 @@ def operation(
     *,
     caller_object_id: uuid.UUID | str | None = None,
     solution_unique_name: str | None = None,
+    caller_id: uuid.UUID | str | None = None,
 ) -> Iterator[OperationScope]:
     """Run the enclosed calls as one logical operation (one correlation id, shared caller headers)."""
     outer = _scope.get()
@@ -112,6 +116,7 @@ def operation(
         caller_object_id=(str(caller_object_id) if caller_object_id
                           else outer.caller_object_id if outer else None),
         solution_unique_name=solution_unique_name or (outer.solution_unique_name if outer else None),
+        caller_id=(str(caller_id) if caller_id else outer.caller_id if outer else None),
     )
     token = _scope.set(scope)
     try:

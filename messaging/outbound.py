@@ -9,6 +9,10 @@ A successful send costs four Dataverse round trips and one Twilio call:
 1. *Read*: the Outbox with its To party, template, Configuration and chat session expanded (one GET).
 2. *Claim*: one `$batch` — the claim in a changeset, then the To record (exactly the columns the Record Type and
    the template need), the conversation and the session of the current window. A failed claim stops the batch.
+   The To record is read with the rights of the Outbox's owner (`render_rights`): when the owner is someone else
+   than the application user, it is one more GET that impersonates the owner (Dataverse honours impersonation
+   per request, not per `$batch` part), so such a send costs five round trips; a read the owner may not make
+   fails the Outbox and nothing is sent. The worker learns its own user id once (WhoAmI, then cached).
 3. *Write*: one changeset — conversation (first text to the number), session (first of its window), and the
    outgoing message row (create-only, id from the Outbox id) that the status callback will find by `?m=`.
 4. *Send* through Twilio, then *record*: SID on the message, Sent on the Outbox, activity on the conversation.
@@ -75,6 +79,7 @@ from messaging.model import (
 )
 from messaging.outbox_rows import OUTBOX_COLUMNS, OUTBOX_EXPAND, Outbox
 from messaging.phones import normalize
+from messaging.render_rights import reader_of, refused
 from messaging.send_gates import (
     Stop,
     check_body,
@@ -163,6 +168,8 @@ class _Work:
     record: Row | None = None
     record_missing: bool = False
     record_error: str | None = None
+    reader: uuid.UUID | None = None  # whose rights read the To record; None: the application user's own
+    record_denied: Stop | None = None  # the owner may not read the To record (or no user can be named)
     conversations: tuple[Row, ...] = ()
     sessions: tuple[Row, ...] = ()
 
@@ -194,6 +201,15 @@ class OutboundProcessor:
         self._only_configuration: TtlCache[str, Row] = TtlCache(configuration_ttl)
         # Sessions this worker wrote: a session has no gate to check, so knowing it exists saves a failed create.
         self._sessions: TtlCache[uuid.UUID, bool] = TtlCache(3600.0, max_entries=50_000)
+        self._application_user: uuid.UUID | None = None
+
+    def application_user(self, outcome: OutboundOutcome | None = None) -> uuid.UUID:
+        """The user this worker acts as (WhoAmI once, then cached): an Outbox it owns needs no impersonation."""
+        if self._application_user is None:
+            if outcome is not None:
+                outcome.round_trips += 1
+            self._application_user = self._client.who_am_i().user_id
+        return self._application_user
 
     # -- the pipeline ------------------------------------------------------------------------------------------
     def process(self, job: OutboxJob) -> OutboundOutcome:
@@ -280,6 +296,9 @@ class OutboundProcessor:
             self._plan_reads(work)
             to = outbox.to
             if work.table is not None and to is not None and to.id is not None:
+                self._choose_reader(work)
+            if work.table is not None and to is not None and to.id is not None and work.reader is None \
+                    and work.record_denied is None:
                 record_ref = batch.retrieve(work.table.entity_set, to.id, select=sorted(self._record_columns(work)),
                                             formatted=True)
             configuration = sender.configuration
@@ -314,11 +333,40 @@ class OutboundProcessor:
             raise claimed.error
         try:
             _take_reads(work, result, record_ref, conversation_ref, session_ref)
+            if work.reader is not None:
+                self._read_as_reader(work)
         except Exception as exc:
             if self._release(work, exc):
                 raise
             return False
         return True
+
+    def _choose_reader(self, work: _Work) -> None:
+        try:
+            work.reader = reader_of(work.outbox, self.application_user(work.outcome))
+        except Stop as stop:
+            work.record_denied = stop
+
+    def _read_as_reader(self, work: _Work) -> None:
+        """The To record, read while impersonating the Outbox's owner: only what they may read fills the text."""
+        to, table, reader = work.outbox.to, work.table, work.reader
+        if to is None or to.id is None or table is None or reader is None:
+            return
+        work.outcome.round_trips += 1
+        try:
+            with self._client.operation(caller_id=reader):
+                work.record = self._client.retrieve(table.entity_set, to.id,
+                                                    select=sorted(self._record_columns(work)), formatted=True)
+        except NotFound:
+            work.record_missing = True
+        except DataverseHttpError as exc:
+            if exc.status == 403:
+                log.info("outbox %s: its owner may not read the To record (%s)", work.outbox.id, exc.code)
+                work.record_denied = refused(work.outbox, exc, reader)
+            elif exc.status == 400:
+                work.record_error = exc.message or str(exc)
+            else:
+                raise
 
     def _plan_reads(self, work: _Work) -> None:
         """Which Record Type, table, template and number the claim batch reads for (no I/O)."""
@@ -369,6 +417,8 @@ class OutboundProcessor:
             raise Stop(OutboxStatus.SKIPPED, work.problem or "No Configuration to send from")
         configuration = sender.configuration
         check_configuration(configuration, sender.validation_status)
+        if work.record_denied is not None:
+            raise work.record_denied
         to, record, rt = outbox.to, work.record, work.record_type
         who = self._who(work)
         if to is not None and to.id is not None:

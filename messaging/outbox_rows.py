@@ -17,7 +17,7 @@ PARTY_TO = 2
 OUTBOX_COLUMNS = (
     "activityid", "subject", "smsb_sendstatus", "smsb_sendafter", "smsb_mobilenumber", "smsb_freeform",
     "smsb_attachment", "_smsb_configuration_value", "_smsb_messagetemplate_value", "_smsb_session_value",
-    "_regardingobjectid_value", "_ownerid_value", "smsb_sendattempts",
+    "_regardingobjectid_value", "_ownerid_value", "_createdby_value", "smsb_sendattempts",
 )
 TEMPLATE_COLUMNS = ("smsb_messagetemplateid", "smsb_name", "smsb_body", "smsb_publishstate", "smsb_templatetype",
                     "smsb_entitylogicalname")
@@ -55,6 +55,8 @@ class Outbox:
     to: Party | None
     session_row: Row | None
     owner_user: uuid.UUID | None
+    owner_team: uuid.UUID | None = None
+    created_by: uuid.UUID | None = None
     attempts: int = 0  # claims so far (smsb_sendattempts)
 
     @classmethod
@@ -83,6 +85,8 @@ class Outbox:
             to=to,
             session_row=_expanded(row, "smsb_session"),
             owner_user=row.guid("_ownerid_value") if owner_table == "systemuser" else None,
+            owner_team=row.guid("_ownerid_value") if owner_table == "team" else None,
+            created_by=row.guid("_createdby_value"),
             attempts=int(row.get("smsb_sendattempts") or 0),
         )
 

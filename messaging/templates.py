@@ -174,20 +174,24 @@ def values_from(row: Row, selected: dict[str, str], table_name: str) -> dict[str
 
 class RecordReader:
     """Fills a template in from one record, read with exactly the columns it uses (one GET, none when the text
-    has no placeholders)."""
+    has no placeholders), with the rights of the person the text is for: `as_user` is impersonated
+    (`MSCRMCallerID`); None reads as the application user, only for the application user's own texts."""
 
     def __init__(self, client: DataverseClient, schema: Schema | None = None) -> None:
         self._client = client
         self._schema = schema or load_schema()
 
-    def render(self, text: str, table: str, entity_set: str, record_id: uuid.UUID) -> str:
+    def render(self, text: str, table: str, entity_set: str, record_id: uuid.UUID, *,
+               as_user: uuid.UUID | None) -> str:
         template = parse(text)
         if template.is_plain:
             return render(template, {})
         definition = self._schema.table(table) if self._schema.has_table(table) else None
         selected = select_for(template.columns, definition, table)
         try:
-            row = self._client.retrieve(entity_set, record_id, select=sorted(set(selected.values())), formatted=True)
+            with self._client.operation(caller_id=as_user):
+                row = self._client.retrieve(entity_set, record_id, select=sorted(set(selected.values())),
+                                            formatted=True)
         except NotFound:
             raise
         except DataverseHttpError as exc:

@@ -2,7 +2,8 @@
 
 Public API (stable):
 
-``DataverseEmulator(schema=None, *, clock=None, token=None, webhook_sender=None, preinstalled=True)``
+``DataverseEmulator(schema=None, *, clock=None, token=None, webhook_sender=None, preinstalled=True,
+security="impersonated")``
     ``schema`` defaults to :func:`solution.schema.load_schema`; ``clock`` returns an aware ``datetime``
     (``createdon``/``modifiedon``); ``token`` fixes the only accepted bearer token (default: any
     non-empty token); ``webhook_sender(url, headers, body) -> status`` replaces the HTTP POST used to
@@ -20,6 +21,9 @@ Public API (stable):
     * ``seed_demo()`` - business unit, team "SMS Bridge - SMS" with 3 users, contacts and accounts with
       phone numbers in assorted formats; ``reset()``.
     * ``user_id``, ``business_unit_id``, ``organization_id`` - what ``WhoAmI`` answers.
+    * ``access`` - security roles enforced for the acting user (``access.py``): ``access.mode`` is ``"off"``,
+      ``"impersonated"`` (the default: requests with ``MSCRMCallerID``) or ``"always"``;
+      ``solutions.set_privilege(role, verb, table, depth)``, ``solutions.grant_user_role(user_id, role)``.
     * ``catalog`` - table definitions created at run time through the metadata API (``catalog.py``):
       ``components_of(solution)`` lists what ``MSCRM.SolutionUniqueName`` added to a solution; ``schema`` is the
       current ``solution.schema.Schema``, which ``replace_schema(schema)`` swaps under the store lock;
@@ -81,6 +85,16 @@ Behaviour follows the Dataverse Web API documentation, including the details cli
   alternate key index states (``EntityKeyIndexStatus``), and ``$ref`` associations of
   ``teamroles_association``, ``systemuserroles_association`` and ``teammembership_association``
   (``solutions.py``, ``platform.py``);
+* security roles (``security.py`` decides, ``access.py`` applies): privileges
+  ``prv{Create|Read|Write|Delete|Append|AppendTo|Assign|Share}<table>`` at Basic/Local/Deep/Global depth, from
+  ``systemuserroles`` and the roles of the user's teams; the product's roles come from ``solution/app/security.toml``
+  (preinstalled) or the imported ``customizations.xml``, the platform's (System Administrator, Delegate, Basic User)
+  from ``roles.py``. Queries, FetchXML, counts and ``$expand`` return only readable rows; retrieves and writes the
+  user may not make are 403 ``0x80040220`` (no such privilege) or ``0x80048306`` (not deep enough); impersonation
+  needs ``prvActOnBehalfOfAnotherUser`` and allows only what both users may do, and applies to a ``$batch`` as a
+  whole (a part's own ``MSCRMCallerID`` is ignored, as Dataverse ignores it);
+  ``systemusers(id)/Microsoft.Dynamics.CRM.RetrieveUserPrivileges``. Not enforced: field security, sharing
+  (``GrantAccess``/``ModifyAccess``/``RevokeAccess`` answer 501), hierarchy security, activity parties;
 * webhooks on Create/Update steps, delivered after commit on a background thread with the endpoint's
   authentication; contexts over 256 KB lose parameters and images and carry
   ``x-ms-dynamics-msg-size-exceeded``.

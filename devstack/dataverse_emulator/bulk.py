@@ -194,13 +194,14 @@ def bulk_delete(emulator: DataverseEmulator, call: Call) -> Outcome:
     job_id = str(uuid.uuid4())
     deleted, failed, last_error = 0, 0, ""
     for table, test in plans:
-        for row in list(emulator.source_rows(table)):
+        for row in list(emulator.reader.visible_rows(table)):
             row_id = str(row[table.primary_id])
             # an earlier query of the set (or a cascade) may have removed the row already
             if not test(row) or emulator.store.raw(table.logical_name, row_id) is None:
                 continue
             try:
                 with _AllOrNothing(emulator):
+                    emulator.access.check_delete(table, row)
                     emulator.writer.delete_row(table, row_id)
                 deleted += 1
             except ODataError as err:

@@ -260,7 +260,7 @@ class _Planner:
 
     def run(self, query: _Query) -> list[Joined]:
         root = query.entity
-        rows: list[Joined] = [{"": r} for r in self.reader.emulator.source_rows(root.table)]
+        rows: list[Joined] = [{"": r} for r in self.reader.visible_rows(root.table)]
         for link in root.links:
             rows = self._join(rows, link)
         if root.filter is not None:
@@ -279,7 +279,7 @@ class _Planner:
         return rows
 
     def _join(self, rows: list[Joined], link: _Node) -> list[Joined]:
-        candidates = self.reader.emulator.source_rows(link.table)
+        candidates = self.reader.visible_rows(link.table)
         if link.filter is not None:
             candidates = [r for r in candidates if link.filter({link.alias: r})]
         by_key: dict[Any, list[dict[str, Any]]] = {}

@@ -2,7 +2,9 @@
 
 WhoAmI answers the impersonated user, and rows the request creates default ``ownerid``, ``createdby`` and
 ``modifiedby`` to that user (updates set ``modifiedby``). Without the header the request acts as the
-emulator's integration user (the application user of the app registration).
+emulator's integration user (the application user of the app registration). Naming oneself is no impersonation.
+What the impersonated user may do is ``access.py``'s business: the integration user must hold
+``prvActOnBehalfOfAnotherUser``, and both must hold each privilege used.
 """
 
 from __future__ import annotations

@@ -52,6 +52,7 @@ class Reader:
         row = self.emulator.find(table, key)
         if row is None:
             raise errors.not_found(table.logical_name, key if isinstance(key, str) else describe_key(key))
+        self.emulator.access.check_read(table, row)
         prefer = Prefer.parse(call.headers.getlist("Prefer"))
         select = parse_select(table, call.param("$select") or "") if call.param("$select") else None
         expand = call.param("$expand")
@@ -90,7 +91,7 @@ class Reader:
         if call.param("fetchXml") is not None:
             return run_fetch(self, call, table)
         prefer = Prefer.parse(call.headers.getlist("Prefer"))
-        rows = self.emulator.source_rows(table)
+        rows = self.visible_rows(table)
         filter_text = call.param("$filter")
         if filter_text:
             predicate: Predicate = parse_filter(table, filter_text, self.context())
@@ -132,12 +133,17 @@ class Reader:
     def count(self, call: Call, table: Table) -> Outcome:
         """``GET set/$count``: the number of rows (Dataverse caps it at 5000), as plain text."""
         self._check_options(call, allowed=frozenset({"$filter"}))
-        rows = self.emulator.source_rows(table)
+        rows = self.visible_rows(table)
         filter_text = call.param("$filter")
         if filter_text:
             predicate = parse_filter(table, filter_text, self.context())
             rows = [r for r in rows if predicate(getter(r))]
         return Outcome(200, [("OData-Version", "4.0")], str(min(len(rows), MAX_PAGE_SIZE)).encode(), "text/plain")
+
+    def visible_rows(self, table: Table) -> list[dict[str, Any]]:
+        """The rows of ``table`` the acting user may read: where every query, count, FetchXML and collection
+        ``$expand`` takes its rows from (``access.py``)."""
+        return self.emulator.access.readable(table, self.emulator.source_rows(table))
 
     def applied(
         self, prefer: Prefer, *, annotations: bool = False, representation: bool = False
@@ -231,7 +237,7 @@ class Reader:
                 return None
             target = self.schema.table(single.referenced_table)
             target_row = self.emulator.source_row(target, value.id)
-            if target_row is None:
+            if target_row is None or not self.emulator.access.allows("Read", target, target_row):
                 return None
             select = parse_select(target, options["$select"]) if "$select" in options else None
             return self.represent(target, target_row, select, prefer)
@@ -240,7 +246,7 @@ class Reader:
             raise errors.unknown_query_property(table.logical_name, nav)
         child = self.schema.table(collection.referencing_table)
         ref = Ref(table.logical_name, str(row.get(table.primary_id)))
-        children = [r for r in self.emulator.source_rows(child) if r.get(collection.referencing_attribute) == ref]
+        children = [r for r in self.visible_rows(child) if r.get(collection.referencing_attribute) == ref]
         if "$filter" in options:
             predicate = parse_filter(child, options["$filter"], self.context())
             children = [r for r in children if predicate(getter(r))]

@@ -1,4 +1,8 @@
-"""Demo data: a team with three users, and customers whose phone numbers are stored as people type them."""
+"""Demo data: a team with three users, and customers whose phone numbers are stored as people type them.
+
+The users hold Basic User themselves and SMS Bridge User through the team, which is what reading and writing
+as them (``MSCRMCallerID``, as the devstack browser does) needs once the emulator enforces their roles; the first
+(the browser's default user) is also an SMS Bridge Administrator, who may validate and change Configurations."""
 
 from __future__ import annotations
 
@@ -14,6 +18,8 @@ TEAM_NAME = "SMS Bridge - SMS"
 _NAMESPACE = uuid.UUID("0d7f7a63-2a4e-4f55-9d3e-6c3a5a3f7b21")
 
 USERS = [("Alex", "Morgan"), ("Priya", "Nair"), ("Sam", "Okafor")]
+# The first user (the browser's default) also sets SMS Bridge up: Configurations, Record Types, templates.
+ADMINISTRATOR = "Alex Morgan"
 
 # (first, last, column, number as stored): the same national numbers in the formats found in real CRMs
 CONTACTS = [
@@ -79,6 +85,10 @@ def seed_demo(emulator: DataverseEmulator) -> dict[str, Any]:
                     "teammembership",
                     {"teammembershipid": _id("membership", user_id), "teamid": team_id, "systemuserid": user_id},
                 )
+            # every user of an org holds some role of their own; the team gives them the product's
+            emulator.solutions.grant_user_role(user_id, "Basic User")
+            if f"{first} {last}" == ADMINISTRATOR:
+                emulator.solutions.grant_user_role(user_id, "SMS Bridge Administrator")
         owner = Ref("team", team_id)
         for first, last, column, number in CONTACTS:
             contact_id = _id("contact", f"{first} {last}")

@@ -17,6 +17,7 @@ from devstack.browser import browser_response, is_browser_path
 from solution.schema import ColumnType, Schema, Table, load_schema
 
 from . import errors
+from .access import Access, SecurityMode, forbidden_sharing
 from .batch import run_batch
 from .bulk import bound_action, bulk_delete
 from .catalog import Catalog
@@ -27,10 +28,11 @@ from .files import FileColumns
 from .headers import check_headers, public_base_url
 from .impersonation import caller_id, impersonating
 from .metadata import handle_metadata, is_metadata_path
-from .odata import parse_key
+from .odata import Ref, parse_key
 from .platform import with_platform_tables
 from .protocol import API_PREFIX, Call, Outcome, WriteEvent, method_not_allowed, only_options
 from .reads import Reader
+from .security import ACT_ON_BEHALF
 from .seed import seed_demo
 from .solutions import Solutions
 from .store import Store
@@ -46,6 +48,10 @@ SDK_MESSAGE_IDS = {
     "Delete": "20bdbb1b-ea3e-db11-86a7-000a3a5473e8",
 }
 _NAMESPACE = uuid.UUID("5b0e2f43-6a0c-4d7e-9a6e-2f1f4b3e9c10")
+# Sharing messages (principalobjectaccess), which the emulator does not model.
+_SHARING_ACTIONS = frozenset({"GrantAccess", "ModifyAccess", "RevokeAccess", "RetrievePrincipalAccess",
+                              "RetrieveSharedPrincipalsAndAccess"})
+_USER_PRIVILEGES = re.compile(r"systemusers\(([^)]*)\)/Microsoft\.Dynamics\.CRM\.RetrieveUserPrivileges(?:\(\))?")
 
 
 class DataverseEmulator:
@@ -60,6 +66,7 @@ class DataverseEmulator:
         webhook_sender: Callable[[str, dict[str, str], bytes], int] | None = None,
         fault_seed: int = 0,
         preinstalled: bool = True,
+        security: SecurityMode | str = SecurityMode.IMPERSONATED,
     ) -> None:
         self.schema = with_platform_tables(schema or load_schema())
         self._initial_schema = self.schema
@@ -73,6 +80,7 @@ class DataverseEmulator:
         self.files = FileColumns(self)
         self.reader = Reader(self)
         self.writer = Writer(self)
+        self.access = Access(self, security)
         self.solutions = Solutions(self, preinstalled=preinstalled)
         self.organization_id = str(uuid.uuid5(_NAMESPACE, "organization"))
         self.business_unit_id = str(uuid.uuid5(_NAMESPACE, "businessunit"))
@@ -247,7 +255,7 @@ class DataverseEmulator:
         """Answer one call; committed writes are delivered to webhooks afterwards."""
         events: list[WriteEvent] = []
         try:
-            with impersonating(self, call.headers), self.store.lock:
+            with impersonating(self, call.headers), self.store.lock, self.access.request():
                 outcome = self.execute(call, events)
         except ODataError as err:
             return Outcome.error(err)
@@ -266,6 +274,12 @@ class DataverseEmulator:
         """The bulk actions: ``BulkDelete`` and ``<entityset>/Microsoft.Dynamics.CRM.<Name>Multiple``."""
         if call.path in ("BulkDelete", "Microsoft.Dynamics.CRM.BulkDelete"):
             return bulk_delete(self, call)
+        action = call.path.removeprefix("Microsoft.Dynamics.CRM.").removesuffix("()")
+        if action in _SHARING_ACTIONS:
+            raise forbidden_sharing(action)
+        privileges = _USER_PRIVILEGES.fullmatch(call.path)
+        if privileges is not None:
+            return self._user_privileges(call, privileges.group(1))
         bound = re.fullmatch(r"([A-Za-z_]\w*)/Microsoft\.Dynamics\.CRM\.(\w+)", call.path)
         if bound is None or is_metadata_path(call.path):  # RelationshipDefinitions/<cast> is a metadata read
             return None
@@ -325,11 +339,13 @@ class DataverseEmulator:
         if call.method != "GET":
             raise method_not_allowed(call)
         if call.path.startswith("WhoAmI"):
+            user = self.store.raw("systemuser", caller_id(self)) if self.schema.has_table("systemuser") else None
+            unit = user.get("businessunitid") if user else None
             return Outcome.json(
                 200,
                 {
                     "@odata.context": f"{call.base_url}$metadata#Microsoft.Dynamics.CRM.WhoAmIResponse",
-                    "BusinessUnitId": self.business_unit_id,
+                    "BusinessUnitId": unit.id if isinstance(unit, Ref) else self.business_unit_id,
                     "UserId": caller_id(self),
                     "OrganizationId": self.organization_id,
                 },
@@ -369,6 +385,7 @@ class DataverseEmulator:
         row = self.find(table, key)
         if row is None:
             raise errors.not_found(table.logical_name, key_text)
+        self.access.check("Read" if call.method == "GET" else "Write", table, row)
         if col.type is ColumnType.FILE:
             return self.files.handle(call, table, row, col, raw_value=raw_value)
         only_options(call)
@@ -389,6 +406,32 @@ class DataverseEmulator:
             self.writer.update(table, row, {col.name: coerce(table, col, raw)}, None, events)
             return Outcome(204, [("OData-Version", "4.0")])
         raise method_not_allowed(call)
+
+    def _user_privileges(self, call: Call, key_text: str) -> Outcome:
+        """``systemusers(id)/Microsoft.Dynamics.CRM.RetrieveUserPrivileges``: the privileges the user holds through
+        their roles and teams."""
+        if call.method != "GET":
+            raise method_not_allowed(call)
+        table = self._table("systemusers")
+        row = self.find(table, parse_key(table, key_text))
+        if row is None:
+            raise errors.not_found("systemuser", key_text)
+        user_id = str(row["systemuserid"])
+        unit = row.get("businessunitid")
+        unit_id = unit.id if isinstance(unit, Ref) else self.business_unit_id
+        held = [{"Depth": depth.name.capitalize(),
+                 "PrivilegeId": str(uuid.uuid5(_NAMESPACE, f"privilege:{name.lower()}")),
+                 "BusinessUnitId": unit_id, "PrivilegeName": name}
+                for name, depth in self.access.privileges_of(user_id)]
+        if self.access.principal(user_id).administrator and not any(
+                p["PrivilegeName"].lower() == ACT_ON_BEHALF.lower() for p in held):
+            # a System Administrator holds every privilege; the one the product asks about is listed
+            privilege_id = uuid.uuid5(_NAMESPACE, f"privilege:{ACT_ON_BEHALF.lower()}")
+            held.append({"Depth": "Global", "PrivilegeId": str(privilege_id), "BusinessUnitId": unit_id,
+                         "PrivilegeName": ACT_ON_BEHALF})
+        return Outcome.json(200, {
+            "@odata.context": f"{call.base_url}$metadata#Microsoft.Dynamics.CRM.RetrieveUserPrivilegesResponse",
+            "RolePrivileges": held})
 
     # --- lookups of rows ---
 

@@ -35,6 +35,7 @@ import json
 import re
 import uuid
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -47,6 +48,8 @@ from .errors import ODataError
 from .odata import Ref
 from .platform import ASYNC_STATE, ASYNC_STATUS, ManyToMany
 from .protocol import Call, Outcome, WriteEvent, method_not_allowed
+from .roles import PLATFORM_ROLES, package_privileges, product_privileges
+from .security import Depth, privilege_name
 
 if TYPE_CHECKING:
     from .service import DataverseEmulator
@@ -57,7 +60,7 @@ _NAMESPACE = uuid.UUID("8a3f4c1e-7b2d-4e9a-b6c5-1d0e2f3a4b5c")
 PRODUCT_SOLUTION = "SmsBridge"
 PRODUCT_PREFIX = "smsb"  # the SMS Bridge publisher's customization prefix (DESIGN.md section 5)
 PRODUCT_ROLES = ("SMS Bridge Administrator", "SMS Bridge User", "SMS Bridge Integration")
-SYSTEM_ROLES = ("System Administrator", "Basic User")
+SYSTEM_ROLES = tuple(PLATFORM_ROLES)
 IMPORT_STEPS = 3  # reads of the job until it completes: waiting, in progress, done
 
 _REF_PATH = re.compile(r"(?P<set>[A-Za-z_]\w*)\((?P<id>[^)]*)\)/(?P<nav>[A-Za-z_]\w*)"
@@ -88,6 +91,7 @@ class _Package:
     tables: list[str]
     roles: list[tuple[str | None, str]]  # (id, name)
     prefix: str  # the publisher's customization prefix (Publisher/CustomizationPrefix)
+    privileges: dict[str, dict[str, Depth]] = field(default_factory=dict)  # role name -> its RolePrivileges
 
 
 @dataclass
@@ -113,6 +117,7 @@ class Solutions:
         self._keys: dict[tuple[str, str], _Key] = {}
         self._jobs: dict[str, _Job] = {}
         self._visible: Schema | None = None
+        self.role_privileges: dict[str, dict[str, Depth]] = {}  # role id -> privilege name (lower case) -> depth
         self._prefixes: dict[str, str] = {}
         self.reset()
 
@@ -127,6 +132,7 @@ class Solutions:
                       if t.logical_name in self._installed for k in t.keys}
         self._jobs.clear()
         self._visible = None
+        self.role_privileges = {}
         self._prefixes = {}
 
     def bootstrap(self) -> None:
@@ -135,7 +141,7 @@ class Solutions:
         if not self.emulator.schema.has_table("role"):
             return
         for name in SYSTEM_ROLES:
-            self._ensure_role(None, name, managed=True)
+            self._ensure_role(None, name, managed=True, privileges=PLATFORM_ROLES[name])
         admin_role = self._role_id("System Administrator")
         if self.emulator.schema.has_table("systemuserroles") and admin_role is not None:
             store.insert("systemuserroles", {"systemuserroleid": _id("userrole", self.emulator.user_id),
@@ -145,12 +151,45 @@ class Solutions:
 
             self._record_solution(_Package(PRODUCT_SOLUTION, "SMS Bridge", _dotted(version()), False,
                                            "SMS Bridge", [], [], PRODUCT_PREFIX))
+            defined = product_privileges(self.emulator.schema)
             for name in PRODUCT_ROLES:
-                self._ensure_role(None, name, managed=False)
+                self._ensure_role(None, name, managed=False, privileges=defined.get(name, {}))
             integration = self._role_id("SMS Bridge Integration")
             if self.emulator.schema.has_table("systemuserroles") and integration is not None:
                 store.insert("systemuserroles", {"systemuserroleid": _id("userrole:integration", self.emulator.user_id),
                                                  "systemuserid": self.emulator.user_id, "roleid": integration})
+
+    def role_id(self, name: str) -> str | None:
+        """The id of the role called ``name``, if the org has it."""
+        return self._role_id(name) if self.emulator.schema.has_table("role") else None
+
+    def set_privilege(self, role_name: str, verb_or_privilege: str, table: str | None = None,
+                      depth: Depth | str | None = Depth.GLOBAL) -> None:
+        """Change what a role grants: ``set_privilege("Basic User", "Read", "contact", "Local")``, or a privilege
+        of no table by name (``set_privilege("Delegate", "prvActOnBehalfOfAnotherUser", None, None)`` removes
+        it). ``depth`` None takes the privilege away."""
+        role = self.role_id(role_name)
+        if role is None:
+            raise KeyError(f"no role named {role_name!r}")
+        schema = self.emulator.schema
+        activity = bool(table) and schema.has_table(str(table)) and schema.table(str(table)).is_activity
+        name = privilege_name(verb_or_privilege, table, activity=activity) if table else verb_or_privilege
+        granted = self.role_privileges.setdefault(role, {})
+        for held in [k for k in granted if k.lower() == name.lower()]:
+            del granted[held]
+        if depth is not None:
+            granted[name] = depth if isinstance(depth, Depth) else Depth.parse(depth)
+
+    def grant_user_role(self, user_id: str, role_name: str) -> None:
+        """Give a user a role (as ``systemuserroles_association`` does), if it exists and the user lacks it."""
+        role_id = self.role_id(role_name) if self.emulator.schema.has_table("systemuserroles") else None
+        if role_id is None:
+            return
+        store = self.emulator.store
+        if not any(r.get("systemuserid") == user_id and r.get("roleid") == role_id
+                   for r in store.all_raw("systemuserroles")):
+            store.insert("systemuserroles", {"systemuserroleid": _id("userrole", f"{user_id}:{role_id}"),
+                                             "systemuserid": user_id, "roleid": role_id})
 
     def grant_team_role(self, team_id: str, role_name: str) -> None:
         """Give a team a role (as ``teamroles_association`` does), if both exist and it lacks it. Lock held."""
@@ -387,7 +426,8 @@ class Solutions:
             notes.append(f"table {name} created")
         solution_id = self._record_solution(package)
         for role_id, role_name in package.roles:
-            self._ensure_role(role_id, role_name, managed=package.managed, solution_id=solution_id)
+            self._ensure_role(role_id, role_name, managed=package.managed, solution_id=solution_id,
+                              privileges=package.privileges.get(role_name, {}))
         return notes
 
     def _add_message_filters(self, table: str) -> None:
@@ -428,13 +468,17 @@ class Solutions:
         row = next((r for r in self.emulator.store.all_raw("role") if r.get("name") == name), None)
         return None if row is None else str(row["roleid"])
 
-    def _ensure_role(self, role_id: str | None, name: str, *, managed: bool, solution_id: str | None = None) -> None:
+    def _ensure_role(self, role_id: str | None, name: str, *, managed: bool, solution_id: str | None = None,
+                     privileges: Mapping[str, Depth] | None = None) -> None:
         store = self.emulator.store
         existing = next((r for r in store.all_raw("role")
                          if (role_id and str(r.get("roleid")) == role_id) or r.get("name") == name), None)
         if existing is not None:
             self._update("role", str(existing["roleid"]), {"name": name})
+            if privileges is not None:  # an import replaces the role's privileges with the package's
+                self.role_privileges[str(existing["roleid"])] = dict(privileges)
             return
+        self.role_privileges[role_id or _id("role", name)] = dict(privileges or {})
         values: dict[str, Any] = {"roleid": role_id or _id("role", name), "name": name, "ismanaged": managed,
                                   "solutionid": solution_id}
         if self.emulator.schema.table("role").has_column("businessunitid"):
@@ -540,11 +584,12 @@ def parse_package(data: bytes, schema: Schema) -> _Package:
             raise ValueError(f"The Dataverse emulator does not support importing the table '{logical}': it serves "
                              "only the tables defined in solution/tables.")
         tables.append(logical)
-    roles = [(_guid(r.get("id", "")) or None, r.get("name", "")) for r in customizations.findall("Roles/Role")
-             if r.get("name")]
+    elements = [r for r in customizations.findall("Roles/Role") if r.get("name")]
+    roles = [(_guid(r.get("id", "")) or None, r.get("name", "")) for r in elements]
+    privileges = {r.get("name", ""): package_privileges(r) for r in elements}
     return _Package(unique_name, friendly, version, (manifest.findtext("Managed") or "0").strip() == "1",
                     (manifest.findtext("Publisher/UniqueName") or "").strip(), tables, roles,
-                    (manifest.findtext("Publisher/CustomizationPrefix") or "").strip().lower())
+                    (manifest.findtext("Publisher/CustomizationPrefix") or "").strip().lower(), privileges)
 
 
 def _result_xml(package: _Package, notes: list[str]) -> str:

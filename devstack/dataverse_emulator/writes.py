@@ -121,6 +121,7 @@ class Writer:
             self._set_owning(row)
         if table.is_activity:
             row["activitytypecode"] = table.logical_name
+        self.emulator.access.check_create(table, row)
         computed.apply(table, row, self.store)
         self._settle_state(table, row, values)
         self._check_keys(table, row)
@@ -139,6 +140,7 @@ class Writer:
         events: list[WriteEvent],
     ) -> dict[str, Any]:
         before = dict(existing)
+        self.emulator.access.check_update(table, before, values)
         row = dict(existing)
         row.update(values)
         row["modifiedon"] = self.emulator.clock()
@@ -161,7 +163,11 @@ class Writer:
         if isinstance(owner, Ref):
             row["owninguser"] = owner if owner.table == "systemuser" else None
             row["owningteam"] = owner if owner.table == "team" else None
-            row["owningbusinessunit"] = Ref("businessunit", self.emulator.business_unit_id)
+            # a row belongs to its owner's business unit (what Local and Deep privileges reach)
+            owner_row = self.store.raw(owner.table, owner.id) if self.schema.has_table(owner.table) else None
+            unit = owner_row.get("businessunitid") if owner_row else None
+            row["owningbusinessunit"] = unit if isinstance(unit, Ref) else Ref("businessunit",
+                                                                               self.emulator.business_unit_id)
 
     def _settle_state(self, table: Table, row: dict[str, Any], values: dict[str, Any]) -> None:
         state_col, status_col = table.find_column("statecode"), table.find_column("statuscode")
@@ -223,6 +229,7 @@ class Writer:
         if_match = call.header("If-Match")
         if if_match and if_match.strip() != "*" and if_match.strip() != etag(row):
             raise errors.version_mismatch()
+        self.emulator.access.check_delete(table, row)
         self.delete_row(table, str(row[table.primary_id]))
         return Outcome(204, [("OData-Version", "4.0")])
 

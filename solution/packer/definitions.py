@@ -138,6 +138,7 @@ class Role:
     name: str
     description: str
     privileges: tuple[Privilege, ...]
+    misc: tuple[str, ...] = ()  # privileges of no table (prvActOnBehalfOfAnotherUser), held at the Global level
 
 
 @dataclass(frozen=True)
@@ -191,15 +192,20 @@ def load_definitions(schema: Schema, forms_dir: Path = FORMS_DIR, app_dir: Path 
         views.extend(_view(path, table, v) for v in doc.get("views", []))
     app = _app(app_dir / "app.toml", _read(app_dir / "app.toml"))
     security = _read(app_dir / "security.toml")
-    roles = tuple(
-        _role(app_dir / "security.toml", key, r, schema) for key, r in security.get("roles", {}).items()
-    )
+    roles = load_roles(schema, app_dir)
     profiles = tuple(
         _profile(app_dir / "security.toml", key, p) for key, p in security.get("field_security_profiles", {}).items()
     )
     definitions = Definitions(tuple(forms), tuple(views), app, roles, profiles)
     check_definitions(schema, definitions)
     return definitions
+
+
+def load_roles(schema: Schema, app_dir: Path = APP_DIR) -> tuple[Role, ...]:
+    """The security roles of ``security.toml`` alone (what the Dataverse emulator grants when the product is
+    preinstalled), checked against ``schema``."""
+    path = app_dir / "security.toml"
+    return tuple(_role(path, key, r, schema) for key, r in _read(path).get("roles", {}).items())
 
 
 def check_definitions(schema: Schema, d: Definitions) -> None:
@@ -278,8 +284,8 @@ def privilege_name(schema: Schema, verb: str, table: str) -> str:
 
 
 def role_privileges(schema: Schema, role: Role) -> tuple[tuple[str, str], ...]:
-    """(privilege name, level) of a role, sorted by name; grants on several activity tables meet in the Activity
-    privileges and must agree on the level."""
+    """(privilege name, level) of a role, sorted by name, its privileges of no table (``misc``) at Global; grants on
+    several activity tables meet in the Activity privileges and must agree on the level."""
     levels: dict[str, str] = {}
     for p in role.privileges:
         name = privilege_name(schema, p.verb, p.table)
@@ -288,6 +294,7 @@ def role_privileges(schema: Schema, role: Role) -> tuple[tuple[str, str], ...]:
                 f"role {role.name!r}: {name} is granted at {levels[name]} and {p.level} (activity tables share the"
                 " Activity privileges)"
             )
+    levels.update(dict.fromkeys(role.misc, "Global"))
     return tuple(sorted(levels.items(), key=lambda item: item[0].lower()))
 
 
@@ -422,7 +429,11 @@ def _role(path: Path, key: str, doc: dict[str, Any], schema: Schema) -> Role:
     for p in privileges:
         if seen.setdefault((p.verb, p.table), p.level) != p.level:
             raise DefinitionError(f"{path.name}: role {key}: {p.verb} {p.table} is granted at two levels")
-    return Role(key, _str(path, doc, "name"), str(doc.get("description", "")), tuple(privileges))
+    misc = tuple(str(m) for m in doc.get("misc", []))
+    for name in misc:
+        if not re.fullmatch(r"prv[A-Z][A-Za-z]+", name):
+            raise DefinitionError(f"{path.name}: role {key}: {name!r} is not a privilege name (prvSomething)")
+    return Role(key, _str(path, doc, "name"), str(doc.get("description", "")), tuple(privileges), misc)
 
 
 def _profile(path: Path, key: str, doc: dict[str, Any]) -> FieldSecurityProfile:
@@ -445,4 +456,5 @@ __all__ = [
     "Role",
     "View",
     "load_definitions",
+    "load_roles",
 ]

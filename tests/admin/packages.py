@@ -13,12 +13,16 @@ ROLES = {"SMS Bridge Administrator": "6a3b1c2d-0000-4000-8000-000000000001",
 
 
 def package_zip(*, version: str = "1.0.0.0", managed: bool = False, tables: list[str] | None = None,
-                unique_name: str = "SmsBridge") -> bytes:
-    """A minimal solution package: solution.xml and customizations.xml naming the product tables and roles."""
+                unique_name: str = "SmsBridge", privileges: dict[str, list[tuple[str, str]]] | None = None) -> bytes:
+    """A minimal solution package: solution.xml and customizations.xml naming the product tables and roles (with
+    the ``privileges`` given per role name: ``(privilege name, level)``)."""
     names = tables if tables is not None else [t.logical_name for t in load_schema().tables if t.is_custom]
     entities = "".join(f'<Entity><Name LocalizedName="{n}" OriginalName="{n}">{n}</Name>'
                        f'<EntityInfo><entity Name="{n}"/></EntityInfo></Entity>' for n in names)
-    roles = "".join(f'<Role id="{{{rid}}}" name="{name}"><RolePrivileges/></Role>' for name, rid in ROLES.items())
+    granted = privileges or {}
+    roles = "".join(f'<Role id="{{{rid}}}" name="{name}"><RolePrivileges>'
+                    + "".join(f'<RolePrivilege name="{p}" level="{level}"/>' for p, level in granted.get(name, []))
+                    + "</RolePrivileges></Role>" for name, rid in ROLES.items())
     solution = (f'<ImportExportXml version="9.2" SolutionPackageVersion="9.2" languagecode="1033">'
                 f"<SolutionManifest><UniqueName>{unique_name}</UniqueName><LocalizedNames>"
                 f'<LocalizedName description="SMS Bridge" languagecode="1033"/></LocalizedNames>'

@@ -190,3 +190,22 @@ def test_an_older_solution_than_this_release_warns_to_upgrade(environment: Envir
     line = result.line("solution SmsBridge")
     assert line.startswith("WARN  solution SmsBridge: version 0.0.1.0 (unmanaged) is older than this release")
     assert "run `smsbridge import` to upgrade it" in line
+
+
+def test_an_application_user_that_may_not_impersonate_fails(working: Environment) -> None:
+    dataverse = working.dataverse
+    admin = dataverse.solutions.role_id("System Administrator")
+    for link in dataverse.store.rows("systemuserroles"):
+        if link["systemuserid"] == dataverse.user_id and link["roleid"] == admin:
+            dataverse.store.remove("systemuserroles", link["systemuserroleid"])
+    # the imported SMS Bridge Integration role carries the privilege, as the packer writes it
+    assert working.smsbridge("doctor").line("impersonation").startswith(
+        "OK    impersonation: the application user holds prvActOnBehalfOfAnotherUser")
+    dataverse.solutions.set_privilege("SMS Bridge Integration", "prvActOnBehalfOfAnotherUser", None, None)
+
+    result = working.smsbridge("doctor")
+
+    assert result.code == 1
+    line = result.line("impersonation")
+    assert line.startswith("FAIL  impersonation: the application user lacks prvActOnBehalfOfAnotherUser")
+    assert "Delegate role" in line

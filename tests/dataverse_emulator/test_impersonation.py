@@ -39,7 +39,8 @@ def test_rows_created_as_a_user_are_owned_and_created_by_that_user(api: Api, emu
 
 def test_updates_as_a_user_set_modifiedby(api: Api, emulator: DataverseEmulator) -> None:
     user = _user(emulator)
-    created = api.create("smsb_dismissals", {"smsb_name": "x"})
+    # the application user files it for the user: a user's own dismissal is what SMS Bridge User may change
+    created = api.create("smsb_dismissals", {"smsb_name": "x", "ownerid@odata.bind": f"/systemusers({user})"})
     row_id = created["smsb_dismissalid"]
     response = api.patch(f"smsb_dismissals({row_id})", json={"smsb_name": "z"},
                          headers={"MSCRMCallerID": user, "If-Match": "*"})

@@ -41,6 +41,7 @@ def test_template_text_reaches_the_contact_once_and_is_recorded(sandbox: Sandbox
     outbox_id = outbox(sandbox, avery, template=greeting)
     worker = processor(sandbox)
     sandbox.app.directory.context(sandbox.product.configuration_id)  # type: ignore[union-attr]
+    worker.application_user()  # a new worker asks WhoAmI once, to know which Outboxes are its own
     before = dataverse_requests(sandbox)
 
     outcome = worker.process(job(outbox_id))

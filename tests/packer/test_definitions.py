@@ -103,3 +103,10 @@ def test_activity_tables_granted_at_different_levels_are_refused(built, dirs):
           '"opportunity",\n  ] },\n  { level = "Local", privileges = ["Read"], tables = ["activitypointer"] },')
     with pytest.raises(DefinitionError, match="prvReadActivity is granted at Global and Local"):
         load_definitions(built.sources.schema, forms, app)
+
+
+def test_a_misc_privilege_that_is_not_a_privilege_name_is_refused(built, dirs):
+    forms, app = dirs
+    _edit(app / "security.toml", 'misc = ["prvActOnBehalfOfAnotherUser"]', 'misc = ["ActOnBehalf"]')
+    with pytest.raises(DefinitionError, match="not a privilege name"):
+        load_definitions(built.sources.schema, forms, app)

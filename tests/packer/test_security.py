@@ -92,3 +92,11 @@ def test_field_security_profile_grants_the_auth_token_only(built):
         ("smsb_configuration", "smsb_authtoken")
     ]
     assert [permissions[0].findtext(x) for x in ("CanRead", "CanUpdate", "CanCreate")] == ["4", "4", "4"]
+
+
+def test_only_integration_may_act_on_behalf_of_another_user(built):
+    # Outbox texts are filled in while impersonating their owners (MSCRMCallerID); the role editor's
+    # "Act on Behalf of Another User" is exported as this privilege at the Global level.
+    assert _privileges(built, "SMS Bridge Integration")["prvActOnBehalfOfAnotherUser"] == "Global"
+    for role in ("SMS Bridge Administrator", "SMS Bridge User"):
+        assert "prvActOnBehalfOfAnotherUser" not in _privileges(built, role)
