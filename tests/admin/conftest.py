@@ -99,7 +99,8 @@ class Environment:
     def create_queues(self) -> None:
         """The function app creates its queues when it starts."""
         service = QueueServiceClient.from_connection_string(self.env["AzureWebJobsStorage"])
-        for name in ("sms-inbound", "sms-outbound", "sms-inbound-poison"):
+        # Clearing the poison queues too: the session's Azurite is shared, and earlier tests may have poisoned messages.
+        for name in ("sms-inbound", "sms-outbound", "sms-inbound-poison", "sms-outbound-poison"):
             queue = service.get_queue_client(name)
             with contextlib.suppress(ResourceExistsError):
                 queue.create_queue()
