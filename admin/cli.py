@@ -259,6 +259,8 @@ def _register(context: _Context) -> int:
         console.line(f"created: step {name}")
     for name in report.steps_enabled:
         console.line(f"enabled: step {name}")
+    for name in report.steps_updated:
+        console.line(f"updated: step {name} (execution mode or filtering columns)")
     for name in report.steps_unchanged:
         console.line(f"unchanged: step {name}")
     console.line("changed nothing" if not report.changed else "done")

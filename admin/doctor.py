@@ -167,18 +167,24 @@ def _webhook_checks(client: DataverseClient, public_url: str | None) -> Iterator
         else:
             yield Check(Status.OK, f"webhook: endpoint posts to {url}")
         steps = {str(row.get("name")): row for row in client.query(
-            "sdkmessageprocessingsteps", select=["name", "statecode"],
+            "sdkmessageprocessingsteps", select=["name", "statecode", "mode"],
             filter=F.eq("_eventhandler_value", endpoint.guid("serviceendpointid") or uuid.UUID(int=0)))}
         missing = [s.name for s in WEBHOOK_STEPS if s.name not in steps]
         disabled = [s.name for s in WEBHOOK_STEPS
                     if s.name in steps and steps[s.name].get("statecode") not in (0, None)]
         if missing:
             yield Check(Status.FAIL, f"webhook steps: missing {'; '.join(missing)}", fix)
+        # An asynchronous Configuration step would have the platform keep typed auth tokens in System Jobs.
+        wrong_mode = [s.name for s in WEBHOOK_STEPS
+                      if s.name in steps and steps[s.name].get("mode") not in (s.mode, None)]
         if disabled:
             yield Check(Status.FAIL, f"webhook steps: disabled {'; '.join(disabled)}",
                         "run `smsbridge register-webhooks` (it enables them), or enable them in the Plug-in "
                         "Registration Tool")
-        if not missing and not disabled:
+        if wrong_mode:
+            yield Check(Status.FAIL, f"webhook steps: wrong execution mode {'; '.join(wrong_mode)}",
+                        "run `smsbridge register-webhooks` (it sets the mode each step needs)")
+        if not missing and not disabled and not wrong_mode:
             yield Check(Status.OK, f"webhook steps: all {len(WEBHOOK_STEPS)} registered and enabled")
 
     yield from _guarded("webhook", run)

@@ -51,10 +51,17 @@ def source_queue(poison_queue: str) -> str:
 def _describe(content: str) -> tuple[str, str | None, str | None]:
     """Kind, correlation id and a reference (Twilio SID or row id) — never the text of a message."""
     try:
-        data: dict[str, Any] = json.loads(base64.b64decode(content, validate=True))
-    except (binascii.Error, ValueError, UnicodeDecodeError):
+        data: Any = json.loads(base64.b64decode(content, validate=True))
+    except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError):
+        return "unreadable", None, None
+    if not isinstance(data, dict):
         return "unreadable", None, None
     kind = str(data.get("kind", "unknown"))
+    form = data.get("form") if kind == "deferred" else None
+    if isinstance(form, list):
+        # A webhook queued before its signature was checked: the SID as Twilio (or whoever) sent it.
+        sids = [str(p[1]) for p in form if isinstance(p, list) and len(p) == 2 and p[0] == "MessageSid"]
+        return kind, data.get("correlation_id"), sids[0] if sids else None
     twilio = data.get("message") or data.get("callback")
     if isinstance(twilio, dict):
         # Queued Twilio webhooks keep every (name, value) pair Twilio sent; only the SID is shown.

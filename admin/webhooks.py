@@ -1,8 +1,21 @@
 """Registering the function app as a Dataverse webhook: one service endpoint, one step per event it handles.
 
 Idempotent: a second run with the same URL and key changes nothing; a changed URL or key updates the endpoint
-in place; a missing step is created, a disabled one is enabled again, and an enabled one is left as it is. The
-key is never printed.
+in place; a missing step is created, a disabled one is enabled again, a step registered with another execution mode
+or other filtering columns (by an older version) is put right, and a correct one is left as it is. The key is never
+printed.
+
+Execution mode. An asynchronous step has the platform save its execution context — the Target with every column
+the user submitted — as a System Job (asyncoperation) until the call is done, and keep it when the call fails
+("Asynchronous service": "the platform serializes the context for any asynchronous extensions and saves it to the
+database as a System Job", https://learn.microsoft.com/power-apps/developer/data-platform/asynchronous-service;
+`asyncautodelete` removes only successful jobs, https://learn.microsoft.com/power-apps/developer/data-platform/
+register-web-hook). An admin types a Configuration's Twilio auth token in plain text, so the Configuration steps are
+synchronous: no System Job exists for them, and a save the function app did not acknowledge is rolled back rather
+than kept for later ("use synchronous mode ... if you want the entire transaction to fail unless the WebHook payload
+is received by the service", same page). Filtering columns cannot help here: they choose *whether* a step runs, not
+what its Target carries, and images cannot leave out a column of the Target either. The other tables carry no
+secret and stay asynchronous, so an Outbox save never waits on the function app.
 """
 
 from __future__ import annotations
@@ -12,14 +25,24 @@ from dataclasses import dataclass, field
 
 from dataverse import DataverseClient, F, bind
 
-__all__ = ["ENDPOINT_NAME", "WEBHOOK_STEPS", "RegistrationReport", "StepSpec", "WebhookSetupError", "register_webhooks"]
+__all__ = [
+    "ENDPOINT_NAME",
+    "MODE_ASYNC",
+    "MODE_SYNC",
+    "WEBHOOK_STEPS",
+    "RegistrationReport",
+    "StepSpec",
+    "WebhookSetupError",
+    "register_webhooks",
+]
 
 ENDPOINT_NAME = "SMS Bridge"
 _CONTRACT_WEBHOOK = 8
 _AUTH_WEBHOOK_KEY = 4
 _MESSAGE_FORMAT_JSON = 2
 _STAGE_POST_OPERATION = 40
-_MODE_ASYNC = 1
+MODE_SYNC = 0
+MODE_ASYNC = 1
 _STEP_ENABLED = 0
 _STEP_ENABLED_REASON = 1
 
@@ -33,18 +56,29 @@ class StepSpec:
     table: str
     message: str
     filtering_attributes: tuple[str, ...] = ()
+    mode: int = MODE_ASYNC
 
     @property
     def name(self) -> str:
         return f"SMS Bridge: {self.message} of {self.table}"
+
+    def settings(self) -> dict[str, object]:
+        """The columns of the step that this version of the product decides."""
+        return {
+            "mode": self.mode,
+            # Only an asynchronous step has a System Job to delete; a synchronous one has none.
+            "asyncautodelete": self.mode == MODE_ASYNC,
+            "filteringattributes": ",".join(self.filtering_attributes) or None,
+        }
 
 
 WEBHOOK_STEPS: tuple[StepSpec, ...] = (
     StepSpec("smsb_outbox", "Create"),
     # The chat creates an Outbox with an image held back (send-after) until the upload is done, then releases it.
     StepSpec("smsb_outbox", "Update", ("smsb_sendafter",)),
-    StepSpec("smsb_configuration", "Create"),
-    StepSpec("smsb_configuration", "Update", ("smsb_authtoken", "smsb_validaterequestedon")),
+    # Synchronous: their Target may hold an auth token in plain text, which must never sit in a System Job.
+    StepSpec("smsb_configuration", "Create", mode=MODE_SYNC),
+    StepSpec("smsb_configuration", "Update", ("smsb_authtoken", "smsb_validaterequestedon"), mode=MODE_SYNC),
     StepSpec("smsb_recordtype", "Create"),
     StepSpec("smsb_recordtype", "Update", ("smsb_entitylogicalname", "smsb_phonefield", "smsb_compliancefield")),
 )
@@ -58,10 +92,12 @@ class RegistrationReport:
     steps_created: list[str] = field(default_factory=list)
     steps_unchanged: list[str] = field(default_factory=list)
     steps_enabled: list[str] = field(default_factory=list)
+    steps_updated: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
-        return self.endpoint_created or self.endpoint_updated or bool(self.steps_created) or bool(self.steps_enabled)
+        return (self.endpoint_created or self.endpoint_updated or bool(self.steps_created)
+                or bool(self.steps_enabled) or bool(self.steps_updated))
 
 
 def register_webhooks(client: DataverseClient, function_base_url: str, function_key: str) -> RegistrationReport:
@@ -104,27 +140,38 @@ def register_webhooks(client: DataverseClient, function_base_url: str, function_
 
     for spec in WEBHOOK_STEPS:
         message_id, filter_id = targets[spec]
-        step = client.first(
-            "sdkmessageprocessingsteps", select=["sdkmessageprocessingstepid", "statecode"],
-            filter=F.eq("name", spec.name) & F.eq("_eventhandler_value", report.endpoint_id))
-        if step is not None:
-            step_id = step.guid("sdkmessageprocessingstepid")
-            if step.get("statecode") not in (None, _STEP_ENABLED) and step_id is not None:
-                client.update("sdkmessageprocessingsteps", step_id,
-                              {"statecode": _STEP_ENABLED, "statuscode": _STEP_ENABLED_REASON})
-                report.steps_enabled.append(spec.name)
-            else:
-                report.steps_unchanged.append(spec.name)
-            continue
-        body = {
-            "name": spec.name, "mode": _MODE_ASYNC, "stage": _STAGE_POST_OPERATION, "rank": 1,
-            "supporteddeployment": 0, "asyncautodelete": True,
-            "eventhandler_serviceendpoint@odata.bind": bind("serviceendpoints", report.endpoint_id),
+        _ensure_step(client, spec, endpoint_id=report.endpoint_id, message_id=message_id, filter_id=filter_id,
+                     report=report)
+    return report
+
+
+def _ensure_step(client: DataverseClient, spec: StepSpec, *, endpoint_id: uuid.UUID, message_id: uuid.UUID,
+                 filter_id: uuid.UUID, report: RegistrationReport) -> None:
+    """Create the step, or put an existing one right (mode, filtering columns, enabled)."""
+    step = client.first(
+        "sdkmessageprocessingsteps",
+        select=["sdkmessageprocessingstepid", "statecode", "mode", "asyncautodelete", "filteringattributes"],
+        filter=F.eq("name", spec.name) & F.eq("_eventhandler_value", endpoint_id))
+    if step is None:
+        client.create("sdkmessageprocessingsteps", {
+            "name": spec.name, "stage": _STAGE_POST_OPERATION, "rank": 1, "supporteddeployment": 0,
+            **{name: value for name, value in spec.settings().items() if value is not None},
+            "eventhandler_serviceendpoint@odata.bind": bind("serviceendpoints", endpoint_id),
             "sdkmessageid@odata.bind": bind("sdkmessages", message_id),
             "sdkmessagefilterid@odata.bind": bind("sdkmessagefilters", filter_id),
-        }
-        if spec.filtering_attributes:
-            body["filteringattributes"] = ",".join(spec.filtering_attributes)
-        client.create("sdkmessageprocessingsteps", body)
+        })
         report.steps_created.append(spec.name)
-    return report
+        return
+    step_id = step.guid("sdkmessageprocessingstepid")
+    if step_id is None:
+        raise WebhookSetupError(f"the step {spec.name} has no id")
+    wanted = spec.settings()
+    if any((step.get(name) or None) != (value or None) for name, value in wanted.items()):
+        client.update("sdkmessageprocessingsteps", step_id, wanted)
+        report.steps_updated.append(spec.name)
+    if step.get("statecode") not in (None, _STEP_ENABLED):
+        client.update("sdkmessageprocessingsteps", step_id,
+                      {"statecode": _STEP_ENABLED, "statuscode": _STEP_ENABLED_REASON})
+        report.steps_enabled.append(spec.name)
+    elif spec.name not in report.steps_updated:
+        report.steps_unchanged.append(spec.name)

@@ -1,7 +1,16 @@
-"""Health checks: each one a callable that raises on failure; the report names every failing check."""
+"""Health checks: each one a callable that raises on failure; the report names every failing check.
+
+`GET /api/health` is anonymous (probes and availability tests call it), so it must cost Dataverse nothing an
+anonymous caller can multiply and must tell such a caller nothing about the insides: results are kept for
+`CACHE_SECONDS` and one run happens at a time; the anonymous answer holds a status per check and nothing else.
+What failed and why (which may name internal URLs) goes to the log and to `GET /api/health/details`, which needs
+the function key.
+"""
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -14,9 +23,12 @@ from app.logs import RedactionFilter
 from app.settings import SettingsError
 from app.version import version
 
-__all__ = ["CheckResult", "HealthReport", "check_health", "run_checks"]
+__all__ = ["CACHE_SECONDS", "CheckResult", "HealthMonitor", "HealthReport", "check_health", "run_checks"]
+
+log = logging.getLogger("smsbridge.health")
 
 CHECK_TIMEOUT_SECONDS = 5.0
+CACHE_SECONDS = 15.0
 
 
 @dataclass(frozen=True)
@@ -26,11 +38,11 @@ class CheckResult:
     detail: str | None = None
     duration_ms: int | None = None
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, details: bool = False) -> dict[str, Any]:
         body: dict[str, Any] = {"status": self.status}
-        if self.detail:
+        if details and self.detail:
             body["detail"] = self.detail
-        if self.duration_ms is not None:
+        if details and self.duration_ms is not None:
             body["ms"] = self.duration_ms
         return body
 
@@ -47,11 +59,12 @@ class HealthReport:
     def failing(self) -> list[str]:
         return [c.name for c in self.checks if c.status == "failing"]
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, details: bool = False) -> dict[str, Any]:
+        """A status per check; with `details` (function-key callers only) also why each failed and how long."""
         body: dict[str, Any] = {
             "status": "ok" if self.healthy else "unhealthy",
             "version": version(),
-            "checks": {c.name: c.to_json() for c in self.checks},
+            "checks": {c.name: c.to_json(details) for c in self.checks},
         }
         if not self.healthy:
             body["failing"] = self.failing
@@ -94,19 +107,36 @@ def _ms(started: float) -> int:
     return int((time.monotonic() - started) * 1000)
 
 
-def check_health() -> HealthReport:
-    """Settings valid, queue storage reachable, Dataverse reachable."""
-    try:
-        rt = runtime.current()
-    except SettingsError as exc:
-        problems = "; ".join(exc.problems)
-        return HealthReport(
-            (
-                CheckResult("settings", "failing", RedactionFilter.scrub(problems)),
-                CheckResult("queues", "skipped", "settings invalid"),
-                CheckResult("dataverse", "skipped", "settings invalid"),
-            )
-        )
+class HealthMonitor:
+    """Runs the dependency checks at most once per `ttl` seconds, one run at a time, and logs what failed."""
+
+    def __init__(self, checks: Mapping[str, Callable[[], None]], ttl: float = CACHE_SECONDS,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._checks = dict(checks)
+        self._ttl = ttl
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._last: tuple[float, HealthReport] | None = None
+
+    def report(self) -> HealthReport:
+        # Callers arriving during a run wait for it (bounded by the check timeout) and share its result.
+        with self._lock:
+            if self._last is not None and self._clock() - self._last[0] < self._ttl:
+                return self._last[1]
+            report = HealthReport((CheckResult("settings", "ok"), *run_checks(self._checks)))
+            _log_failures(report)
+            self._last = (self._clock(), report)
+            return report
+
+
+def _log_failures(report: HealthReport) -> None:
+    for check in report.checks:
+        if check.status == "failing":
+            log.warning("health check %s failing: %s", check.name, check.detail or "no detail")
+
+
+def dependency_checks(rt: runtime.Runtime) -> dict[str, Callable[[], None]]:
+    """Queue storage reachable, Dataverse reachable."""
     def queues() -> None:
         rt.queue_service.get_service_properties(timeout=int(CHECK_TIMEOUT_SECONDS))
 
@@ -115,5 +145,22 @@ def check_health() -> HealthReport:
         if not result.ok:
             raise ConnectionError(result.error or "no answer")
 
-    checks: dict[str, Callable[[], None]] = {"queues": queues, "dataverse": dataverse}
-    return HealthReport((CheckResult("settings", "ok"), *run_checks(checks)))
+    return {"queues": queues, "dataverse": dataverse}
+
+
+def check_health() -> HealthReport:
+    """Settings valid, queue storage reachable, Dataverse reachable (the last two kept for a few seconds)."""
+    try:
+        rt = runtime.current()
+    except SettingsError as exc:
+        problems = "; ".join(exc.problems)
+        report = HealthReport(
+            (
+                CheckResult("settings", "failing", RedactionFilter.scrub(problems)),
+                CheckResult("queues", "skipped", "settings invalid"),
+                CheckResult("dataverse", "skipped", "settings invalid"),
+            )
+        )
+        _log_failures(report)
+        return report
+    return rt.health.report()

@@ -16,7 +16,13 @@ from app.logs import correlation_id, invocation
 from app.settings import SettingsError
 from dataverse import DataverseError, NotFound
 from dataverse import MalformedWebhook as MalformedDataverseWebhook
-from messaging.errors import ConfigurationNotFound, InvalidMediaLink, TokenDecryptionFailed, UnhandledEvent
+from messaging.errors import (
+    ConfigurationNotFound,
+    InvalidMediaLink,
+    LookupUnavailable,
+    TokenDecryptionFailed,
+    UnhandledEvent,
+)
 from twilio_bridge import InvalidSignature, MalformedWebhook
 
 __all__ = ["error_response", "http_endpoint", "json_response"]
@@ -45,6 +51,7 @@ class _Mapping:
     error: str
     message: str | None  # None: the exception's own text, for errors whose text is meant for the caller
     level: int
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 # Most specific first. Messages never echo secrets or request content.
@@ -57,6 +64,8 @@ _MAPPINGS = (
     _Mapping(InvalidMediaLink, 403, "invalid_link", "This media link is not valid or has expired.", logging.WARNING),
     _Mapping(ConfigurationNotFound, 404, "unknown_number", "No active Configuration owns this number.",
              logging.WARNING),
+    _Mapping(LookupUnavailable, 503, "busy", "Too many requests are waiting; try again shortly.", logging.WARNING,
+             (("Retry-After", "5"),)),
     _Mapping(TokenDecryptionFailed, 500, "configuration",
              "The Configuration's auth token cannot be read; see the logs.", logging.ERROR),
     _Mapping(SettingsError, 503, "configuration", "The function app is not configured correctly; see its logs.",
@@ -71,7 +80,8 @@ def error_response(exc: BaseException) -> func.HttpResponse:
     for mapping in _MAPPINGS:
         if isinstance(exc, mapping.exception):
             log.log(mapping.level, "request answered %s: %s: %s", mapping.status, type(exc).__name__, exc)
-            return json_response({"error": mapping.error, "message": mapping.message or str(exc)}, mapping.status)
+            return json_response({"error": mapping.error, "message": mapping.message or str(exc)}, mapping.status,
+                                 dict(mapping.headers))
     log.exception("unhandled error in an HTTP function")
     return json_response({"error": "internal", "message": "Something went wrong; the log has the details.",
                           "correlationId": correlation_id()}, 500)

@@ -8,15 +8,20 @@ instead of patching clients.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from azure.identity import ManagedIdentityCredential
 from azure.storage.queue import QueueServiceClient
 
 from app.logs import configure_logging
+
+if TYPE_CHECKING:
+    from app.health import HealthMonitor
 from app.settings import Settings, SettingsError, from_process_env
 from app.telemetry import configure_telemetry
 from dataverse import DataverseClient, DataverseConfig
@@ -31,6 +36,7 @@ from messaging.reconcile import Reconciler
 from messaging.record_types import RecordTypeService
 from messaging.status import StatusProcessor
 from messaging.sweeper import Sweeper
+from messaging.telemetry import PhoneHash, phone_hash_key
 from messaging.tokens import TokenCipher
 from messaging.worker import InboundQueueWorker, OutboundQueueWorker
 from twilio_bridge import (
@@ -99,8 +105,18 @@ class Runtime:
         return TokenCipher(self.settings.encryption_key, self.settings.encryption_key_previous)
 
     @cached_property
+    def lookup_dataverse(self) -> DataverseClient:
+        """For the Configuration map only: a webhook may be waiting for its first load, so short timeouts and
+        no retries (a failed load is tried again by the next lookup, and the last good map stays in use)."""
+        quick = dataclasses.replace(dataverse_config(self.settings), connect_timeout=3.0, read_timeout=5.0,
+                                    retry_budget_seconds=0.0)
+        return DataverseClient.from_config(quick)
+
+    @cached_property
     def directory(self) -> ConfigurationDirectory:
-        return ConfigurationDirectory(self.dataverse)
+        directory = ConfigurationDirectory(self.dataverse, lookup_client=self.lookup_dataverse)
+        directory.cached()  # start loading the map now, in the background, for the first webhook
+        return directory
 
     @cached_property
     def errors(self) -> ErrorLog:
@@ -114,7 +130,12 @@ class Runtime:
     def inbound_worker(self) -> InboundQueueWorker:
         inbound = InboundProcessor(self.dataverse, self.directory, self.cipher, MediaDownloader(self.twilio),
                                    self.errors)
-        return InboundQueueWorker(inbound, StatusProcessor(self.dataverse), self.errors)
+        return InboundQueueWorker(inbound, StatusProcessor(self.dataverse), self.errors, intake=self.intake,
+                                  phone_hash=self.phone_hash)
+
+    @cached_property
+    def phone_hash(self) -> PhoneHash:
+        return PhoneHash(phone_hash_key(self.settings.encryption_key))
 
     @cached_property
     def media_links(self) -> MediaLinks:
@@ -129,6 +150,12 @@ class Runtime:
                                               public_url=public_url)
         return OutboundQueueWorker(outbound, configurations, RecordTypeService(self.dataverse, self.errors),
                                    self.errors, directory=self.directory)
+
+    @cached_property
+    def health(self) -> HealthMonitor:
+        from app.health import HealthMonitor, dependency_checks  # health reads the runtime: import when needed
+
+        return HealthMonitor(dependency_checks(self))
 
     @cached_property
     def reconciler(self) -> Reconciler:

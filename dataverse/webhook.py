@@ -38,6 +38,10 @@ SIZE_EXCEEDED_HEADER: Final = "x-ms-dynamics-msg-size-exceeded"
 MODE_SYNCHRONOUS: Final = 0
 MODE_ASYNCHRONOUS: Final = 1
 
+# A real context nests ParentContext inside ParentContext at most Depth (8) times, a dozen levels each; anything
+# far deeper is not from Dataverse, and would exhaust the parser's recursion on the way in.
+MAX_NESTING: Final = 200
+
 _DATE = re.compile(r"^/Date\((-?\d+)([+-]\d{4})?\)/$")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -257,6 +261,25 @@ def _images(value: Any, where: str) -> Mapping[str, Entity]:
     return images
 
 
+def _nesting(value: Any) -> int:
+    """How deeply objects and arrays nest, counted without recursion (the converters below do recurse)."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, Mapping):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, depth)
+        if deepest > MAX_NESTING:
+            return deepest
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
 def _int(payload: Mapping[str, Any], name: str, default: int) -> int:
     value = payload.get(name, default)
     if isinstance(value, bool) or not isinstance(value, int):
@@ -271,8 +294,12 @@ def parse_webhook(body: bytes | str | Mapping[str, Any],
         payload = json.loads(body) if isinstance(body, bytes | str) else body
     except (ValueError, UnicodeDecodeError) as exc:
         raise MalformedWebhook("the webhook body is not JSON") from exc
+    except RecursionError:
+        raise MalformedWebhook(f"the webhook body is nested deeper than {MAX_NESTING} levels") from None
     if not isinstance(payload, Mapping):
         raise MalformedWebhook("the webhook body is not a JSON object")
+    if _nesting(payload) > MAX_NESTING:
+        raise MalformedWebhook(f"the webhook body is nested deeper than {MAX_NESTING} levels")
     lowered = {name.lower() for name in (headers or {})}
     size_exceeded = SIZE_EXCEEDED_HEADER in lowered
 

@@ -116,6 +116,8 @@ class Sandbox:
                            public_url=self.host.url)
         # Dataverse tells the function app about new Outbox rows and Configuration changes, as in production.
         register_webhooks(app.dataverse, self.host.url, o.function_key)
+        # A running app has its Configuration map loaded; the first webhook of a test should not find it cold.
+        app.directory.refresh()
         checkpoint()
         if o.run_queues:
             self.host.options.run_queues = True

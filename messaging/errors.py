@@ -5,6 +5,7 @@ from __future__ import annotations
 __all__ = [
     "ConfigurationNotFound",
     "InvalidMediaLink",
+    "LookupUnavailable",
     "MessageNotFiledYet",
     "MessagingError",
     "PermanentFailure",
@@ -27,6 +28,10 @@ class ConfigurationNotFound(MessagingError):
     @classmethod
     def for_id(cls, configuration_id: object) -> ConfigurationNotFound:
         return cls(f"Configuration {configuration_id} does not exist or is inactive")
+
+
+class LookupUnavailable(MessagingError):
+    """A webhook cannot be looked up now (no Configuration map yet) nor deferred (too many already are): try later."""
 
 
 class MessageNotFiledYet(MessagingError):

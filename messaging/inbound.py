@@ -11,7 +11,12 @@ Every row has a deterministic id, so the work is a plan of create-only writes th
 A conversation this worker has seen recently costs only step 2. If the changeset meets a row that another
 worker created meanwhile (a race on a new number or window), nothing was written; the worker re-reads what
 exists and tries again with a smaller plan. If the message itself already exists, the text was filed before
-(Twilio retried, or the queue redelivered) and nothing more happens: no duplicate, no second notification.
+(Twilio retried, or the queue redelivered): no duplicate, no second notification — only the pictures an earlier
+attempt left without their file are finished.
+
+Pictures (MMS media) get their Message Media rows in the changeset, *Awaiting File*; their files are fetched and
+stored after the commit (`media_files`), so a text is filed even while Twilio's media is slow, and a failure
+while storing a file is finished by the queue's retry or, later, by reconciliation.
 """
 
 from __future__ import annotations
@@ -40,16 +45,17 @@ from dataverse import (
 from messaging.consent import ConsentChange, classify
 from messaging.directory import ConfigurationContext, ConfigurationDirectory, TtlCache
 from messaging.envelope import InboundEnvelope
-from messaging.errorlog import ErrorLog, ErrorSource, LoggedError
+from messaging.errorlog import ErrorLog
 from messaging.errors import PermanentFailure
 from messaging.ids import NAMESPACE, conversation_id, inbound_message_id, session_id
 from messaging.matching import choose_customer, match_queries
+from messaging.media_files import AwaitingFile, MediaFiles, MediaReport
 from messaging.model import (
     Configuration,
     ConversationState,
     Customer,
     Direction,
-    Severity,
+    MediaFileStatus,
     StatusChoice,
     message_preview,
     parse_datetime,
@@ -69,11 +75,9 @@ from messaging.tokens import TokenCipher
 from messaging.windows import Window, window_for
 from solution.schema import Schema, load_schema
 from twilio_bridge import (
-    DownloadedMedia,
     Encoding,
     InboundMessage,
     MediaDownloader,
-    MediaDownloadFailed,
     TwilioCredentials,
     segment_info,
 )
@@ -83,6 +87,7 @@ __all__ = ["InboundOutcome", "InboundProcessor"]
 log = logging.getLogger("smsbridge.inbound")
 
 _NAME_LENGTH = 200
+_CONTENT_TYPE_LENGTH = 100
 _MAX_ATTEMPTS = 3
 _KNOWN_ROWS = 50_000
 PARTY_TO = 2
@@ -110,6 +115,7 @@ class InboundOutcome:
     session_created: bool = False
     notified: int = 0
     media_stored: int = 0
+    media_unavailable: int = 0
     round_trips: int = 0
     attempts: int = 0
     warnings: list[str] = field(default_factory=list)
@@ -163,6 +169,19 @@ class InboundProcessor:
         self._schema = schema or load_schema()
         self._conversations: TtlCache[uuid.UUID, _Known] = TtlCache(conversation_ttl)
         self._existing = _RowSet()
+        self._files = MediaFiles(client, media, errors, clock=clock)
+
+    @property
+    def media_files(self) -> MediaFiles:
+        """Where pictures get their files; reconciliation repairs with it too."""
+        return self._files
+
+    def credentials(self, configuration: Configuration) -> TwilioCredentials:
+        """The Configuration's Twilio credentials (its auth token decrypted)."""
+        if not configuration.auth_token_sealed:
+            raise PermanentFailure(f"Configuration '{configuration.name}' has no auth token")
+        token = self._cipher.decrypt(configuration.auth_token_sealed, configuration.id)
+        return TwilioCredentials(configuration.account_sid, token)
 
     def forget_conversation(self, conversation: uuid.UUID) -> None:
         """Drop what this worker remembers of a conversation (its state and owner decide who is notified), so
@@ -191,13 +210,11 @@ class InboundProcessor:
         if known is None or (wants_members and not members):
             known, members = self._read(job, known, wants_members)
 
-        media = self._download_media(job)
-
         for attempt in range(1, _MAX_ATTEMPTS + 1):
             outcome.attempts = attempt
             plan = _Plan(create_conversation=known.snapshot.id not in self._existing,
                          create_session=ids.session(known) not in self._existing)
-            batch, refs = self._write_batch(job, known, plan, media, members)
+            batch, refs = self._write_batch(job, known, plan, members)
             result = self._client.execute_batch(batch)
             outcome.round_trips += result.round_trips
             changeset_error = result.failure(refs.changeset)
@@ -209,7 +226,8 @@ class InboundProcessor:
             exists = self._reread(job, known)
             if exists.message:
                 outcome.duplicate = True
-                log.info("message %s was filed before; nothing to do", message.message_sid)
+                log.info("message %s was filed before; finishing its pictures if any", message.message_sid)
+                self._finish_filed_media(job)
                 return outcome
             known = exists.known or known
             if exists.session:
@@ -217,7 +235,7 @@ class InboundProcessor:
         else:
             raise PermanentFailure(f"message {message.message_sid} could not be filed after {_MAX_ATTEMPTS} attempts")
 
-        self._store_files(job, media)
+        self._finish_media(job, [self._awaiting(job, index) for index in range(len(message.media))])
         return outcome
 
     # -- reading -----------------------------------------------------------------------------------------------
@@ -330,7 +348,7 @@ class InboundProcessor:
         )
 
     # -- writing -----------------------------------------------------------------------------------------------
-    def _write_batch(self, job: _Job, known: _Known, plan: _Plan, media: list[DownloadedMedia],
+    def _write_batch(self, job: _Job, known: _Known, plan: _Plan,
                      members: tuple[uuid.UUID, ...]) -> tuple[Batch, _Refs]:
         configuration, message, envelope, number, ids = (job.configuration, job.message, job.envelope, job.number,
                                                          job.ids)
@@ -391,13 +409,14 @@ class InboundProcessor:
             "smsb_receivedon": received,
             **owner,
         }, mode=UpsertMode.CREATE_ONLY))
-        for index, item in enumerate(media):
+        for index, ref in enumerate(message.media):
+            # Written with the text, so a picture whose file is not stored yet is never out of sight.
             refs.changeset.append(changeset.upsert("smsb_messagemedias", _media_id(ids.message, index), {
-                "smsb_name": item.file_name[:_NAME_LENGTH],
+                "smsb_name": (ref.media_sid or f"Picture {index + 1}")[:_NAME_LENGTH],
                 "smsb_message@odata.bind": bind("smsb_messages", ids.message),
-                "smsb_contenttype": item.content_type,
-                "smsb_size": item.size,
-                "smsb_twiliomediasid": item.media_sid,
+                "smsb_contenttype": ref.content_type[:_CONTENT_TYPE_LENGTH],
+                "smsb_twiliomediasid": ref.media_sid,
+                "smsb_filestatus": int(MediaFileStatus.AWAITING_FILE),
                 **owner,
             }, mode=UpsertMode.CREATE_ONLY))
         # A text older than the conversation's last activity (queues do not keep order) must not roll the
@@ -506,47 +525,38 @@ class InboundProcessor:
                             type(part.error).__name__)
 
     # -- media -------------------------------------------------------------------------------------------------
-    def _download_media(self, job: _Job) -> list[DownloadedMedia]:
-        configuration, message, envelope, outcome = job.configuration, job.message, job.envelope, job.outcome
-        if not message.media or self._media is None:
-            return []
-        credentials = self._credentials(configuration)
-        downloaded: list[DownloadedMedia] = []
-        for ref in message.media:
-            try:
-                downloaded.append(self._media.download(credentials, ref.url))
-            except MediaDownloadFailed as exc:
-                if exc.is_transient:
-                    raise
-                outcome.warnings.append(f"media not stored: {exc}")
-                self._errors.record(LoggedError(
-                    source=ErrorSource.INBOUND, name="Inbound media could not be stored",
-                    details=f"{ref.media_sid or 'media'} of {message.message_sid}: {exc}",
-                    severity=Severity.WARNING, correlation_id=envelope.correlation_id,
-                    twilio_sid=message.message_sid, related_entity="smsb_message",
-                    related_id=str(inbound_message_id(message.message_sid)),
-                ))
-        return downloaded
+    def _awaiting(self, job: _Job, index: int) -> AwaitingFile:
+        ref = job.message.media[index]
+        return AwaitingFile(_media_id(job.ids.message, index), job.ids.message, job.message.message_sid,
+                            ref.media_sid, ref.url)
 
-    def _store_files(self, job: _Job, media: list[DownloadedMedia]) -> None:
-        configuration, message, ids, outcome = job.configuration, job.message, job.ids, job.outcome
-        for index, item in enumerate(media):
-            try:
-                self._client.upload_file("smsb_messagemedias", _media_id(ids.message, index), "smsb_file",
-                                         item.content, item.file_name)
-                outcome.media_stored += 1
-            except NotFound:
-                continue
-        if configuration.delete_twilio_media and self._media is not None and media:
-            credentials = self._credentials(configuration)
-            for ref in message.media:
-                self._media.delete(credentials, ref.url)
+    def _finish_media(self, job: _Job, awaiting: list[AwaitingFile]) -> None:
+        if not awaiting:
+            return
+        report = self._files.finish(job.configuration, lambda: self.credentials(job.configuration), awaiting,
+                                    correlation_id=job.envelope.correlation_id)
+        job.outcome.media_stored += report.stored
+        job.outcome.media_unavailable += report.unavailable
 
-    def _credentials(self, configuration: Configuration) -> TwilioCredentials:
-        if not configuration.auth_token_sealed:
-            raise PermanentFailure(f"Configuration '{configuration.name}' has no auth token")
-        token = self._cipher.decrypt(configuration.auth_token_sealed, configuration.id)
-        return TwilioCredentials(configuration.account_sid, token)
+    def _finish_filed_media(self, job: _Job) -> None:
+        """The text was filed before: store the files an earlier attempt did not, delete Twilio's copies of those it
+        stored if it could not (deleting twice is no error)."""
+        if not job.message.media:
+            return
+        ids, outcome = job.ids, job.outcome
+        outcome.round_trips += 1
+        rows = list(self._client.query("smsb_messagemedias", select=["smsb_messagemediaid", "smsb_filestatus"],
+                                       filter=F.eq("_smsb_message_value", ids.message)))
+        by_id = {_media_id(ids.message, index): index for index in range(len(job.message.media))}
+        status = {row.guid("smsb_messagemediaid"): row.get("smsb_filestatus") for row in rows}
+        awaiting = [self._awaiting(job, index) for row_id, index in by_id.items()
+                    if status.get(row_id) == int(MediaFileStatus.AWAITING_FILE)]
+        self._finish_media(job, awaiting)
+        stored = [self._awaiting(job, index) for row_id, index in by_id.items()
+                  if status.get(row_id) == int(MediaFileStatus.STORED)]
+        if stored and job.configuration.delete_twilio_media:
+            self._files.delete_at_twilio(job.configuration, lambda: self.credentials(job.configuration), stored,
+                                         MediaReport())
 
 
 # -- small values ----------------------------------------------------------------------------------------------

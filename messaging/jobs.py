@@ -10,9 +10,10 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 from messaging.errors import PermanentFailure
+from messaging.queue_message import load_object
 
 __all__ = ["ConfigurationJob", "OutboxJob", "RecordTypeJob", "parse_job"]
 
@@ -62,8 +63,8 @@ Job = OutboxJob | ConfigurationJob | RecordTypeJob
 
 def parse_job(body: bytes | str) -> Job:
     """Read a queue message; anything unreadable is a permanent failure (retrying cannot fix it)."""
+    data = load_object(body)
     try:
-        data: dict[str, Any] = json.loads(body)
         if data.get("v") != VERSION:
             raise PermanentFailure(f"queue message version {data.get('v')!r} is not {VERSION}")
         correlation_id = str(data.get("correlation_id") or uuid.uuid4())

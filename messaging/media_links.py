@@ -5,6 +5,10 @@ seconds) and an HMAC-SHA256 over `"<id>:<exp>"`, base64url without padding. The 
 `SMSB_ENCRYPTION_KEY` with HKDF under its own label, so the app needs no further secret and a media link can
 never be turned into anything that opens an auth token. Links are checked in constant time, the signature
 before the expiry, so a forged link learns nothing about which ids exist or when links lapse.
+
+A link lives an hour, or — for a text Twilio is to send later (`send_at`, up to 35 days ahead) — until the send
+and `SEND_MARGIN` after it, since Twilio fetches the media when it sends. Never longer than Twilio's furthest
+schedule plus the margin.
 """
 
 from __future__ import annotations
@@ -22,10 +26,14 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from messaging.errors import InvalidMediaLink
 
-__all__ = ["DEFAULT_TTL", "MEDIA_KEY_LABEL", "MediaLinks", "media_key"]
+__all__ = ["DEFAULT_TTL", "MAX_SCHEDULE_AHEAD", "MEDIA_KEY_LABEL", "SEND_MARGIN", "MediaLinks", "media_key"]
 
 MEDIA_KEY_LABEL = b"smsb-media-links"
 DEFAULT_TTL = timedelta(hours=1)
+# Twilio fetches media when it sends, and may retry a fetch for a while after; an hour covers that.
+SEND_MARGIN = timedelta(hours=1)
+# Twilio schedules at most 35 days ahead (https://www.twilio.com/docs/messaging/features/message-scheduling).
+MAX_SCHEDULE_AHEAD = timedelta(days=35)
 # An expiry is unix seconds; more digits than this is not a time this product wrote.
 _MAX_EXP_DIGITS = 12
 
@@ -44,9 +52,14 @@ class MediaLinks:
         if len(self.key) < 32:
             raise ValueError("the media-link key must be at least 32 bytes")
 
-    def url_for(self, outbox_id: uuid.UUID | str, ttl: timedelta = DEFAULT_TTL, now: datetime | None = None) -> str:
+    def url_for(self, outbox_id: uuid.UUID | str, ttl: timedelta = DEFAULT_TTL, now: datetime | None = None,
+                send_at: datetime | None = None) -> str:
         moment = now or datetime.now(UTC)
-        exp = int((moment + ttl).timestamp())
+        expires = moment + ttl
+        if send_at is not None:
+            latest_send = min(send_at, moment + MAX_SCHEDULE_AHEAD)
+            expires = max(expires, latest_send + SEND_MARGIN)
+        exp = int(expires.timestamp())
         canonical = str(uuid.UUID(str(outbox_id)))
         query = urlencode({"exp": exp, "sig": self.signature(canonical, exp)})
         return f"{self.public_url.rstrip('/')}/api/media/{canonical}?{query}"

@@ -18,6 +18,7 @@ __all__ = [
     "ConversationState",
     "Customer",
     "Direction",
+    "MediaFileStatus",
     "OutboxStatus",
     "RecordType",
     "Severity",
@@ -78,6 +79,14 @@ class OutboxStatus(enum.IntEnum):
     FAILED = 4
     SKIPPED = 5
     UNKNOWN = 6
+
+
+class MediaFileStatus(enum.IntEnum):
+    """`smsb_filestatus` of a Message Media row: is its file stored?"""
+
+    AWAITING_FILE = 1
+    STORED = 2
+    UNAVAILABLE = 3
 
 
 class Severity(enum.IntEnum):

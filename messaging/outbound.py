@@ -13,11 +13,14 @@ A successful send costs four Dataverse round trips and one Twilio call:
    outgoing message row (create-only, id from the Outbox id) that the status callback will find by `?m=`.
 4. *Send* through Twilio, then *record*: SID on the message, Sent on the Outbox, activity on the conversation.
 
-Nothing is ever sent twice. A send whose outcome Twilio did not confirm (timeout, 5xx after the request left)
-is Unknown for a person to review; a worker that dies after Twilio accepted leaves the Outbox in Sending, which
-no worker claims again (the sweeper turns it Unknown). Only when Twilio certainly did not take the text (429s
-or connection failures that outlasted the sender's retries) is the claim released, for the queue to retry.
-Every Outbox that is not sent says why in `smsb_failurereason`, in words an admin understands.
+Nothing is ever sent twice. A send whose outcome Twilio did not confirm (timeout, 5xx or a broken answer after
+the request left) is Unknown for a person to review; a worker that dies after Twilio accepted leaves the Outbox in
+Sending, which no worker claims again (the sweeper turns it Unknown). Only when Twilio certainly did not take the
+text (429s, or failures that provably happened before the request left, `twilio_bridge.failures`), or when
+something failed before the send, is the claim released, for the queue (and later the sweeper) to retry.
+Each claim counts in `smsb_sendattempts`; the claim that reaches `MAX_SEND_ATTEMPTS` is not released but ends
+Unknown with an Error Log row, so no Outbox is retried forever, whatever the failure. Every Outbox that is not
+sent says why in `smsb_failurereason`, in words an admin understands.
 
 The Configuration's Record Types come from the `ConfigurationDirectory` (cached; a cold cache costs one more
 round trip, as for inbound texts).
@@ -28,6 +31,7 @@ rows written before the send in `message_rows`; this module runs the steps in or
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import logging
 import uuid
@@ -93,7 +97,7 @@ from twilio_bridge import (
     TwilioCredentials,
 )
 
-__all__ = ["OutboundOutcome", "OutboundProcessor", "OutboundResult"]
+__all__ = ["MAX_SEND_ATTEMPTS", "OutboundOutcome", "OutboundProcessor", "OutboundResult"]
 
 log = logging.getLogger("smsbridge.outbound")
 
@@ -103,6 +107,9 @@ SCHEDULE_MAX = timedelta(days=35)
 OPTED_OUT_CODE = 21610
 _REASON_LENGTH = 2000
 _MAX_ATTEMPTS = 3
+# Claims of one Outbox before it is given up as Unknown (the queue delivers a job five times, the sweeper re-queues
+# a released row every two minutes): enough to ride out a short outage, never a loop.
+MAX_SEND_ATTEMPTS = 10
 
 CONVERSATION_COLUMNS = ("smsb_conversationid", "smsb_state", "smsb_optedout", "smsb_optedouton", "_ownerid_value",
                         "smsb_lastactivityon", "smsb_phonenumber")
@@ -211,16 +218,20 @@ class OutboundProcessor:
             work = _Work(outbox, sender, problem, now, outcome, schedule_at)
             if not self._claim(work):
                 return outcome
-            try:
-                send = self._decide(work)
-                credentials = self._credentials(send.sender.configuration)
-            except Stop as stop:
-                return self._finish_unsent(work, stop)
-            except Exception:
-                # Nothing was sent: whatever failed, the Outbox goes back to Pending for the queue to retry.
-                self._release(work)
+            return self._decide_and_send(work)
+
+    def _decide_and_send(self, work: _Work) -> OutboundOutcome:
+        try:
+            send = self._decide(work)
+            credentials = self._credentials(send.sender.configuration)
+        except Stop as stop:
+            return self._finish_unsent(work, stop)
+        except Exception as exc:
+            # Nothing was sent: whatever failed, the Outbox goes back to Pending for the queue to retry.
+            if self._release(work, exc):
                 raise
-            return self._send(work, send, credentials)
+            return work.outcome
+        return self._send(work, send, credentials)
 
     # -- 1. read -----------------------------------------------------------------------------------------------
     def _read(self, outbox_id: uuid.UUID, outcome: OutboundOutcome) -> Outbox | None:
@@ -261,8 +272,9 @@ class OutboundProcessor:
         outbox, sender, now, outcome = work.outbox, work.sender, work.now, work.outcome
         batch = self._client.batch()
         with batch.changeset() as changeset:
-            claim = changeset.update("smsb_outboxes", outbox.id, {"smsb_sendstatus": int(OutboxStatus.SENDING)},
-                                     etag=outbox.etag)
+            claim = changeset.update("smsb_outboxes", outbox.id, {
+                "smsb_sendstatus": int(OutboxStatus.SENDING), "smsb_sendattempts": outbox.attempts + 1,
+            }, etag=outbox.etag)
         record_ref = conversation_ref = session_ref = None
         if sender is not None:
             self._plan_reads(work)
@@ -302,9 +314,10 @@ class OutboundProcessor:
             raise claimed.error
         try:
             _take_reads(work, result, record_ref, conversation_ref, session_ref)
-        except Exception:
-            self._release(work)
-            raise
+        except Exception as exc:
+            if self._release(work, exc):
+                raise
+            return False
         return True
 
     def _plan_reads(self, work: _Work) -> None:
@@ -448,11 +461,12 @@ class OutboundProcessor:
             send = self._write(work, send)
         except Stop as stop:
             return self._finish_unsent(work, stop)
-        except Exception:
-            self._release(work)
-            raise
+        except Exception as exc:
+            if self._release(work, exc, message_written=None):
+                raise
+            return outcome
         configuration = send.sender.configuration
-        media = (self._links.url_for(outbox.id, now=now),) if outbox.has_attachment else ()
+        media = (self._links.url_for(outbox.id, now=now, send_at=schedule_at),) if outbox.has_attachment else ()
         message = OutgoingMessage(
             to=send.number, body=send.body, from_=configuration.mobile_number or None,
             messaging_service_sid=configuration.messaging_service_sid or None, media_urls=media,
@@ -570,8 +584,9 @@ class OutboundProcessor:
             return _done(outcome, OutboundResult.UNKNOWN, reason)
         if exc.is_transient:
             log.warning("outbox %s: Twilio unavailable (%s); released for a retry", outbox.id, exc.code)
-            self._release(work)
-            raise exc
+            if self._release(work, exc, message_written=True):
+                raise exc
+            return outcome
         reason = describe(exc.code, exc.message) if exc.code is not None else f"Not sent: {exc.message}"
         self._mark(work, OutboxStatus.FAILED, StatusChoice.FAILED, reason, exc.code,
                    opted_out=send.conversation if exc.code == OPTED_OUT_CODE else None)
@@ -613,16 +628,46 @@ class OutboundProcessor:
         result = OutboundResult.SKIPPED if stop.status is OutboxStatus.SKIPPED else OutboundResult.FAILED
         return _done(outcome, result, stop.reason)
 
-    def _release(self, work: _Work) -> None:
-        """Back to Pending after a failure that certainly sent nothing. If even this fails the Outbox stays in
-        Sending, which the sweeper reports as Unknown: a person looks, nothing is sent twice."""
+    def _release(self, work: _Work, cause: BaseException, *, message_written: bool | None = False) -> bool:
+        """Back to Pending after a failure that certainly sent nothing; True when released (the caller raises, for
+        the queue to retry). The claim that reaches `MAX_SEND_ATTEMPTS` is not released: the Outbox ends Unknown
+        with an Error Log row and False is returned. If even this write fails the Outbox stays in Sending, which
+        the sweeper reports as Unknown: a person looks, nothing is sent twice."""
         outbox, outcome = work.outbox, work.outcome
+        attempts = outbox.attempts + 1
         try:
+            if attempts >= MAX_SEND_ATTEMPTS:
+                self._give_up(work, cause, attempts, message_written)
+                return False
             outcome.round_trips += 1
             self._client.update("smsb_outboxes", outbox.id, {"smsb_sendstatus": int(OutboxStatus.PENDING)})
         except DataverseHttpError as exc:
             outcome.warnings.append(f"claim not released: {type(exc).__name__}")
             log.error("outbox %s could not be released (%s); it stays in Sending", outbox.id, type(exc).__name__)
+        return True
+
+    def _give_up(self, work: _Work, cause: BaseException, attempts: int, message_written: bool | None) -> None:
+        outbox, outcome = work.outbox, work.outcome
+        what = cause.message if isinstance(cause, SendFailed) else type(cause).__name__
+        reason = (f"SMS Bridge started sending this text {attempts} times and no attempt got an answer from Twilio "
+                  f"(the last: {what}). It is not tried again automatically: check the Twilio console's message "
+                  "log for this number before sending it again (a new Outbox).")
+        outcome.round_trips += 1
+        self._client.update("smsb_outboxes", outbox.id, {
+            "smsb_sendstatus": int(OutboxStatus.UNKNOWN), "smsb_failurereason": reason[:_REASON_LENGTH]})
+        if message_written is not False:
+            # The message row, when this attempt got as far as writing it, says the same in the chat.
+            outcome.round_trips += 1
+            with contextlib.suppress(NotFound):
+                self._client.update("smsb_messages", outbound_message_id(outbox.id), {
+                    "smsb_status": int(StatusChoice.UNKNOWN), "smsb_errormessage": reason[:_REASON_LENGTH]})
+        self._errors.record(LoggedError(
+            source=ErrorSource.OUTBOUND, name="Outbound text given up after repeated attempts",
+            details=f"Outbox '{outbox.subject}' ({outbox.id}): {reason} Last error: {type(cause).__name__}.",
+            severity=Severity.ERROR, related_entity="smsb_outbox", related_id=str(outbox.id),
+        ))
+        log.warning("outbox %s: given up after %d attempts (%s)", outbox.id, attempts, type(cause).__name__)
+        _done(outcome, OutboundResult.UNKNOWN, reason)
 
 
 # -- small helpers ---------------------------------------------------------------------------------------------

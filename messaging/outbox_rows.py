@@ -17,7 +17,7 @@ PARTY_TO = 2
 OUTBOX_COLUMNS = (
     "activityid", "subject", "smsb_sendstatus", "smsb_sendafter", "smsb_mobilenumber", "smsb_freeform",
     "smsb_attachment", "_smsb_configuration_value", "_smsb_messagetemplate_value", "_smsb_session_value",
-    "_regardingobjectid_value", "_ownerid_value",
+    "_regardingobjectid_value", "_ownerid_value", "smsb_sendattempts",
 )
 TEMPLATE_COLUMNS = ("smsb_messagetemplateid", "smsb_name", "smsb_body", "smsb_publishstate", "smsb_templatetype",
                     "smsb_entitylogicalname")
@@ -55,6 +55,7 @@ class Outbox:
     to: Party | None
     session_row: Row | None
     owner_user: uuid.UUID | None
+    attempts: int = 0  # claims so far (smsb_sendattempts)
 
     @classmethod
     def from_row(cls, row: Row) -> Outbox:
@@ -82,6 +83,7 @@ class Outbox:
             to=to,
             session_row=_expanded(row, "smsb_session"),
             owner_user=row.guid("_ownerid_value") if owner_table == "systemuser" else None,
+            attempts=int(row.get("smsb_sendattempts") or 0),
         )
 
 

@@ -5,23 +5,35 @@
   number's URL pointed elsewhere) go through the normal inbound pipeline, which is idempotent by SID.
 - Outbound: messages sent over an hour ago and still not in a final status are refreshed from Twilio's record,
   through the normal status pipeline (forward-only).
+- Pictures: Message Media rows still *Awaiting File* a while after their text was filed (the worker died, or the
+  queue gave up) get their file fetched again from Twilio by MessageSid and MediaSid (`media_files`); one Twilio
+  no longer has is marked Unavailable with an Error Log row.
 
 Work per run is bounded (`max_messages`); progress is reported through a callback for the CLI.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from dataverse import DataverseClient, DataverseError, F
+from dataverse import DataverseClient, DataverseError, F, NotFound, Row
 from messaging.envelope import InboundEnvelope, StatusEnvelope
 from messaging.errors import MessagingError
 from messaging.inbound import InboundProcessor
-from messaging.model import CONFIGURATION_COLUMNS, Configuration, Direction, StatusChoice
+from messaging.media_files import REPAIR_AFTER, AwaitingFile, MediaReport
+from messaging.model import (
+    CONFIGURATION_COLUMNS,
+    Configuration,
+    Direction,
+    MediaFileStatus,
+    StatusChoice,
+    parse_datetime,
+)
 from messaging.status import StatusProcessor
 from messaging.tokens import TokenCipher
 from twilio_bridge import MessageHistory, TwilioBridgeError, TwilioCredentials
@@ -46,12 +58,17 @@ class ReconcileReport:
     recovered: int = 0
     statuses_checked: int = 0
     statuses_updated: int = 0
+    media_repaired: int = 0
+    media_unavailable: int = 0
+    media_waiting: int = 0
     problems: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         return (f"{self.configurations} number(s); {self.received_at_twilio} text(s) at Twilio, {self.missing} "
                 f"missing, {self.recovered} recovered; {self.statuses_checked} sent message(s) checked, "
-                f"{self.statuses_updated} updated" + (f"; {len(self.problems)} problem(s)" if self.problems else ""))
+                f"{self.statuses_updated} updated; {self.media_repaired} picture(s) repaired, "
+                f"{self.media_unavailable} unavailable, {self.media_waiting} still waiting"
+                + (f"; {len(self.problems)} problem(s)" if self.problems else ""))
 
 
 class Reconciler:
@@ -79,6 +96,10 @@ class Reconciler:
             except (TwilioBridgeError, MessagingError, DataverseError) as exc:
                 report.problems.append(f"{configuration.name}: {type(exc).__name__}: {exc}")
         self._refresh_outbound(now, since, max_messages, report, progress)
+        try:
+            self._repair_media(now, max_messages, report, progress)
+        except DataverseError as exc:
+            report.problems.append(f"pictures: {type(exc).__name__}: {exc}")
         log.info("reconciliation: %s", report.summary())
         return report
 
@@ -143,3 +164,61 @@ class Reconciler:
     def _credentials_for(self, configuration_id: uuid.UUID) -> TwilioCredentials:
         row = self._client.retrieve("smsb_configurations", configuration_id, select=CONFIGURATION_COLUMNS)
         return self._credentials(Configuration.from_row(row))
+
+    # -- pictures without their file ---------------------------------------------------------------------------
+    def _repair_media(self, now: datetime, limit: int, report: ReconcileReport, progress: Progress | None) -> None:
+        rows = list(self._client.query(
+            "smsb_messagemedias",
+            select=["smsb_messagemediaid", "smsb_twiliomediasid", "createdon"],
+            filter=F.eq("smsb_filestatus", int(MediaFileStatus.AWAITING_FILE)) & F.lt("createdon", now - REPAIR_AFTER),
+            expand=["smsb_message($select=smsb_messageid,smsb_sid,_smsb_configuration_value)"],
+            orderby=["createdon asc"], top=limit,
+        ))
+        by_configuration: dict[uuid.UUID | None, list[AwaitingFile]] = {}
+        for row in rows:
+            message = row.get("smsb_message")
+            configuration_id = message.guid("_smsb_configuration_value") if isinstance(message, Row) else None
+            by_configuration.setdefault(configuration_id, []).append(_awaiting(row))
+        files = self._inbound.media_files
+        done = 0
+        for configuration_id, items in by_configuration.items():
+            outcomes = [MediaReport()]
+            configuration = self._configuration(configuration_id)
+            for item in items:
+                if configuration is None:
+                    files.give_up(item, "its message has no Configuration any more to fetch it with", outcomes[0])
+                elif not item.message_sid:
+                    files.give_up(item, "its message has no Twilio SID to fetch it by", outcomes[0])
+            if configuration is not None:
+                outcomes.append(files.finish(configuration, functools.partial(self._inbound.credentials, configuration),
+                                             [item for item in items if item.message_sid], in_queue=False,
+                                             now=now))
+            for outcome in outcomes:
+                report.media_repaired += outcome.stored
+                report.media_unavailable += outcome.unavailable
+                report.media_waiting += outcome.waiting
+                report.problems.extend(outcome.problems)
+            done += len(items)
+            if progress:
+                progress("repairing pictures without their file", done, len(rows))
+
+    def _configuration(self, configuration_id: uuid.UUID | None) -> Configuration | None:
+        if configuration_id is None:
+            return None
+        try:
+            row = self._client.retrieve("smsb_configurations", configuration_id, select=CONFIGURATION_COLUMNS)
+        except NotFound:
+            return None
+        return Configuration.from_row(row)
+
+
+def _awaiting(row: Row) -> AwaitingFile:
+    message = row.get("smsb_message")
+    message_id = message.guid("smsb_messageid") if isinstance(message, Row) else None
+    return AwaitingFile(
+        row_id=uuid.UUID(str(row["smsb_messagemediaid"])),
+        message_id=message_id or uuid.UUID(int=0),
+        message_sid=str(message.get("smsb_sid") or "") if isinstance(message, Row) else "",
+        media_sid=row.get("smsb_twiliomediasid") or None,
+        created_on=parse_datetime(row.get("createdon")),
+    )

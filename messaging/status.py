@@ -5,6 +5,11 @@ and the write carries the row's ETag so two callbacks racing for one message can
 the loser re-reads and decides again. A callback may also arrive before the outbound worker recorded the SID
 (it crashed after Twilio accepted the text): the `m` id in the callback URL finds the row anyway and the SID
 is filled in from the callback.
+
+A callback is applied only to a message of the Configuration whose auth token verified its signature (the
+envelope's `configuration_id`), and only when the message's SID, once known, is the callback's. Anything else
+is dropped with a warning naming ids only and an Error Log row: a valid signature from one Configuration must
+not fail another Configuration's texts or opt its customers out.
 """
 
 from __future__ import annotations
@@ -18,19 +23,20 @@ from typing import Any
 
 from dataverse import DataverseClient, Key, PreconditionFailed, Row
 from messaging.envelope import StatusEnvelope
+from messaging.errorlog import ErrorLog, ErrorSource, LoggedError
 from messaging.errors import MessageNotFiledYet, PermanentFailure
-from messaging.model import OutboxStatus, StatusChoice, parse_datetime
+from messaging.model import OutboxStatus, Severity, StatusChoice, parse_datetime
 from messaging.twilio_errors import describe
 from twilio_bridge import MessageStatus, is_forward
 
-__all__ = ["StatusOutcome", "StatusProcessor"]
+__all__ = ["Refusal", "StatusOutcome", "StatusProcessor", "foreign"]
 
 log = logging.getLogger("smsbridge.status")
 
 _MAX_ATTEMPTS = 5
 OPTED_OUT_CODE = 21610
 MESSAGE_COLUMNS = ("smsb_messageid", "smsb_status", "smsb_sid", "smsb_senton", "smsb_deliveredon",
-                   "_smsb_outbox_value", "_smsb_conversation_value", "createdon")
+                   "_smsb_outbox_value", "_smsb_conversation_value", "_smsb_configuration_value", "createdon")
 # A callback can overtake the sender, which records the SID right after Twilio answers. Within this grace the
 # callback waits for it (the queue retries) so the sender's record cannot overwrite a newer status; after it,
 # the sender is presumed to have crashed and the callback fills the SID in.
@@ -45,6 +51,29 @@ class StatusOutcome:
     outbox_updated: bool = False
     opted_out: bool = False
     attempts: int = 0
+    dropped: str | None = None  # why the callback was not applied to the message it named
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a callback is not applied to the message it named; `tampering`: a valid signature used on a message it
+    cannot be about, which an admin should hear of (Error Log), not only the logs."""
+
+    reason: str
+    tampering: bool
+
+
+def foreign(row_configuration: uuid.UUID | None, row_sid: str | None, verified_by: uuid.UUID,
+            callback_sid: str) -> Refusal | None:
+    """Whether a message may take a callback verified with `verified_by`'s auth token (None: it may)."""
+    if row_configuration is None:
+        return Refusal("the message has no Configuration, so no signature can vouch for a callback about it", False)
+    if row_configuration != verified_by:
+        return Refusal(f"the message belongs to Configuration {row_configuration}, the callback was signed with the "
+                       f"auth token of Configuration {verified_by}", True)
+    if row_sid and row_sid != callback_sid:
+        return Refusal(f"the message has SID {row_sid}, the callback is about {callback_sid}", True)
+    return None
 
 
 def _stored_status(row: Row) -> str | None:
@@ -57,8 +86,9 @@ def _stored_status(row: Row) -> str | None:
 
 
 class StatusProcessor:
-    def __init__(self, client: DataverseClient) -> None:
+    def __init__(self, client: DataverseClient, errors: ErrorLog | None = None) -> None:
         self._client = client
+        self._errors = errors or ErrorLog(client)
 
     def process(self, envelope: StatusEnvelope) -> StatusOutcome:
         callback = envelope.callback
@@ -67,6 +97,11 @@ class StatusProcessor:
         for attempt in range(1, _MAX_ATTEMPTS + 1):
             outcome.attempts = attempt
             row = self._find(envelope)
+            refusal = foreign(row.guid("_smsb_configuration_value"), row.get("smsb_sid") or None,
+                              envelope.configuration_id, callback.message_sid)
+            if refusal is not None:
+                self._drop(row, envelope, refusal, outcome)
+                return outcome
             self._wait_for_sender(row, envelope)
             current = _stored_status(row)
             outcome.previous = current
@@ -93,6 +128,23 @@ class StatusProcessor:
             if row is not None:
                 return row
         raise MessageNotFiledYet(f"no message has SID {envelope.callback.message_sid} yet")
+
+    def _drop(self, row: Row, envelope: StatusEnvelope, refusal: Refusal, outcome: StatusOutcome) -> None:
+        callback, message_id = envelope.callback, str(row.get("smsb_messageid"))
+        outcome.dropped = refusal.reason
+        log.warning("status callback %s (%s) for message %s not applied: %s", callback.message_sid,
+                    callback.message_status, message_id, refusal.reason)
+        if not refusal.tampering:
+            return
+        self._errors.record(LoggedError(
+            source=ErrorSource.STATUS, name="Status callback refused: not about the message it named",
+            details=(f"A correctly signed '{callback.message_status}' callback for {callback.message_sid} named "
+                     f"message {message_id} ({'by id' if envelope.message_id else 'by SID'}), but {refusal.reason}. "
+                     "It was not applied. Twilio does not send such callbacks: unless two Configurations share a "
+                     "Twilio number, someone who holds the signing Configuration's auth token sent it."),
+            severity=Severity.WARNING, correlation_id=envelope.correlation_id, twilio_sid=callback.message_sid,
+            related_entity="smsb_message", related_id=message_id,
+        ))
 
     def _wait_for_sender(self, row: Row, envelope: StatusEnvelope) -> None:
         if row.get("smsb_sid"):

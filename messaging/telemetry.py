@@ -3,18 +3,24 @@
 Uses only the OpenTelemetry API, which does nothing until the app installs an SDK (`app/telemetry.py`, when
 `APPLICATIONINSIGHTS_CONNECTION_STRING` is set). Dataverse requests, 429s and retries are traced and counted by the
 client itself (`dataverse/transport.py`). Attributes carry ids — correlation id, Twilio SID, Dataverse
-row and request ids — and never a message body, a token or a full phone number (`phone_hash`).
+row and request ids — and never a message body, a token or a full phone number (`PhoneHash`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from opentelemetry import metrics, trace
 
-__all__ = ["Counters", "phone_hash", "step"]
+__all__ = ["PHONE_HASH_LABEL", "Counters", "PhoneHash", "phone_hash_key", "step"]
+
+PHONE_HASH_LABEL = b"smsb-phone-hash"
 
 _tracer = trace.get_tracer("smsbridge")
 _meter = metrics.get_meter("smsbridge")
@@ -30,11 +36,27 @@ class Counters:
                                          description="Time from a webhook's arrival to its processing")
 
 
-def phone_hash(number: str | None) -> str | None:
-    """A stable, non-reversible stand-in for a phone number, so traces can group by sender without holding it."""
-    if not number:
-        return None
-    return "sha256:" + hashlib.sha256(number.encode("utf-8")).hexdigest()[:16]
+def phone_hash_key(encryption_key: bytes) -> bytes:
+    """The phone-hash key, derived from the token encryption key (HKDF-SHA256, label "smsb-phone-hash"), as the
+    media-link key is under its own label: no further secret to manage, and neither key opens the other."""
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=PHONE_HASH_LABEL).derive(encryption_key)
+
+
+@dataclass(frozen=True)
+class PhoneHash:
+    """A stand-in for a phone number, so traces can group by sender without holding it.
+
+    Keyed (HMAC-SHA256): phone numbers are few enough that a plain hash is reversed by hashing every possible
+    number, while without the key the stand-in says nothing. Stable across restarts because the key is derived
+    from `SMSB_ENCRYPTION_KEY`; it changes when that key is rotated, which only splits a sender's history in two.
+    """
+
+    key: bytes = field(repr=False)
+
+    def __call__(self, number: str | None) -> str | None:
+        if not number:
+            return None
+        return "hmac:" + hmac.new(self.key, number.encode("utf-8"), hashlib.sha256).hexdigest()[:16]
 
 
 @contextmanager

@@ -18,17 +18,18 @@ from typing import Protocol, TypeVar
 
 from dataverse import DataverseError, DataverseHttpError
 from messaging.directory import ConfigurationDirectory
-from messaging.envelope import InboundEnvelope, parse_envelope
+from messaging.envelope import DeferredWebhook, InboundEnvelope, StatusEnvelope, parse_envelope
 from messaging.errorlog import ErrorLog, ErrorSource, LoggedError
 from messaging.errors import ConfigurationNotFound, MessageNotFiledYet, PermanentFailure, TokenDecryptionFailed
 from messaging.inbound import InboundOutcome, InboundProcessor
+from messaging.intake import WebhookIntake
 from messaging.jobs import ConfigurationJob, OutboxJob, RecordTypeJob, parse_job
 from messaging.model import Severity
 from messaging.status import StatusOutcome, StatusProcessor
-from messaging.telemetry import Counters, phone_hash, step
-from twilio_bridge import TwilioBridgeError
+from messaging.telemetry import Counters, PhoneHash, step
+from twilio_bridge import InvalidSignature, MalformedWebhook, TwilioBridgeError
 
-__all__ = ["InboundQueueWorker", "JobProcessor", "OutboundQueueWorker", "is_permanent"]
+__all__ = ["InboundQueueWorker", "JobProcessor", "OutboundQueueWorker", "RefusedWebhook", "is_permanent"]
 
 log = logging.getLogger("smsbridge.worker")
 
@@ -91,23 +92,40 @@ class _Accounting:
         ))
 
 
+@dataclass(frozen=True)
+class RefusedWebhook:
+    """A deferred webhook the check refused, as the HTTP trigger would have (403, 400 or 404): dropped."""
+
+    webhook: str
+    reason: str
+
+
 class InboundQueueWorker:
     def __init__(self, inbound: InboundProcessor, status: StatusProcessor, errors: ErrorLog,
                  max_dequeue_count: int = MAX_DEQUEUE_COUNT,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC), *,
+                 intake: WebhookIntake | None = None, phone_hash: PhoneHash | None = None) -> None:
         self._inbound = inbound
         self._status = status
         self._clock = clock
+        self._intake = intake
+        self._phone_hash = phone_hash
         self._accounting = _Accounting("sms-inbound", errors, max_dequeue_count)
 
     @property
     def inbound(self) -> InboundProcessor:
         return self._inbound
 
-    def handle(self, body: bytes, dequeue_count: int) -> InboundOutcome | StatusOutcome:
+    def handle(self, body: bytes, dequeue_count: int) -> InboundOutcome | StatusOutcome | RefusedWebhook:
         context = _Context(ErrorSource.INBOUND, None)
         try:
             envelope = parse_envelope(body)
+            if isinstance(envelope, DeferredWebhook):
+                context = _Context(ErrorSource.INBOUND, envelope.correlation_id)
+                verified = self._check(envelope)
+                if isinstance(verified, RefusedWebhook):
+                    return verified
+                envelope = verified
             waited = (self._clock() - envelope.received_at).total_seconds() * 1000
             Counters.queue_wait.record(max(0.0, waited), {"queue": "sms-inbound"})
             if isinstance(envelope, InboundEnvelope):
@@ -115,7 +133,8 @@ class InboundQueueWorker:
                 context = _Context(ErrorSource.INBOUND, envelope.correlation_id, message.message_sid)
                 with step("smsb.inbound.file", correlation_id=envelope.correlation_id,
                           twilio_sid=message.message_sid, configuration_id=str(envelope.configuration_id),
-                          sender=phone_hash(message.from_), attempt=dequeue_count) as span:
+                          sender=self._phone_hash(message.from_) if self._phone_hash else None,
+                          attempt=dequeue_count) as span:
                     outcome = self._inbound.process(envelope)
                     span.set_attribute("smsb.duplicate", outcome.duplicate)
                     span.set_attribute("smsb.round_trips", outcome.round_trips)
@@ -132,6 +151,19 @@ class InboundQueueWorker:
         except Exception as exc:
             self._accounting.account_for(exc, context, dequeue_count)
             raise
+
+    def _check(self, deferred: DeferredWebhook) -> InboundEnvelope | StatusEnvelope | RefusedWebhook:
+        """What the HTTP trigger would have done, now that the Configuration map can be waited for. A refusal is
+        dropped with a warning and no Error Log row: the request was anonymous, and a forged one must not cost
+        a Dataverse write any more than it would have at the door."""
+        if self._intake is None:
+            raise PermanentFailure("this worker cannot check deferred webhooks")
+        try:
+            return self._intake.verify_deferred(deferred)
+        except (InvalidSignature, MalformedWebhook, ConfigurationNotFound) as exc:
+            log.warning("a deferred %s webhook was refused (%s), as it would have been on arrival",
+                        deferred.webhook, type(exc).__name__)
+            return RefusedWebhook(deferred.webhook, type(exc).__name__)
 
 
 class OutboundQueueWorker:

@@ -16,6 +16,7 @@ from twilio_bridge.errors import (
     TwilioApiError,
     TwilioBridgeError,
 )
+from twilio_bridge.failures import Fate, fate
 from twilio_bridge.history import HistoricMessage, MessageHistory
 from twilio_bridge.media import DEFAULT_ALLOWED_TYPES, DEFAULT_MAX_BYTES, DownloadedMedia, MediaDownloader
 from twilio_bridge.segments import Encoding, SegmentInfo, segment_info
@@ -39,7 +40,9 @@ from twilio_bridge.webhooks import (
     InboundMessage,
     MediaRef,
     StatusCallback,
+    WebhookRoute,
     parse_inbound_message,
+    parse_route,
     parse_status_callback,
 )
 
@@ -55,6 +58,7 @@ __all__ = [
     "CredentialsInvalid",
     "DownloadedMedia",
     "Encoding",
+    "Fate",
     "FormInput",
     "HistoricMessage",
     "InboundMessage",
@@ -82,11 +86,14 @@ __all__ = [
     "TwilioCredentials",
     "VerifiedWebhook",
     "WebhookRequest",
+    "WebhookRoute",
+    "fate",
     "form_pairs",
     "is_final",
     "is_forward",
     "json_signed_url",
     "parse_inbound_message",
+    "parse_route",
     "parse_status_callback",
     "segment_info",
     "sign",

@@ -11,9 +11,11 @@ plugs ``Transport`` (a ``twilio.http.HttpClient``) into each, so that every Twil
 - has explicit connect and read timeouts (twilio-python's default is to wait forever);
 - is retried, with exponential backoff and jitter, when Twilio certainly did not process it: a 429
   (Twilio: "requests that receive 429 responses aren't processed and are safe to retry", honouring
-  ``Retry-After``) or a connection that could not be opened;
-- is never retried once it may have reached Twilio: a read timeout, a dropped connection or a broken
-  response raises ``ResponseLost``. Retries exhausted raise ``RequestNotSent``.
+  ``Retry-After``) or a request that provably never left (``failures.fate``: DNS failure, refused connection,
+  connect timeout, a TLS handshake that failed before any byte of the request was written — the transport
+  watches the wire to know, ``wire.WatchingAdapter``);
+- is never retried once it may have reached Twilio: a read timeout, a dropped connection, a TLS error while
+  reading the answer or a broken response raises ``ResponseLost``. Retries exhausted raise ``RequestNotSent``.
 """
 
 from __future__ import annotations
@@ -30,8 +32,6 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
-import urllib3.exceptions
-from requests.adapters import HTTPAdapter
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioServiceException
 from twilio.http import HttpClient
@@ -39,6 +39,8 @@ from twilio.http.response import Response
 from twilio.rest import Client
 
 from twilio_bridge.errors import TwilioApiError, TwilioBridgeError
+from twilio_bridge.failures import Fate, fate
+from twilio_bridge.wire import WatchingAdapter, watch
 
 __all__ = [
     "DEFAULT_API_BASE_URL",
@@ -100,7 +102,7 @@ class TwilioConfig:
 
 
 class RequestNotSent(TwilioBridgeError):
-    """Twilio certainly did not process the request (connect failure or 429), retries exhausted."""
+    """Twilio certainly did not process the request (it never left, or Twilio answered 429), retries exhausted."""
 
     def __init__(
         self,
@@ -154,7 +156,7 @@ class Transport(HttpClient):  # type: ignore[misc]  # twilio-python ships no typ
         self._jitter = jitter
         self.session = session or requests.Session()
         # No urllib3-level retries: a retry there could repeat a request that already reached Twilio.
-        adapter = HTTPAdapter(max_retries=0)
+        adapter = WatchingAdapter(max_retries=0)
         self.session.mount("https://", adapter)
         self.session.mount("http://", adapter)
 
@@ -202,19 +204,20 @@ class Transport(HttpClient):  # type: ignore[misc]  # twilio-python ships no typ
 
     def _send_once(self, call: _Call) -> Response:
         _log.debug("Twilio %s %s", call.method, call.url)
-        try:
-            response = self.session.request(
-                call.method,
-                call.url,
-                params=call.params,
-                data=call.data,
-                headers=call.headers,
-                auth=call.auth,
-                timeout=(self.config.connect_timeout, call.read_timeout),
-                allow_redirects=call.allow_redirects,
-            )
-        except requests.RequestException as exc:
-            raise _classify(exc) from exc
+        with watch() as wire:
+            try:
+                response = self.session.request(
+                    call.method,
+                    call.url,
+                    params=call.params,
+                    data=call.data,
+                    headers=call.headers,
+                    auth=call.auth,
+                    timeout=(self.config.connect_timeout, call.read_timeout),
+                    allow_redirects=call.allow_redirects,
+                )
+            except requests.RequestException as exc:
+                raise _classify(exc, wire.request_written) from exc
         if response.status_code == 429:
             code, message = _error_fields(response)
             raise RequestNotSent(
@@ -236,16 +239,9 @@ class Transport(HttpClient):  # type: ignore[misc]  # twilio-python ships no typ
         return float(delay)
 
 
-def _classify(exc: requests.RequestException) -> TwilioBridgeError:
-    # Only failures to open the connection (DNS, refused, connect timeout, TLS handshake) prove that
-    # no byte of the request left; everything else may have been processed by Twilio.
-    if isinstance(exc, requests.ConnectTimeout | requests.exceptions.SSLError):
-        return RequestNotSent(f"could not connect to Twilio: {type(exc).__name__}")
-    if isinstance(exc, requests.ConnectionError) and not isinstance(exc, requests.ReadTimeout):
-        reason: Any = exc.args[0] if exc.args else None
-        inner = getattr(reason, "reason", reason)
-        if isinstance(inner, urllib3.exceptions.NewConnectionError | urllib3.exceptions.ConnectTimeoutError):
-            return RequestNotSent(f"could not connect to Twilio: {type(inner).__name__}")
+def _classify(exc: requests.RequestException, written: bool | None) -> TwilioBridgeError:
+    if fate(exc, written) is Fate.NEVER_LEFT:
+        return RequestNotSent(f"could not reach Twilio, nothing was sent: {type(exc).__name__}")
     return ResponseLost(f"no usable answer from Twilio: {type(exc).__name__}")
 
 

@@ -95,9 +95,11 @@ class NumberNotFound(TwilioBridgeError):
 
 
 class MediaDownloadFailed(TwilioBridgeError):
-    """Inbound media could not be fetched, or was refused (size, type, host)."""
+    """Inbound media could not be fetched, or was refused (size, type, host); ``status`` is the HTTP status
+    Twilio (or its CDN) answered with, when there was one (404: Twilio no longer has it)."""
 
-    def __init__(self, reason: str, *, is_transient: bool = False) -> None:
+    def __init__(self, reason: str, *, is_transient: bool = False, status: int | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
         self.is_transient = is_transient
+        self.status = status

@@ -5,6 +5,7 @@
     downloader = MediaDownloader(clients)                     # clients: the shared TwilioClients
     media = downloader.download(credentials, ref.url)         # -> DownloadedMedia
     downloader.delete(credentials, ref.url)                   # True if deleted, False if already gone
+    downloader.media_url(account_sid, message_sid, media_sid) # the content URL, without the webhook at hand
 
 Twilio's media URL (``…/Messages/MM…/Media/ME…``) requires HTTP Basic auth and answers with a
 redirect to a short-lived signed URL on a CDN host. Redirects are followed by hand so that the
@@ -110,6 +111,14 @@ class MediaDownloader:
                 return self._accept(response, url)
         raise MediaDownloadFailed(f"more than {_MAX_REDIRECTS} redirects")
 
+    def media_url(self, account_sid: str, message_sid: str, media_sid: str) -> str:
+        """The content URL of a media item on the configured Twilio API origin, as webhooks carry it."""
+        url = (f"{self._config.api_base_url.rstrip('/')}/2010-04-01/Accounts/{account_sid}/Messages/{message_sid}"
+               f"/Media/{media_sid}")
+        if _MEDIA_PATH.fullmatch(urlsplit(url).path) is None:
+            raise MediaDownloadFailed(f"not a Twilio media item: {account_sid}/{message_sid}/{media_sid}")
+        return url
+
     def delete(self, credentials: TwilioCredentials, url: str) -> bool:
         """Delete the media item behind a Twilio media URL; False when it was already gone."""
         match = _MEDIA_PATH.fullmatch(urlsplit(url).path)
@@ -127,7 +136,8 @@ class MediaDownloader:
             if exc.status == 404:
                 return False
             raise MediaDownloadFailed(
-                f"Twilio answered {exc.status} to the media delete", is_transient=exc.status >= 500
+                f"Twilio answered {exc.status} to the media delete", is_transient=exc.status >= 500,
+                status=exc.status,
             ) from exc
         except (RequestNotSent, ResponseLost) as exc:
             raise MediaDownloadFailed(f"media delete failed: {exc}", is_transient=True) from exc
@@ -151,7 +161,8 @@ class MediaDownloader:
     def _accept(self, response: requests.Response, original_url: str) -> DownloadedMedia:
         if response.status_code != 200:
             transient = response.status_code == 429 or response.status_code >= 500
-            raise MediaDownloadFailed(f"media answered HTTP {response.status_code}", is_transient=transient)
+            raise MediaDownloadFailed(f"media answered HTTP {response.status_code}", is_transient=transient,
+                                      status=response.status_code)
         content_type = (response.headers.get("Content-Type") or "").split(";", 1)[0].strip().lower()
         if not self._allowed(content_type):
             raise MediaDownloadFailed(f"content type {content_type or '(none)'!r} is not allowed")

@@ -13,10 +13,12 @@ Failures raise ``SendFailed``:
 - refused before sending (no sender, nothing to send, body over 1600 characters, more than 10 media,
   ``send_at`` without a Messaging Service or without a time zone): ``code`` None, not transient;
 - Twilio answered 4xx: Twilio's ``code`` and message (21610 = recipient opted out), not transient;
-- 429 and connection failures are retried by the transport; when they persist: transient, not
-  ambiguous (Twilio did not take the message);
-- a read timeout, a dropped connection, a 5xx or an unreadable success answer: ``ambiguous=True``;
-  the message may exist in Twilio, so it must not be re-sent automatically.
+- 429 and failures that prove the request never left (``failures.fate``: DNS, refused connection,
+  connect timeout, a TLS handshake that failed before any byte of the request was written) are retried
+  by the transport; when they persist: transient, not ambiguous (Twilio did not take the message);
+- a read timeout, a dropped connection, a TLS error while reading the answer, a 5xx or an unreadable
+  success answer: ``ambiguous=True``; the message may exist in Twilio, so it must not be re-sent
+  automatically.
 """
 
 from __future__ import annotations

@@ -42,7 +42,9 @@ __all__ = [
     "InboundMessage",
     "MediaRef",
     "StatusCallback",
+    "WebhookRoute",
     "parse_inbound_message",
+    "parse_route",
     "parse_status_callback",
 ]
 
@@ -197,6 +199,28 @@ class _Fields:
         if alphanumeric and _ALPHANUMERIC_SENDER.fullmatch(value):
             return value
         raise MalformedWebhook(f"{value!r} is neither an E.164 number, a short code nor a channel address", name)
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookRoute:
+    """Whom an unverified webhook says it is for: enough to find the auth token that checks its signature."""
+
+    account_sid: str
+    number: str
+    messaging_service_sid: str | None
+
+
+def parse_route(params: Iterable[tuple[str, str]], number_field: str, *, alphanumeric: bool = False) -> WebhookRoute:
+    """The account, our number (`To` of a text, `From` of a status callback) and Messaging Service, each checked
+    against Twilio's shapes *before* anything is looked up: a request that cannot be Twilio's is refused without
+    costing a lookup. Nothing else of the request is read before its signature matched."""
+    fields = _Fields(params)
+    number = fields.required(number_field)
+    return WebhookRoute(
+        account_sid=fields.sid("AccountSid", _ACCOUNT_SID, "account (AC)"),
+        number=_Fields._check_address(number_field, number, alphanumeric=alphanumeric),
+        messaging_service_sid=fields.optional_sid("MessagingServiceSid", _SERVICE_SID, "service (MG)"),
+    )
 
 
 def parse_inbound_message(params: Iterable[tuple[str, str]]) -> InboundMessage:

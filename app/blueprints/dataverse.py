@@ -13,6 +13,7 @@ from dataverse import parse_webhook
 from messaging.dispatch import jobs_for
 from messaging.errorlog import ErrorSource, LoggedError
 from messaging.errors import UnhandledEvent
+from messaging.jobs import ConfigurationJob
 from messaging.model import Severity
 
 bp = func.Blueprint()
@@ -37,5 +38,8 @@ def dataverse_webhook(
             related_id=str(context.primary_entity_id),
         ))
         raise
+    if any(isinstance(job, ConfigurationJob) for job in jobs):
+        # Twilio may use a new or changed number at once: reload the Configuration map (in the background).
+        runtime.current().directory.request_refresh()
     outbound.set([job.to_json() for job in jobs])
     return json_response({"accepted": len(jobs)}, 202)

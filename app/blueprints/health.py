@@ -1,4 +1,5 @@
-"""`GET /api/health` for operators and probes: settings sanity and reachability of what the app depends on."""
+"""`GET /api/health` for operators and probes (anonymous: a status per check), and `GET /api/health/details`
+(function key: what failed and why). Results are kept for a few seconds, so probes cost Dataverse next to nothing."""
 
 from __future__ import annotations
 
@@ -15,3 +16,10 @@ bp = func.Blueprint()
 def health(req: func.HttpRequest) -> func.HttpResponse:
     report = check_health()
     return json_response(report.to_json(), 200 if report.healthy else 503)
+
+
+@bp.route(route="health/details", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
+@http_endpoint
+def health_details(req: func.HttpRequest) -> func.HttpResponse:
+    report = check_health()
+    return json_response(report.to_json(details=True), 200 if report.healthy else 503)

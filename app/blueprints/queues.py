@@ -14,10 +14,12 @@ bp = func.Blueprint()
 
 
 def _correlation(body: bytes) -> str | None:
+    # Only a hint for the log scope: whatever the body is, the worker decides what it means (and records why not).
     try:
-        value = json.loads(body).get("correlation_id")
-    except (ValueError, AttributeError):
+        data = json.loads(body)
+    except (ValueError, RecursionError):
         return None
+    value = data.get("correlation_id") if isinstance(data, dict) else None
     return str(value) if value else None
 
 

@@ -91,6 +91,10 @@ def _platform_tables(has_business_units: bool) -> list[Table]:
             Column("errorcode", ColumnType.INTEGER, "Error Code"),
             Column("startedon", ColumnType.DATETIME, "Started On"),
             Column("completedon", ColumnType.DATETIME, "Completed On"),
+            # What an asynchronous webhook step keeps until its job is done: the serialized execution context.
+            Column("data", ColumnType.MEMO, "Data", max_length=1073741823),
+            _string("messagename", 256),
+            _string("primaryentitytype", 256),
         ], display="System Job"),
         _table("importjob", "importjobs", "importjobid", "name", [
             _string("name", 256), _string("solutionname", 256),

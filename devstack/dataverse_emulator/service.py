@@ -137,6 +137,7 @@ class DataverseEmulator:
         self.faults.clear()
         self.requests.clear()
         self.webhooks.deliveries.clear()
+        self.webhooks.system_jobs.clear()
 
     def replace_schema(self, schema: Schema) -> None:
         """Serve ``schema`` from now on: the metadata API created or deleted a table, column, key or relationship.
@@ -247,7 +248,10 @@ class DataverseEmulator:
                 outcome = self.execute(call, events)
         except ODataError as err:
             return Outcome.error(err)
-        self.webhooks.publish(events)
+        try:
+            self.webhooks.publish(events)
+        except ODataError as err:  # a synchronous step failed: the writes were undone
+            return Outcome.error(err)
         return outcome
 
     def execute(self, call: Call, events: list[WriteEvent]) -> Outcome:

@@ -1,9 +1,20 @@
-"""Webhook delivery: registered steps on Create/Update POST a RemoteExecutionContext after commit.
+"""Webhook delivery: registered steps on Create/Update POST a RemoteExecutionContext.
 
 Shape from "Use webhooks to create external handlers for server events"
 (https://learn.microsoft.com/power-apps/developer/data-platform/use-webhooks): DataContract JSON,
 dictionaries as ``[{"key", "value"}]`` arrays, objects with ``__type``, dates as ``"\\/Date(ms)\\/"``.
-Delivery is asynchronous (a background thread), one retry on 502/503/504, as the service does.
+One retry on 502/503/504, as the service does. By execution mode, as Microsoft documents it:
+
+* asynchronous (mode 1): the context is saved as a System Job (an ``asyncoperation`` row whose ``data`` holds it;
+  "Asynchronous service", https://learn.microsoft.com/power-apps/developer/data-platform/asynchronous-service),
+  delivered from a background thread; a failure leaves the job Failed (statuscode 31), a success deletes it when
+  the step has ``asyncautodelete`` ("Register a WebHook",
+  https://learn.microsoft.com/power-apps/developer/data-platform/register-web-hook). ``system_jobs`` lists every
+  job ever created, deleted or not, so a test can say what the platform persisted.
+* synchronous (mode 0): no System Job; delivered before the write answers, and a failure fails the operation
+  ("the entire transaction"). The service runs the step inside the transaction; the emulator commits first and, on
+  a failure, puts each row back as it was (rows an activity's parties added are not taken back) and answers 500.
+  The service's exact error code for a failed synchronous webhook is not documented; the message names it.
 """
 
 from __future__ import annotations
@@ -23,6 +34,8 @@ import requests
 
 from solution.schema import ColumnType, Table
 
+from . import errors
+from .errors import ODataError
 from .odata import Ref
 from .protocol import WriteEvent
 
@@ -36,6 +49,32 @@ _WEBHOOK_CONTRACT = 8
 _AUTH_WEBHOOK_KEY, _AUTH_HTTP_HEADER, _AUTH_QUERY_STRING = 4, 5, 6
 _RETRY_STATUSES = {502, 503, 504}
 MAX_MESSAGE_BYTES = 256 * 1024
+_MODE_SYNCHRONOUS = 0
+_OPERATION_SYSTEM_EVENT = 1  # asyncoperation.operationtype of an asynchronous plug-in or webhook step
+
+
+@dataclass(frozen=True)
+class SystemJob:
+    """A System Job the emulator created for an asynchronous step: what the platform persisted."""
+
+    async_id: str
+    step_id: str
+    name: str
+    table: str
+    message: str
+    data: str
+
+
+@dataclass
+class _Job:
+    url: str
+    headers: dict[str, str]
+    body: bytes
+    info: dict[str, str]
+    synchronous: bool
+    auto_delete: bool
+    name: str
+    system_job: str | None = None
 
 
 @dataclass(frozen=True)
@@ -80,21 +119,74 @@ class WebhookDispatcher:
         self.emulator = emulator
         self.sender: Sender = sender or _http_sender
         self.deliveries: list[WebhookDelivery] = []
-        self._queue: queue.Queue[tuple[str, dict[str, str], bytes, dict[str, str]] | None] = queue.Queue()
+        self.system_jobs: list[SystemJob] = []
+        self._queue: queue.Queue[_Job | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
     # --- matching and building (called with the store lock held) ---
 
     def publish(self, events: list[WriteEvent]) -> None:
+        """Deliver the steps these committed writes fire. Raises `ODataError` (the writes undone) when a
+        synchronous step's endpoint did not take its payload."""
         if not events:
             return
         with self.emulator.store.lock:
             jobs = [job for event in events for job in self._jobs(event)]
-        for job in jobs:
+        for job in (j for j in jobs if j.synchronous):
+            delivery = self._deliver(job)
+            if delivery.error is not None or delivery.status is None or not 200 <= delivery.status < 300:
+                self._undo(events)
+                answer = delivery.error or f"HTTP {delivery.status}"
+                raise ODataError(500, errors.SERVICE_UNAVAILABLE,
+                                 f"The synchronous webhook step '{job.name}' failed ({answer}); the operation was "
+                                 "rolled back.")
+        for job in (j for j in jobs if not j.synchronous):
+            job.system_job = self._persist(job)
             self._enqueue(job)
 
-    def _jobs(self, event: WriteEvent) -> list[tuple[str, dict[str, str], bytes, dict[str, str]]]:
+    def _persist(self, job: _Job) -> str | None:
+        store = self.emulator.store
+        if not self.emulator.schema.has_table("asyncoperation"):
+            return None
+        data = job.body.decode("utf-8")
+        with store.lock:
+            async_id = store.insert("asyncoperation", {
+                "name": job.name, "operationtype": _OPERATION_SYSTEM_EVENT, "statecode": 0, "statuscode": 0,
+                "data": data, "messagename": job.info["message"], "primaryentitytype": job.info["table"],
+            })
+        self.system_jobs.append(SystemJob(async_id, job.info["step_id"], job.name, job.info["table"],
+                                          job.info["message"], data))
+        return async_id
+
+    def _settle(self, job: _Job, delivery: WebhookDelivery) -> None:
+        if job.system_job is None:
+            return
+        store = self.emulator.store
+        with store.lock:
+            row = store.raw("asyncoperation", job.system_job)
+            if row is None:
+                return
+            succeeded = delivery.error is None and delivery.status is not None and 200 <= delivery.status < 300
+            if succeeded and job.auto_delete:
+                store.remove("asyncoperation", job.system_job)
+                return
+            updated = {**row, "statecode": 3, "statuscode": 30 if succeeded else 31,
+                       "completedon": self.emulator.clock(), "modifiedon": self.emulator.clock()}
+            if not succeeded:
+                updated["message"] = updated["friendlymessage"] = delivery.error or f"HTTP {delivery.status}"
+            store.put("asyncoperation", job.system_job, updated)
+
+    def _undo(self, events: list[WriteEvent]) -> None:
+        store = self.emulator.store
+        with store.lock:
+            for event in reversed(events):
+                if event.message == "Create":
+                    store.remove(event.table, event.row_id)
+                elif event.pre_image is not None:
+                    store.put(event.table, event.row_id, dict(event.pre_image))
+
+    def _jobs(self, event: WriteEvent) -> list[_Job]:
         store = self.emulator.store
         schema = self.emulator.schema
         if not schema.has_table("sdkmessageprocessingstep"):
@@ -135,7 +227,8 @@ class WebhookDispatcher:
                 "table": event.table,
                 "row_id": event.row_id,
             }
-            jobs.append((url, headers, body, info))
+            jobs.append(_Job(url, headers, body, info, synchronous=int(step.get("mode") or 0) == _MODE_SYNCHRONOUS,
+                             auto_delete=bool(step.get("asyncautodelete")), name=str(step.get("name") or "")))
         return jobs
 
     def _context(self, event: WriteEvent, step: dict[str, Any]) -> tuple[bytes, bool]:
@@ -283,7 +376,7 @@ class WebhookDispatcher:
 
     # --- delivery (background thread) ---
 
-    def _enqueue(self, job: tuple[str, dict[str, str], bytes, dict[str, str]]) -> None:
+    def _enqueue(self, job: _Job) -> None:
         with self._lock:
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="dataverse-emulator-webhooks", daemon=True)
@@ -296,25 +389,27 @@ class WebhookDispatcher:
             try:
                 if job is None:
                     return
-                self._deliver(*job)
+                self._settle(job, self._deliver(job))
             finally:
                 self._queue.task_done()
 
-    def _deliver(self, url: str, headers: dict[str, str], body: bytes, info: dict[str, str]) -> None:
+    def _deliver(self, job: _Job) -> WebhookDelivery:
         status: int | None = None
         error: str | None = None
         attempts = 0
         for _ in range(2):
             attempts += 1
             try:
-                status = self.sender(url, headers, body)
+                status = self.sender(job.url, job.headers, job.body)
                 error = None
             except (requests.RequestException, OSError) as exc:
                 status, error = None, f"{type(exc).__name__}: {exc}"
                 break
             if status not in _RETRY_STATUSES:
                 break
-        self.deliveries.append(WebhookDelivery(url, headers, body, status, attempts, error, **info))
+        delivery = WebhookDelivery(job.url, job.headers, job.body, status, attempts, error, **job.info)
+        self.deliveries.append(delivery)
+        return delivery
 
     def drain(self, timeout: float = 5.0) -> list[WebhookDelivery]:
         """Wait until every queued delivery was attempted; returns all deliveries so far."""

@@ -31,6 +31,12 @@ FUNCTION_KEY = "fk-" + secrets.token_urlsafe(24)
 PUBLIC_URL = "http://127.0.0.1:7999"
 
 
+def function_app_accepts(url: str, headers: dict[str, str], body: bytes) -> int:
+    """The function app at PUBLIC_URL, as far as Dataverse's webhook sees it: it takes every event (202). The
+    Configuration steps are synchronous, so without an app that answers, saving a Configuration fails."""
+    return 202
+
+
 @dataclass
 class Result:
     code: int
@@ -107,7 +113,7 @@ class Environment:
 @pytest.fixture
 def environment(azurite: Any, tmp_path: Path) -> Iterator[Environment]:
     """A brand-new environment: no SMS Bridge solution, tables, roles, team or webhook yet."""
-    dataverse = DataverseEmulator(preinstalled=False)
+    dataverse = DataverseEmulator(preinstalled=False, webhook_sender=function_app_accepts)
     twilio = TwilioEmulator()
     with serve_dataverse(dataverse) as dv_server, serve_twilio(twilio) as tw_server:
         env = {

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,11 +19,17 @@ from devstack.dataverse_emulator import DataverseEmulator, serve
 from devstack.host import FunctionHost, HostOptions
 
 KEY = base64.b64encode(bytes(32)).decode()
+FUNCTION_KEY = "health-test-function-key"
 
 
 @pytest.fixture(scope="module")
-def dataverse() -> Iterator[str]:
-    with serve(DataverseEmulator()) as server:
+def emulator() -> DataverseEmulator:
+    return DataverseEmulator()
+
+
+@pytest.fixture(scope="module")
+def dataverse(emulator: DataverseEmulator) -> Iterator[str]:
+    with serve(emulator) as server:
         yield server.url
 
 
@@ -39,13 +46,13 @@ def settings_for(storage: str, dataverse_url: str = "http://127.0.0.1:9", **extr
 
 @pytest.fixture
 def client() -> Client:
-    host = FunctionHost(function_app.app, HostConfig(), HostOptions(port=0, run_timers=False, run_queues=False),
-                        env={})
+    host = FunctionHost(function_app.app, HostConfig(),
+                        HostOptions(port=0, run_timers=False, run_queues=False, function_key=FUNCTION_KEY), env={})
     return Client(host.http)
 
 
-def get_health(client: Client) -> tuple[int, dict]:
-    response = client.get("/api/health")
+def get_health(client: Client, path: str = "/api/health", **params: str) -> tuple[int, dict]:
+    response = client.get(path, query_string=params)
     assert response.headers["Content-Type"].startswith("application/json")
     return response.status_code, json.loads(response.data)
 
@@ -88,8 +95,10 @@ def test_invalid_settings_are_reported_without_values(client: Client, monkeypatc
     monkeypatch.setenv("SMSB_ENCRYPTION_KEY", "c2hvcnQ=")
     monkeypatch.setenv("DATAVERSE_CLIENT_SECRET", "do-not-print-this-secret")
     with runtime.use(lambda: Runtime.from_settings(from_process_env())):
-        status, body = get_health(client)
-    assert status == 503
+        status, body = get_health(client, "/api/health/details", code=FUNCTION_KEY)
+        anonymous_status, anonymous = get_health(client)
+    assert (status, anonymous_status) == (503, 503)
+    assert anonymous["checks"]["settings"] == {"status": "failing"}
     assert body["failing"] == ["settings"]
     detail = body["checks"]["settings"]["detail"]
     assert "DATAVERSE_URL is required" in detail
@@ -100,3 +109,43 @@ def test_invalid_settings_are_reported_without_values(client: Client, monkeypatc
 
 def test_health_is_anonymous_and_get_only(client: Client) -> None:
     assert client.post("/api/health").status_code == 405
+
+
+@pytest.mark.azurite
+def test_anonymous_callers_get_a_status_per_check_and_no_detail(client: Client, azurite) -> None:
+    dead = f"http://127.0.0.1:{free_port()}"
+    with runtime.use(lambda: Runtime.from_settings(settings_for(azurite.connection_string, dead))):
+        status, body = get_health(client)
+    assert status == 503
+    assert body["checks"]["dataverse"] == {"status": "failing"}
+    assert body["checks"]["queues"] == {"status": "ok"}
+    assert dead.split("//")[1] not in json.dumps(body)
+    assert "127.0.0.1" not in json.dumps(body)
+
+
+@pytest.mark.azurite
+def test_details_need_the_function_key_and_go_to_the_log(client: Client, azurite,
+                                                         caplog: pytest.LogCaptureFixture) -> None:
+    dead = f"http://127.0.0.1:{free_port()}"
+    assert client.get("/api/health/details").status_code == 401
+    assert client.get("/api/health/details", query_string={"code": "wrong"}).status_code == 401
+    with caplog.at_level(logging.WARNING, logger="smsbridge.health"), \
+            runtime.use(lambda: Runtime.from_settings(settings_for(azurite.connection_string, dead))):
+        status, body = get_health(client, "/api/health/details", code=FUNCTION_KEY)
+    assert status == 503
+    assert body["checks"]["dataverse"]["status"] == "failing"
+    assert body["checks"]["dataverse"]["detail"]
+    logged = [r.getMessage() for r in caplog.records if r.name == "smsbridge.health"]
+    assert any("dataverse" in line and "failing" in line for line in logged), logged
+    assert "devstack-token" not in json.dumps(body) + " ".join(logged)
+
+
+@pytest.mark.azurite
+def test_results_are_kept_briefly_so_probes_do_not_each_reach_dataverse(
+        client: Client, azurite, dataverse: str, emulator: DataverseEmulator) -> None:
+    emulator.requests.clear()
+    with runtime.use(lambda: Runtime.from_settings(settings_for(azurite.connection_string, dataverse))):
+        for _ in range(20):
+            assert get_health(client)[0] == 200
+        get_health(client, "/api/health/details", code=FUNCTION_KEY)
+    assert emulator.requests.count(path="WhoAmI") == 1, emulator.requests.describe()

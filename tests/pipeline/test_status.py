@@ -8,15 +8,17 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import requests
 
 from devstack.dataverse_emulator import DataverseEmulator
 from devstack.sandbox import Sandbox
+from devstack.seed import seed_product
 from messaging.envelope import StatusEnvelope
 from messaging.errors import MessageNotFiledYet
 from messaging.ids import conversation_id
 from messaging.model import StatusChoice
 from tests.pipeline.conftest import post_signed, queued
-from twilio_bridge import MessageSender, OutgoingMessage, TwilioCredentials, parse_status_callback
+from twilio_bridge import MessageSender, OutgoingMessage, TwilioCredentials, parse_status_callback, sign
 
 pytestmark = pytest.mark.azurite
 
@@ -36,6 +38,7 @@ def outgoing_row(sandbox: Sandbox, to: str, *, outbox: uuid.UUID | None = None) 
         "smsb_name": f"To {to}", "smsb_direction": 2, "smsb_body": "Your order is ready", "smsb_to": to,
         "smsb_from": product.number, "smsb_status": int(StatusChoice.QUEUED),
         "smsb_conversation@odata.bind": f"/smsb_conversations({conversation})",
+        "smsb_configuration@odata.bind": f"/smsb_configurations({product.configuration_id})",
     }
     if outbox is not None:
         body["smsb_outbox@odata.bind"] = f"/smsb_outboxes({outbox})"
@@ -220,3 +223,107 @@ def test_timestamps_use_when_the_callback_arrived(sandbox: Sandbox) -> None:
     sandbox.app.inbound_worker.handle(envelope.to_json().encode(), 1)
     stored = row(sandbox, message_id)
     assert abs(stored["smsb_deliveredon"] - envelope.received_at) < timedelta(seconds=1)
+
+
+# -- callbacks belong to the Configuration whose token signed them ---------------------------------------------
+OTHER_ACCOUNT = "AC" + "3" * 32
+OTHER_TOKEN = "4" * 32
+OTHER_NUMBER = "+15005550010"
+
+
+def other_configuration(sandbox: Sandbox) -> uuid.UUID:
+    """A second Configuration (another Twilio account) in the same environment."""
+    product = sandbox.product
+    assert product is not None
+    return seed_product(sandbox.app.dataverse, sandbox.app.cipher, account_sid=OTHER_ACCOUNT,
+                        auth_token=OTHER_TOKEN, number=OTHER_NUMBER, team_id=product.team_id,
+                        public_url=sandbox.url).configuration_id
+
+
+def sent_row(sandbox: Sandbox, to: str) -> tuple[uuid.UUID, uuid.UUID, str]:
+    """An Outbox sent from the devstack Configuration: its message Sent, with its SID. (outbox, message, SID)"""
+    outbox = uuid.uuid4()
+    sandbox.app.dataverse.create_with_id("smsb_outboxes", "activityid", outbox, {
+        "subject": "Order ready", "smsb_freeform": "Your order is ready", "smsb_sendstatus": 3})
+    message_id = outgoing_row(sandbox, to, outbox=outbox)
+    sid = "SM" + uuid.uuid4().hex
+    sandbox.app.dataverse.update("smsb_messages", message_id, {"smsb_sid": sid, "smsb_status": int(StatusChoice.SENT)})
+    return outbox, message_id, sid
+
+
+def forged_failure(sandbox: Sandbox, sid: str, to: str, *, path: str, account: str = OTHER_ACCOUNT,
+                   number: str = OTHER_NUMBER, token: str = OTHER_TOKEN) -> int:
+    """A status callback signed with a Configuration's real token, saying the text failed with 21610 (opted out)."""
+    params = {"MessageSid": sid, "SmsSid": sid, "AccountSid": account, "MessageStatus": "failed",
+              "SmsStatus": "failed", "ErrorCode": "21610", "From": number, "To": to, "ApiVersion": "2010-04-01"}
+    url = sandbox.url + path
+    response = requests.post(url, data=params, headers={"X-Twilio-Signature": sign(url, params, token)}, timeout=10)
+    settle(sandbox)
+    return response.status_code
+
+
+def untouched(sandbox: Sandbox, outbox: uuid.UUID, message_id: uuid.UUID, sid: str, to: str) -> None:
+    stored = row(sandbox, message_id)
+    assert (stored["smsb_status"], stored["smsb_sid"], stored["smsb_errorcode"]) == (int(StatusChoice.SENT), sid, None)
+    outbox_row = sandbox.dataverse.store.get("smsb_outbox", str(outbox))
+    assert outbox_row is not None
+    assert outbox_row["smsb_sendstatus"] == 3
+    conversation = sandbox.dataverse.store.get(
+        "smsb_conversation", str(conversation_id(sandbox.product.configuration_id, to)))  # type: ignore[union-attr]
+    assert conversation is not None
+    assert conversation["smsb_optedout"] is not True
+
+
+@pytest.mark.parametrize("addressed", ["by message id", "by SID"])
+def test_a_callback_signed_by_another_configuration_cannot_touch_this_ones_message(
+    sandbox: Sandbox, addressed: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    other = other_configuration(sandbox)
+    to = "+16563330800"
+    outbox, message_id, sid = sent_row(sandbox, to)
+    path = f"/api/twilio/status?m={message_id}" if addressed == "by message id" else "/api/twilio/status"
+
+    assert forged_failure(sandbox, sid, to, path=path) == 204  # the signature is valid: Twilio's answer is the same
+
+    untouched(sandbox, outbox, message_id, sid, to)
+    assert queued(sandbox, "sms-inbound-poison") == 0
+    (logged,) = sandbox.rows("smsb_errorlog", smsb_source="status")
+    assert (logged["smsb_twiliosid"], logged["smsb_relatedid"]) == (sid, str(message_id))
+    assert str(other) in logged["smsb_details"]
+    assert str(sandbox.product.configuration_id) in logged["smsb_details"]  # type: ignore[union-attr]
+    assert OTHER_TOKEN not in logged["smsb_details"]
+    warnings = [r.getMessage() for r in caplog.records if r.name == "smsbridge.status" and r.levelname == "WARNING"]
+    assert any(sid in w and str(message_id) in w for w in warnings)
+
+
+def test_a_callback_naming_one_message_with_another_messages_sid_is_dropped(sandbox: Sandbox) -> None:
+    to = "+16563330900"
+    outbox, message_id, sid = sent_row(sandbox, to)
+    _, _, other_sid = sent_row(sandbox, "+16563330901")
+
+    status = forged_failure(sandbox, other_sid, to, path=f"/api/twilio/status?m={message_id}",
+                            account=sandbox.options.account_sid, number=sandbox.options.number,
+                            token=sandbox.options.auth_token)
+
+    assert status == 204
+    untouched(sandbox, outbox, message_id, sid, to)
+    (logged,) = sandbox.rows("smsb_errorlog", smsb_source="status")
+    assert (logged["smsb_twiliosid"], logged["smsb_relatedid"]) == (other_sid, str(message_id))
+
+
+def test_the_configurations_own_callbacks_still_apply(sandbox: Sandbox) -> None:
+    other_configuration(sandbox)
+    to = "+16563331000"
+    outbox, message_id, sid = sent_row(sandbox, to)
+
+    status = forged_failure(sandbox, sid, to, path=f"/api/twilio/status?m={message_id}",
+                            account=sandbox.options.account_sid, number=sandbox.options.number,
+                            token=sandbox.options.auth_token)
+
+    assert status == 204
+    stored = row(sandbox, message_id)
+    assert (stored["smsb_status"], stored["smsb_errorcode"]) == (int(StatusChoice.FAILED), 21610)
+    outbox_row = sandbox.dataverse.store.get("smsb_outbox", str(outbox))
+    assert outbox_row is not None
+    assert outbox_row["smsb_sendstatus"] == 4
+    assert sandbox.rows("smsb_errorlog") == []

@@ -16,7 +16,6 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from app.settings import Settings
 from app.telemetry import configure_telemetry
 from devstack.sandbox import Sandbox
-from messaging.telemetry import phone_hash
 from tests.pipeline.conftest import inbound_params, post_signed
 
 pytestmark = pytest.mark.azurite
@@ -61,7 +60,7 @@ def test_an_inbound_text_is_traced_with_ids_and_without_personal_data(sandbox: S
     attributes: dict[str, Any] = dict(filing.attributes or {})
     assert attributes["smsb.twilio_sid"] == params["MessageSid"]
     assert attributes["smsb.correlation_id"]
-    assert attributes["smsb.sender"] == phone_hash(SENDER)
+    assert attributes["smsb.sender"] == sandbox.app.phone_hash(SENDER)
     dataverse = [s for s in finished if s.name == "dataverse.request"]
     assert dataverse
     assert all(s.attributes and s.attributes.get("smsb.correlation_id") for s in dataverse)
