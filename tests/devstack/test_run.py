@@ -143,7 +143,8 @@ def test_make_run_answers_and_two_stacks_keep_their_own_state(start_stack: Calla
     # the same emulator over https, trusted through this devstack's own local CA (the banner names it)
     assert f"https://127.0.0.1:{ports['dataverse_tls']}/api/data/v9.2/" in banner
     ca = re.search(r"REQUESTS_CA_BUNDLE=(\S+)\)", banner)
-    assert ca is not None and Path(ca.group(1)) == INSTANCES / str(ports["functions"]) / "tls" / "ca.pem"
+    assert ca is not None
+    assert Path(ca.group(1)) == INSTANCES / str(ports["functions"]) / "tls" / "ca.pem"
     secure = requests.get(f"https://127.0.0.1:{ports['dataverse_tls']}/api/data/v9.2/WhoAmI",
                           headers={"Authorization": "Bearer devstack-emulator-token"}, timeout=5,
                           verify=ca.group(1))
@@ -151,7 +152,8 @@ def test_make_run_answers_and_two_stacks_keep_their_own_state(start_stack: Calla
     assert secure.json()["UserId"] == who.json()["UserId"]
     # the browser shell shares the Web API's origin, on both endpoints
     shell = requests.get(f"http://127.0.0.1:{ports['dataverse']}/devstack/", timeout=10)
-    assert shell.status_code == 200 and "text/html" in shell.headers["Content-Type"]
+    assert shell.status_code == 200
+    assert "text/html" in shell.headers["Content-Type"]
     assert requests.get(f"https://127.0.0.1:{ports['dataverse_tls']}/devstack/", timeout=10,
                         verify=ca.group(1)).status_code == 200
     account = requests.get(

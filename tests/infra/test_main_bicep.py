@@ -71,7 +71,8 @@ def test_parameters(template: Template) -> None:
     assert secure == {"dataverseClientSecret", "smsbEncryptionKey", "smsbEncryptionKeyPrevious"}
     assert all(p.decorators and p.decorators[0].startswith("@description(") for p in params.values())
     assert "'FlexConsumption'" in params["hostingPlan"].text
-    assert "twilioApiBaseUrl" in params and params["twilioApiBaseUrl"].text.endswith("'https://api.twilio.com'")
+    assert "twilioApiBaseUrl" in params
+    assert params["twilioApiBaseUrl"].text.endswith("'https://api.twilio.com'")
 
 
 def test_parameters_file(template: Template) -> None:
@@ -139,7 +140,8 @@ def test_no_secret_reaches_an_app_setting_or_output(template: Template) -> None:
     for output in template.outputs.values():
         assert not any(re.search(rf"\b{s}\b", output.text) for s in secure), output.name
     text = BICEP.read_text(encoding="utf-8")
-    assert "listKeys" not in text and "AccountKey" not in text, "storage is reached with the identity only"
+    assert "listKeys" not in text, "storage is reached with the identity only"
+    assert "AccountKey" not in text
 
 
 def test_outputs(template: Template) -> None:
