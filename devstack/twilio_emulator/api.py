@@ -107,7 +107,7 @@ class EmulatorApp:
         if not route.auth:
             return route.handler(Call(self.emulator, request, NOBODY, path, None))
         auth = request.authorization
-        caller = self.emulator.authenticate(
+        caller = self.emulator.account_handler.authenticate(
             auth.username if auth else None, auth.password if auth and auth.type == "basic" else None
         )
         spec = load_spec().operation(route.method, route.spec_path) if route.spec_path else None
@@ -119,7 +119,7 @@ class EmulatorApp:
                 spec.check_query(request.args)
         own_account = route.handler is fetch_account
         account_sid = path.get("AccountSid") or (path["Sid"] if own_account else caller.sid)
-        account = self.emulator.authorize(caller, account_sid, allow_inactive=own_account)
+        account = self.emulator.account_handler.authorize(caller, account_sid, allow_inactive=own_account)
         call = Call(self.emulator, request, account, path, spec)
         fault = self.emulator.faults.take(request.method, request.path)
         if fault is None:

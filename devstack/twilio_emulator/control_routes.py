@@ -19,7 +19,7 @@ __all__ = ["CONTROL_ROUTES"]
 
 
 def cdn(call: Call) -> Response:
-    media = call.emulator.cdn_fetch(
+    media = call.emulator.media_handler.cdn_fetch(
         call.path["token"], authorization=call.request.headers.get("Authorization") is not None
     )
     if media is None:

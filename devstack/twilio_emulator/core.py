@@ -4,7 +4,6 @@ dispatcher, behind the methods tests and the HTTP routes call (``TwilioEmulator`
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
@@ -20,7 +19,6 @@ from devstack.twilio_emulator.request_log import ApiRequest, RequestLog
 from devstack.twilio_emulator.resources import (
     Account,
     InboundMedia,
-    Media,
     Message,
     MessagingService,
     PhoneNumber,
@@ -211,68 +209,14 @@ class EmulatorCore:
     def is_opted_out(self, sender: str, customer: str) -> bool:
         return self.store.is_opted_out(sender, customer)
 
-    # ----------------------------------------------------------------- what the HTTP routes call
-
-    def authenticate(self, username: str | None, password: str | None) -> Account:
-        return self.account_handler.authenticate(username, password)
-
-    def authorize(self, caller: Account, account_sid: str, *, allow_inactive: bool = False) -> Account:
-        return self.account_handler.authorize(caller, account_sid, allow_inactive=allow_inactive)
+    # ----------------------------------------------------------------- what tests call (the routes call the handlers)
 
     def create_message(self, account_sid: str, form: MultiDict[str, str]) -> Message:
         return self.message_handler.create(account_sid, form)[0]
 
-    def create_message_answer(self, account_sid: str, form: MultiDict[str, str]) -> tuple[Message, dict[str, Any]]:
-        return self.message_handler.create(account_sid, form)
-
-    def get_message(self, account_sid: str, sid: str) -> Message:
-        return self.message_handler.get(account_sid, sid)
-
-    def list_messages(self, account_sid: str, query: MultiDict[str, str]) -> list[Message]:
-        return self.message_handler.search(account_sid, query)
-
-    def update_message(self, account_sid: str, sid: str, form: MultiDict[str, str]) -> Message:
-        return self.message_handler.update(account_sid, sid, form)
-
-    def delete_message(self, account_sid: str, sid: str) -> None:
-        self.message_handler.delete(account_sid, sid)
-
     def release_scheduled(self, sid: str | None = None) -> list[str]:
         """Act as if the send time of scheduled messages (one, or all) had come; returns their SIDs."""
         return self.message_handler.release_scheduled(sid)
-
-    def get_media(self, account_sid: str, message_sid: str, media_sid: str) -> Media:
-        return self.media_handler.get(account_sid, message_sid, media_sid)
-
-    def delete_media(self, account_sid: str, message_sid: str, media_sid: str) -> None:
-        self.media_handler.delete(account_sid, message_sid, media_sid)
-
-    def cdn_token(self, media: Media) -> str:
-        return self.media_handler.cdn_token(media)
-
-    def cdn_fetch(self, token: str, *, authorization: bool) -> Media | None:
-        return self.media_handler.cdn_fetch(token, authorization=authorization)
-
-    def list_numbers(self, account_sid: str, phone_number: str | None) -> list[PhoneNumber]:
-        return self.number_handler.search(account_sid, phone_number)
-
-    def get_number(self, account_sid: str, sid: str) -> PhoneNumber:
-        return self.number_handler.get(account_sid, sid)
-
-    def update_number(self, account_sid: str, sid: str, form: MultiDict[str, str]) -> PhoneNumber:
-        return self.number_handler.update(account_sid, sid, form)
-
-    def get_service(self, account_sid: str, sid: str) -> MessagingService:
-        return self.service_handler.get(account_sid, sid)
-
-    def update_service(self, account_sid: str, sid: str, form: MultiDict[str, str]) -> MessagingService:
-        return self.service_handler.update(account_sid, sid, form)
-
-    def service_numbers(self, service: MessagingService) -> list[PhoneNumber]:
-        return self.service_handler.numbers_of(service)
-
-    def list_services(self, account_sid: str) -> list[MessagingService]:
-        return self.service_handler.search(account_sid)
 
     def send_inbound(self, from_: str, to: str, body: str = "", media: Sequence[InboundMedia] = ()) -> InboundResult:
         """A customer texts ``to``: store the message and deliver the signed webhook synchronously."""

@@ -43,62 +43,62 @@ def fetch_account(call: Call) -> Response:
 
 
 def create_message(call: Call) -> Response:
-    _, answer = call.emulator.create_message_answer(call.account.sid, call.request.form)
+    _, answer = call.emulator.message_handler.create(call.account.sid, call.request.form)
     return json_response(answer, 201)
 
 
 def fetch_message(call: Call) -> Response:
-    return json_response(call.emulator.get_message(call.account.sid, call.path["Sid"]).to_json())
+    return json_response(call.emulator.message_handler.get(call.account.sid, call.path["Sid"]).to_json())
 
 
 def update_message(call: Call) -> Response:
-    message = call.emulator.update_message(call.account.sid, call.path["Sid"], call.request.form)
+    message = call.emulator.message_handler.update(call.account.sid, call.path["Sid"], call.request.form)
     return json_response(message.to_json())
 
 
 def delete_message(call: Call) -> Response:
-    call.emulator.delete_message(call.account.sid, call.path["Sid"])
+    call.emulator.message_handler.delete(call.account.sid, call.path["Sid"])
     return Response(status=204)
 
 
 def list_messages(call: Call) -> Response:
-    messages = call.emulator.list_messages(call.account.sid, call.request.args)
+    messages = call.emulator.message_handler.search(call.account.sid, call.request.args)
     return _page(call, messages, "messages", lambda m: m.to_json())
 
 
 def list_media(call: Call) -> Response:
-    message = call.emulator.get_message(call.account.sid, call.path["MessageSid"])
+    message = call.emulator.message_handler.get(call.account.sid, call.path["MessageSid"])
     return _page(call, list(message.media), "media_list", lambda m: m.to_json())
 
 
 def fetch_media(call: Call) -> Response:
-    media = call.emulator.get_media(call.account.sid, call.path["MessageSid"], call.path["Sid"])
+    media = call.emulator.media_handler.get(call.account.sid, call.path["MessageSid"], call.path["Sid"])
     return json_response(media.to_json())
 
 
 def delete_media(call: Call) -> Response:
-    call.emulator.delete_media(call.account.sid, call.path["MessageSid"], call.path["Sid"])
+    call.emulator.media_handler.delete(call.account.sid, call.path["MessageSid"], call.path["Sid"])
     return Response(status=204)
 
 
 def media_content(call: Call) -> Response:
-    media = call.emulator.get_media(call.account.sid, call.path["MessageSid"], call.path["Sid"])
-    token = call.emulator.cdn_token(media)
+    media = call.emulator.media_handler.get(call.account.sid, call.path["MessageSid"], call.path["Sid"])
+    token = call.emulator.media_handler.cdn_token(media)
     base = (call.emulator.cdn_base_url or call.request.host_url).rstrip("/")
     return Response(status=307, headers={"Location": f"{base}/_cdn/{token}"})
 
 
 def list_numbers(call: Call) -> Response:
-    numbers = call.emulator.list_numbers(call.account.sid, call.request.args.get("PhoneNumber"))
+    numbers = call.emulator.number_handler.search(call.account.sid, call.request.args.get("PhoneNumber"))
     return _page(call, numbers, "incoming_phone_numbers", lambda n: n.to_json())
 
 
 def fetch_number(call: Call) -> Response:
-    return json_response(call.emulator.get_number(call.account.sid, call.path["Sid"]).to_json())
+    return json_response(call.emulator.number_handler.get(call.account.sid, call.path["Sid"]).to_json())
 
 
 def update_number(call: Call) -> Response:
-    number = call.emulator.update_number(call.account.sid, call.path["Sid"], call.request.form)
+    number = call.emulator.number_handler.update(call.account.sid, call.path["Sid"], call.request.form)
     return json_response(number.to_json())
 
 
@@ -148,24 +148,24 @@ def _v1_form(call: Call) -> MultiDict[str, str]:
 
 def list_services(call: Call) -> Response:
     base = call.request.host_url.rstrip("/")
-    services = call.emulator.list_services(call.account.sid)
+    services = call.emulator.service_handler.search(call.account.sid)
     return json_response(_v1_page(base, "/v1/Services", "services", [s.to_json(base) for s in services]))
 
 
 def fetch_service(call: Call) -> Response:
-    service = call.emulator.get_service(call.account.sid, call.path["Sid"])
+    service = call.emulator.service_handler.get(call.account.sid, call.path["Sid"])
     return json_response(service.to_json(call.request.host_url.rstrip("/")))
 
 
 def update_service(call: Call) -> Response:
-    service = call.emulator.update_service(call.account.sid, call.path["Sid"], _v1_form(call))
+    service = call.emulator.service_handler.update(call.account.sid, call.path["Sid"], _v1_form(call))
     return json_response(service.to_json(call.request.host_url.rstrip("/")))
 
 
 def service_numbers(call: Call) -> Response:
     base = call.request.host_url.rstrip("/")
-    service = call.emulator.get_service(call.account.sid, call.path["Sid"])
-    items = [service.phone_number_json(base, n) for n in call.emulator.service_numbers(service)]
+    service = call.emulator.service_handler.get(call.account.sid, call.path["Sid"])
+    items = [service.phone_number_json(base, n) for n in call.emulator.service_handler.numbers_of(service)]
     return json_response(_v1_page(base, f"/v1/Services/{service.sid}/PhoneNumbers", "phone_numbers", items))
 
 
