@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -115,6 +116,8 @@ def start_stack(tmp_path: Path) -> Iterator[Callable[[], RunningStack]]:
                 except subprocess.TimeoutExpired:
                     stack.process.kill()
                     stack.process.wait(10)
+            # The folder's TLS material is kept for the next run on the same ports; these ports were random ones.
+            shutil.rmtree(INSTANCES / str(stack.ports["functions"]), ignore_errors=True)
 
 
 def smsbridge_doctor(**env: str) -> subprocess.CompletedProcess[str]:
