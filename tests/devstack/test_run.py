@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from devstack.azurite import free_port, wait_for_port
+from devstack.azurite import free_ports, wait_for_port
 
 ROOT = Path(__file__).resolve().parents[2]
 INSTANCES = ROOT / ".devstack" / "instances"
@@ -82,7 +82,11 @@ def start_stack(tmp_path: Path) -> Iterator[Callable[[], RunningStack]]:
     started: list[RunningStack] = []
 
     def start() -> RunningStack:
-        ports = {name: free_port() for name in ("functions", "dataverse", "dataverse_tls", "twilio", "azurite")}
+        taken = {port for stack in started for port in stack.ports.values()}
+        chosen = free_ports(5)
+        while taken & set(chosen):  # another stack of this test holds one of them
+            chosen = free_ports(5)
+        ports = dict(zip(("functions", "dataverse", "dataverse_tls", "twilio", "azurite"), chosen, strict=True))
         env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(_CLEAN_ENV)},
             "DEVSTACK_FUNCTIONS_PORT": str(ports["functions"]),
