@@ -23,7 +23,7 @@ from azure.core.exceptions import AzureError
 from admin.console import Console
 from admin.doctor import Status, run_doctor
 from admin.replay import list_poison, replay, source_queue
-from admin.settings import AdminSettings, merged_values
+from admin.settings import AdminSettings, devstack_notice, merged_values
 from admin.solution_import import ImportFailed, import_solution, read_package
 from admin.team import TEAM_NAME, USER_ROLE, UnknownUser, setup_team
 from admin.webhooks import WebhookSetupError, register_webhooks
@@ -142,6 +142,9 @@ def _run(args: argparse.Namespace, console: Console, *, environ: Mapping[str, st
                  "SMSB_PUBLIC_URL": args.public_url}
     factory = client_factory or (lambda s: DataverseClient.from_config(s.dataverse_config()))
     try:
+        notice = devstack_notice(environ, cwd)
+        if notice is not None:
+            console.error(notice)
         settings = AdminSettings(merged_values(environ, cwd, overrides))
         for secret in settings.secrets():
             console.add_secret(secret)

@@ -8,6 +8,7 @@ where a command needs them (``doctor`` checks the whole set with the app's own v
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,22 +16,77 @@ from pathlib import Path
 from app.settings import Settings, SettingsError
 from dataverse import DataverseConfig, InvalidConfig
 
-__all__ = ["LOCAL_SETTINGS", "AdminSettings", "merged_values"]
+__all__ = ["LOCAL_SETTINGS", "AdminSettings", "RunningDevstack", "devstack_notice", "merged_values",
+           "running_devstacks"]
 
 LOCAL_SETTINGS = "local.settings.json"
-# Written by `make run` while it runs, so that `smsbridge` in the project folder reaches the devstack with no flags.
-DEVSTACK_SETTINGS = Path(".devstack") / "settings.json"
+# Written by each `make run` while it runs (devstack/instance.py: one folder per devstack, named after its function
+# app's port), so that `smsbridge` in the project folder reaches the devstack with no flags.
+DEVSTACK_INSTANCES = Path(".devstack") / "instances"
+DEFAULT_FUNCTIONS_PORT = 7071
+
+
+@dataclass(frozen=True)
+class RunningDevstack:
+    functions_port: int
+    settings_file: Path
+
+
+def running_devstacks(cwd: Path) -> list[RunningDevstack]:
+    """The devstacks running from ``cwd``, by port: those whose settings file names a process that is alive."""
+    found = []
+    for path in sorted((cwd / DEVSTACK_INSTANCES).glob("*/settings.json")):
+        try:
+            about = json.loads(path.read_text(encoding="utf-8")).get("Devstack", {})
+            port, pid = int(about["functions_port"]), int(about["pid"])
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            continue  # being written or removed this very moment, or not a devstack's file
+        if _alive(pid):
+            found.append(RunningDevstack(port, path))
+    return sorted(found, key=lambda d: d.functions_port)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False  # killed before it could remove its file
+    except PermissionError:
+        return True
+    return True
+
+
+def _chosen_devstack(found: list[RunningDevstack], environ: Mapping[str, str]) -> RunningDevstack | None:
+    """``DEVSTACK_FUNCTIONS_PORT`` picks one; else the one on the default port; else the lowest port."""
+    wanted = environ.get("DEVSTACK_FUNCTIONS_PORT", "")
+    for port in ([int(wanted)] if wanted.isdigit() else []) + [DEFAULT_FUNCTIONS_PORT]:
+        for devstack in found:
+            if devstack.functions_port == port:
+                return devstack
+    return found[0] if found else None
+
+
+def devstack_notice(environ: Mapping[str, str], cwd: Path) -> str | None:
+    """One line saying which devstack's settings are used, when more than one is running."""
+    found = running_devstacks(cwd)
+    chosen = _chosen_devstack(found, environ)
+    if chosen is None or len(found) < 2:
+        return None
+    ports = ", ".join(str(d.functions_port) for d in found)
+    return (f"{len(found)} devstacks are running (function app ports {ports}): using the one on port "
+            f"{chosen.functions_port} ({chosen.settings_file}); set DEVSTACK_FUNCTIONS_PORT to choose another")
 
 
 def merged_values(environ: Mapping[str, str], cwd: Path, overrides: Mapping[str, str | None]) -> dict[str, str]:
     """The running devstack's settings, then ``local.settings.json`` values, then the environment, then the flags
     given (None = not given); each later source wins."""
     values: dict[str, str] = {}
-    for path in (cwd / DEVSTACK_SETTINGS, cwd / LOCAL_SETTINGS):
-        if not path.is_file():
-            continue
+    devstack = _chosen_devstack(running_devstacks(cwd), environ)
+    for path in ((devstack.settings_file,) if devstack else ()) + (cwd / LOCAL_SETTINGS,):
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            continue  # no local.settings.json, or the devstack stopped a moment ago
         except ValueError as exc:
             raise SettingsError([f"{path} is not valid JSON ({exc})"]) from None
         raw = data.get("Values", {}) if isinstance(data, dict) else None

@@ -13,15 +13,23 @@ from collections.abc import Callable
 
 
 def _host(argv: list[str]) -> int:
+    # Ctrl-C and SIGTERM are taken over before the slow imports (the function app and its dependencies), so a
+    # signal that early is seen by the command's first checkpoint too.
+    from devstack.shutdown import StopSignals
+
+    signals = StopSignals.install()
     from devstack.host import main
 
-    return main(argv)
+    return main(argv, signals)
 
 
 def _run(argv: list[str]) -> int:
+    from devstack.shutdown import StopSignals
+
+    signals = StopSignals.install()
     from devstack.stack import main
 
-    return main(argv)
+    return main(argv, signals)
 
 
 def _dataverse(argv: list[str]) -> int:

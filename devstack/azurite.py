@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
+import signal
 import socket
 import subprocess
 import time
-from pathlib import Path
+from collections.abc import Callable
+
+from devstack.paths import ROOT
 
 __all__ = ["Azurite", "AzuriteError", "free_port", "wait_for_port"]
 
-ROOT = Path(__file__).resolve().parent.parent
 QUEUE_MAIN = ROOT / "node_modules" / "azurite" / "dist" / "src" / "queue" / "main.js"
 
 
@@ -35,9 +39,11 @@ def free_ports(count: int, host: str = "127.0.0.1") -> list[int]:
             sock.close()
 
 
-def wait_for_port(host: str, port: int, timeout: float) -> bool:
+def wait_for_port(host: str, port: int, timeout: float, checkpoint: Callable[[], None] = lambda: None) -> bool:
+    """True once ``host:port`` accepts connections; ``checkpoint`` may raise to give up early (a stop signal)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        checkpoint()
         try:
             with socket.create_connection((host, port), timeout=0.2):
                 return True
@@ -54,7 +60,7 @@ class Azurite:
         self.port = port
         self._process: subprocess.Popen[bytes] | None = None
 
-    def start(self, timeout: float = 20.0) -> None:
+    def start(self, timeout: float = 20.0, checkpoint: Callable[[], None] = lambda: None) -> None:
         node = shutil.which("node")
         if node is None:
             raise AzuriteError("Node.js is not on PATH; install Node 20 to run the devstack")
@@ -74,10 +80,13 @@ class Azurite:
                 "--silent",
             ],
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
             cwd=ROOT,
+            # A group of its own, so stop() ends node and anything it started with one killpg, and a terminal's
+            # Ctrl-C reaches only the devstack, which then stops Azurite in its turn.
+            start_new_session=True,
         )
-        if not wait_for_port(self.host, self.port, timeout):
+        if not wait_for_port(self.host, self.port, timeout, checkpoint):
             self.stop()
             raise AzuriteError(f"Azurite did not open {self.host}:{self.port} within {timeout:.0f} s")
 
@@ -89,11 +98,15 @@ class Azurite:
         process, self._process = self._process, None
         if process is None:
             return
-        process.terminate()
-        try:
+        _signal_group(process, signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        # Whatever is left of the group (node's own children too) is killed outright.
+        _signal_group(process, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout)
-        if process.stderr is not None:
-            process.stderr.close()
+
+
+def _signal_group(process: subprocess.Popen[bytes], signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signum)

@@ -27,13 +27,14 @@ from devstack.config import HostConfig, load_host_config, load_local_settings
 from devstack.functions import FunctionSpec, TriggerKind, index_app
 from devstack.http_host import HttpHost
 from devstack.invocation import CapturedOut, invoke
+from devstack.paths import ROOT
 from devstack.queues import QueueBackend, QueueTriggerWorker, deliver_outputs
+from devstack.shutdown import StopRequested, StopSignals
 from devstack.timers import Clock, TimerRunner, utc_now
 
-__all__ = ["FunctionHost", "HostOptions", "load_function_app"]
+__all__ = ["ROOT", "FunctionHost", "HostOptions", "load_function_app"]
 
 log = logging.getLogger("devstack.host")
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def load_function_app(module: str = "function_app") -> func.FunctionApp:
@@ -182,18 +183,18 @@ def build_host(
     return FunctionHost(app_loader(), config, options, env=environ)
 
 
-def main(argv: list[str]) -> int:
+def main(argv: list[str], signals: StopSignals | None = None) -> int:
     """Serve the function app alone: `python -m devstack host [--port 7071] [--no-timers] [--no-queues]`."""
     import argparse
 
     from devstack.config import DevstackAddresses
-    from devstack.stack import wait_for_signal
 
     parser = argparse.ArgumentParser(prog="python -m devstack host", description=__doc__)
     parser.add_argument("--port", type=int, default=None)
     parser.add_argument("--no-timers", action="store_true")
     parser.add_argument("--no-queues", action="store_true")
     args = parser.parse_args(argv)
+    signals = signals or StopSignals.install()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     load_local_settings(ROOT / "local.settings.json", os.environ)
     addresses = DevstackAddresses.from_env(os.environ)
@@ -205,12 +206,16 @@ def main(argv: list[str]) -> int:
         run_queues=not args.no_queues,
     )
     host = build_host(options=options)
-    host.start()
-    print(f"function host on {host.url} — function key {options.function_key}", flush=True)
-    for line in host.describe():
-        print(line, flush=True)
     try:
-        wait_for_signal()
+        signals.checkpoint()
+        host.start()
+        print(f"function host on {host.url} — function key {options.function_key}", flush=True)
+        for line in host.describe():
+            print(line, flush=True)
+        signals.wait()
+    except StopRequested:
+        pass
     finally:
         host.stop()
+        signals.restore()
     return 0

@@ -20,9 +20,10 @@ from app.runtime import Runtime
 from app.settings import Settings
 from devstack.config import QueueSettings, load_host_config
 from devstack.dataverse_emulator import DataverseEmulator, RunningServer
-from devstack.dataverse_emulator import serve as serve_dataverse
+from devstack.dataverse_site import serve_dataverse_site
 from devstack.functions import TriggerKind
-from devstack.host import ROOT, FunctionHost, HostOptions
+from devstack.host import FunctionHost, HostOptions
+from devstack.paths import ROOT
 from devstack.queues import QueueBackend, QueueTriggerWorker
 from devstack.seed import SeededProduct, seed_product, wire_twilio_number
 from devstack.twilio_emulator import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, DEFAULT_PHONE_NUMBER, TwilioEmulator
@@ -74,11 +75,15 @@ class Sandbox:
         self._backend: QueueBackend | None = None
 
     # -- lifecycle ----------------------------------------------------------------------------------------------
-    def start(self) -> Sandbox:
+    def start(self, checkpoint: Callable[[], None] = lambda: None) -> Sandbox:
+        """Start and seed everything; ``checkpoint`` is called between steps and may raise to abandon the start
+        (``stop()`` then stops whatever had started)."""
         o = self.options
         self.demo = self.dataverse.seed_demo()
-        self.dataverse_server = serve_dataverse(self.dataverse, host=o.host, port=o.dataverse_port)
+        checkpoint()
+        self.dataverse_server = serve_dataverse_site(self.dataverse, host=o.host, port=o.dataverse_port)
         self.twilio_server = serve_twilio(self.twilio, host=o.host, port=o.twilio_port)
+        checkpoint()
         self.environ.update({
             "AzureWebJobsStorage": o.storage_connection,
             "DATAVERSE_URL": self.dataverse_server.url,
@@ -95,6 +100,7 @@ class Sandbox:
             run_timers=o.run_timers, run_queues=False,
         ), env=self.environ)
         self.host.start()
+        checkpoint()
         self.environ["SMSB_PUBLIC_URL"] = self.host.url
         environ = self.environ
         self._runtime_scope = runtime.use(lambda: Runtime.from_settings(Settings.from_env(environ)))
@@ -105,12 +111,14 @@ class Sandbox:
             team_id=uuid.UUID(str(self.demo["team"])), public_url=self.host.url,
             send_app_notifications=o.send_app_notifications,
         )
+        checkpoint()
         wire_twilio_number(app.twilio, account_sid=o.account_sid, auth_token=o.auth_token, number=o.number,
                            public_url=self.host.url)
         # Dataverse tells the function app about new Outbox rows and Configuration changes, as in production.
         register_webhooks(app.dataverse, self.host.url, o.function_key)
         # A running app has its Configuration map loaded; the first webhook of a test should not find it cold.
         app.directory.refresh()
+        checkpoint()
         if o.run_queues:
             self.host.options.run_queues = True
             self.host.start_queue_workers()
@@ -129,6 +137,7 @@ class Sandbox:
         for server in (self.twilio_server, self.dataverse_server):
             if server is not None:
                 server.stop()
+        self.twilio_server = self.dataverse_server = None
         self.twilio.close()
 
     def __enter__(self) -> Sandbox:

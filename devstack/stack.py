@@ -1,33 +1,31 @@
 """`make run`: the whole product on one machine — Azurite, the Dataverse and Twilio emulators, and the function
-app on the local host, wired to each other — until Ctrl-C or SIGTERM stops everything it started."""
+app on the local host, wired to each other — until Ctrl-C or SIGTERM stops everything it started.
+
+Stopping is the main thread's job (see shutdown.py): a signal during start-up is seen between two steps, a signal
+once running ends the wait, and however many more arrive while it stops, they only set the same flag again.
+"""
 
 from __future__ import annotations
 
-import json
 import logging
 import os
-import signal
-import threading
 import time
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
-from types import FrameType
 
 from devstack.azurite import Azurite
 from devstack.config import DevstackAddresses
 from devstack.dataverse_emulator import RunningServer
-from devstack.dataverse_emulator import serve as serve_dataverse
-from devstack.host import ROOT
+from devstack.dataverse_site import serve_dataverse_site
+from devstack.instance import InstanceFolder
 from devstack.sandbox import Sandbox, SandboxOptions
+from devstack.shutdown import StopRequested, StopSignals
 from devstack.tls import local_certificates
 
 __all__ = ["Stack", "main"]
 
 log = logging.getLogger("devstack")
 
-SETTINGS_FILE = ROOT / ".devstack" / "settings.json"
-# The local CA and the loopback certificate of the https Dataverse endpoint; clients trust tls/ca.pem.
-TLS_FOLDER = ROOT / ".devstack" / "tls"
 _SHARED_SETTINGS = ("DATAVERSE_URL", "DATAVERSE_TOKEN", "SMSB_PUBLIC_URL", "SMSB_ENCRYPTION_KEY", "TWILIO_API_BASE_URL",
                     "AzureWebJobsStorage")
 
@@ -40,12 +38,22 @@ class Stack:
     sandbox: Sandbox | None = None
     dataverse_tls: RunningServer | None = None
 
-    def start(self, *, with_timers: bool = True, progress: Callable[[str], None] = print) -> None:
+    @property
+    def instance(self) -> InstanceFolder:
+        """This devstack's own folder under .devstack/instances (settings.json, tls/)."""
+        return InstanceFolder.for_port(self.addresses.functions_port)
+
+    def start(self, *, with_timers: bool = True, progress: Callable[[str], None] = print,
+              checkpoint: Callable[[], None] = lambda: None) -> None:
+        """Start every part; ``checkpoint`` is called between steps and may raise to abandon the start (the
+        caller then calls ``stop()``, which stops whatever had started)."""
         began = time.monotonic()
         a = self.addresses
+        checkpoint()
         progress(f"starting Azurite queues on {a.host}:{a.azurite_port} …")
         self.azurite = Azurite(a.host, a.azurite_port)
-        self.azurite.start()
+        self.azurite.start(checkpoint=checkpoint)
+        checkpoint()
         progress("starting the Dataverse and Twilio emulators and the function host, seeding the product …")
         # The app reads its settings from the process environment, exactly as it reads app settings in Azure.
         self.sandbox = Sandbox(SandboxOptions(
@@ -53,11 +61,14 @@ class Stack:
             dataverse_port=a.dataverse_port, twilio_port=a.twilio_port, function_key=a.function_key,
             run_queues=True, run_timers=with_timers, twilio_callback_delay=0.5,
         ), environ=self.env)
-        self.sandbox.start()
+        self.sandbox.start(checkpoint=checkpoint)
+        checkpoint()
         # The product speaks http on the Dataverse port; Microsoft's SDK (and scripts people write with it) needs
-        # https, so the same emulator also listens with the devstack's local certificate.
-        self.dataverse_tls = serve_dataverse(self.sandbox.dataverse, host=a.host, port=a.dataverse_tls_port,
-                                             ssl_context=local_certificates(TLS_FOLDER).server_context())
+        # https, so the same emulator (and the browser shell) also listens with the devstack's local certificate.
+        self.dataverse_tls = serve_dataverse_site(
+            self.sandbox.dataverse, host=a.host, port=a.dataverse_tls_port,
+            ssl_context=local_certificates(self.instance.tls_folder).server_context())
+        checkpoint()
         self._write_settings()
         progress(f"ready in {time.monotonic() - began:.1f} s")
 
@@ -65,9 +76,9 @@ class Stack:
         """Leave the settings where `smsbridge` (run from the project folder) finds them while the stack runs."""
         values = {name: self.env[name] for name in _SHARED_SETTINGS if self.env.get(name)}
         values["SMSB_FUNCTION_KEY"] = self.addresses.function_key
-        SETTINGS_FILE.parent.mkdir(exist_ok=True)
-        SETTINGS_FILE.touch(mode=0o600)
-        SETTINGS_FILE.write_text(json.dumps({"IsEncrypted": False, "Values": values}, indent=2), encoding="utf-8")
+        a = self.addresses
+        self.instance.write_settings(values, {"functions_port": a.functions_port, "functions_url": a.functions_url,
+                                              "dataverse_url": a.dataverse_url, "twilio_url": a.twilio_url})
 
     def banner(self) -> str:
         a = self.addresses
@@ -78,7 +89,7 @@ class Stack:
             f"  function key     {a.function_key}   (send as ?code= or x-functions-key)",
             f"  Dataverse API    {a.dataverse_url}/api/data/v9.2/",
             f"  ... over https   {a.dataverse_tls_url}/api/data/v9.2/   (for Microsoft's Dataverse SDK:"
-            f" REQUESTS_CA_BUNDLE={TLS_FOLDER / 'ca.pem'})",
+            f" REQUESTS_CA_BUNDLE={self.instance.tls_folder / 'ca.pem'})",
             f"  in a browser     {a.dataverse_url}/devstack/   (the inbox pane and the chat on each record)",
             f"  Twilio API       {a.twilio_url}",
             f"  Azurite queues   http://{a.host}:{a.azurite_port}/devstoreaccount1",
@@ -100,7 +111,7 @@ class Stack:
         return "\n".join(lines)
 
     def stop(self) -> None:
-        SETTINGS_FILE.unlink(missing_ok=True)
+        self.instance.remove_settings()
         components: tuple[tuple[str, Sandbox | RunningServer | Azurite | None], ...] = (
             ("the sandbox", self.sandbox), ("the https Dataverse endpoint", self.dataverse_tls),
             ("Azurite", self.azurite))
@@ -116,30 +127,25 @@ class Stack:
         self.azurite = None
 
 
-def wait_for_signal() -> None:
-    stop = threading.Event()
-
-    def handler(_signum: int, _frame: FrameType | None) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGINT, handler)
-    signal.signal(signal.SIGTERM, handler)
-    stop.wait()
-
-
-def main(argv: list[str]) -> int:
+def main(argv: list[str], signals: StopSignals | None = None) -> int:
+    """``signals``: already installed by ``python -m devstack`` before the slow imports, so a Ctrl-C that early is
+    seen too; installed here otherwise."""
     import argparse
 
     parser = argparse.ArgumentParser(prog="python -m devstack run", description=__doc__)
     parser.add_argument("--no-timers", action="store_true", help="do not run timer triggers")
     args = parser.parse_args(argv)
+    signals = signals or StopSignals.install()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     stack = Stack(DevstackAddresses.from_env(os.environ))
     try:
-        stack.start(with_timers=not args.no_timers)
+        stack.start(with_timers=not args.no_timers, checkpoint=signals.checkpoint)
         print(stack.banner(), flush=True)
-        wait_for_signal()
+        signals.wait()
+    except StopRequested:
+        pass
     finally:
         print("stopping …", flush=True)
         stack.stop()
+        signals.restore()
     return 0

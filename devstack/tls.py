@@ -20,6 +20,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from devstack.instance import write_atomically
+
 __all__ = ["LocalCertificates", "local_certificates"]
 
 _LOOPBACK_NAMES = ("localhost",)
@@ -97,12 +99,12 @@ def local_certificates(folder: Path) -> LocalCertificates:
         .sign(ca_key, hashes.SHA256())
     )
     pem = serialization.Encoding.PEM
-    certs.key_file.touch(mode=0o600)
-    certs.key_file.write_bytes(
-        server_key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    certs.cert_file.write_bytes(server_cert.public_bytes(pem) + ca_cert.public_bytes(pem))
-    certs.ca_file.write_bytes(ca_cert.public_bytes(pem))
+    # Each file is replaced in one rename, the CA last: a reader never sees half a file, and _usable() refuses a
+    # key that does not match its certificate (a run stopped between two renames).
+    write_atomically(certs.key_file, server_key.private_bytes(
+        pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()), mode=0o600)
+    write_atomically(certs.cert_file, server_cert.public_bytes(pem) + ca_cert.public_bytes(pem))
+    write_atomically(certs.ca_file, ca_cert.public_bytes(pem))
     return certs
 
 
@@ -110,7 +112,12 @@ def _usable(certs: LocalCertificates) -> bool:
     if not (certs.ca_file.is_file() and certs.cert_file.is_file() and certs.key_file.is_file()):
         return False
     try:
-        server = x509.load_pem_x509_certificates(certs.cert_file.read_bytes())[0]
+        chain = x509.load_pem_x509_certificates(certs.cert_file.read_bytes())
+        key = serialization.load_pem_private_key(certs.key_file.read_bytes(), password=None)
+        ca = x509.load_pem_x509_certificate(certs.ca_file.read_bytes())
     except ValueError:
         return False
-    return server.not_valid_after_utc > datetime.now(UTC) + timedelta(days=1)
+    server = chain[0]
+    spki = (serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    matching = server.public_key().public_bytes(*spki) == key.public_key().public_bytes(*spki)
+    return matching and chain[-1] == ca and server.not_valid_after_utc > datetime.now(UTC) + timedelta(days=1)

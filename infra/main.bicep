@@ -1,7 +1,7 @@
 // SMS Bridge: the Azure Functions app (Linux, Python 3.11) and everything it needs.
 // Flex Consumption (FC1) by default, Elastic Premium (EP1) as an option. Storage is reached with the app's
 // managed identity only (no account keys anywhere), secrets live in Key Vault and reach the app as Key Vault
-// references. infra/azuredeploy.json is the same template in ARM JSON; tests/infra keeps the two equal.
+// references. This file is the only source: `az deployment group create` compiles it (infra/README.md).
 
 @description('Region of every resource.')
 param location string = resourceGroup().location

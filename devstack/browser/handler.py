@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import mimetypes
+import os
 import re
 import shutil
 import subprocess
@@ -28,18 +29,20 @@ from urllib.parse import urlencode
 
 from werkzeug.wrappers import Request, Response
 
+from devstack.paths import ROOT, STATE_DIR
+
 from . import pages
 
 if TYPE_CHECKING:
     from devstack.dataverse_emulator import DataverseEmulator
 
-ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
 CONTROL_OUT = ROOT / "solution" / "controls" / "out" / "controls" / "TextSMSChatSystem"
 CONTROLS_MODULES = ROOT / "solution" / "controls" / "node_modules"
 WEB_DIST = ROOT / "webresources" / "dist"
-LIB_CACHE = ROOT / ".devstack" / "browser"
+# A build cache keyed by the Fluent version, shared by every devstack of this folder (see fluent_library).
+LIB_CACHE = STATE_DIR / "browser"
 PLATFORM_BUILD = HERE / "platform-libraries.mjs"
 
 # What builds each missing piece (shown on the page instead of a blank screen).
@@ -184,7 +187,9 @@ def fluent_library() -> tuple[Path | None, str]:
         if node is None:
             return None, "node is not on PATH; it builds the Fluent platform library (run `make setup`)."
         LIB_CACHE.mkdir(parents=True, exist_ok=True)
-        partial = target.with_suffix(".partial.js")
+        # Built under a name of this process's own, then renamed into place: two devstacks building the same
+        # version at once each rename a whole file, and neither reads the other's half-written one.
+        partial = target.with_name(f".{target.stem}.{os.getpid()}.partial.js")
         run = subprocess.run(  # noqa: S603 - fixed arguments
             [node, str(PLATFORM_BUILD), str(partial)],
             cwd=ROOT, capture_output=True, text=True, timeout=180, check=False,

@@ -13,7 +13,6 @@ from urllib.parse import parse_qsl
 from werkzeug.datastructures import Headers
 from werkzeug.wrappers import Request, Response
 
-from devstack.browser import browser_response, is_browser_path
 from solution.schema import ColumnType, Schema, Table, load_schema
 
 from . import errors
@@ -162,10 +161,8 @@ class DataverseEmulator:
     # --- WSGI ---
 
     def wsgi_app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        request = Request(environ)
-        # /devstack/: the model-driven-app stand-in for the browser (devstack/browser), same origin as the Web API
-        response = browser_response(self, request) if is_browser_path(request.path) else self._respond(request)
-        return response(environ, start_response)
+        # The browser shell (devstack/browser) is an app of its own; the devstack puts it on this origin.
+        return self._respond(Request(environ))(environ, start_response)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         return self.wsgi_app(environ, start_response)

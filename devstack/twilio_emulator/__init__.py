@@ -64,6 +64,11 @@ behind a Messaging Service, then ``sent`` and ``delivered``, or ``failed``/``und
 Webhook URLs may carry Twilio's connection overrides in the fragment (``#rc=2&rp=5xx&rt=3000``): the
 fragment is neither sent nor signed, and each attempt appears in ``deliveries`` (same idempotency token).
 Requests are checked against ``spec/twilio_api_v2010.subset.json``; errors carry Twilio's error body.
+
+Layout: ``core.py`` composes one handler per resource (``accounts``, ``messages``, ``media``, ``numbers``,
+``services``, ``phone`` for the customer phone, ``callbacks`` for status lifecycles and webhook deliveries), each
+over the shared ``store.EmulatorStore``, a clock and the callback dispatcher; ``emulator.py`` adds the WSGI app
+(``api.py`` routes to ``rest_routes.py`` and ``control_routes.py``).
 """
 
 from devstack.twilio_emulator.api import ApiRequest

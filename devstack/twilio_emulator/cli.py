@@ -7,6 +7,7 @@ import os
 import threading
 from collections.abc import Mapping, Sequence
 
+from devstack.shutdown import StopSignals
 from devstack.twilio_emulator.emulator import (
     DEFAULT_ACCOUNT_SID,
     DEFAULT_AUTH_TOKEN,
@@ -52,10 +53,14 @@ def main(
         emulator.configure_number(args.phone_number, sms_url=args.sms_url)
     server = serve(emulator, host=args.host, port=args.port, cdn_port=args.cdn_port)
     print(f"Twilio emulator on {server.url} (account {args.account_sid}, number {args.phone_number})", flush=True)
+    signals = None if stop is not None else StopSignals.install()
     try:
-        (stop or threading.Event()).wait()
-    except KeyboardInterrupt:
-        pass
+        if signals is not None:
+            signals.wait()
+        elif stop is not None:
+            stop.wait()
     finally:
         server.stop()
+        if signals is not None:
+            signals.restore()
     return 0

@@ -12,6 +12,7 @@ from werkzeug.test import Client
 from devstack.browser import handler
 from devstack.browser.pages import team_users
 from devstack.dataverse_emulator import DataverseEmulator
+from devstack.dataverse_site import dataverse_site
 
 
 @pytest.fixture
@@ -24,7 +25,7 @@ def emulator() -> Iterator[DataverseEmulator]:
 
 @pytest.fixture
 def client(emulator: DataverseEmulator) -> Client:
-    return Client(emulator.wsgi_app)
+    return Client(dataverse_site(emulator))
 
 
 def test_home_lists_the_team_and_defaults_to_its_first_user(client: Client, emulator: DataverseEmulator) -> None:
@@ -86,5 +87,7 @@ def test_a_missing_build_names_the_make_target(client: Client, emulator: Dataver
     assert "make controls" in missing.get_data(as_text=True)
 
 
-def test_the_web_api_is_untouched_by_the_stand_in(client: Client) -> None:
+def test_the_web_api_is_untouched_by_the_stand_in(client: Client, emulator: DataverseEmulator) -> None:
     assert client.get("/api/data/v9.2/WhoAmI").status_code == 401  # still needs its bearer token
+    # The shell is composed next to the emulator on one origin, not served by it.
+    assert Client(emulator.wsgi_app).get("/devstack/").status_code == 404
