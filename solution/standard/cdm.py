@@ -302,7 +302,6 @@ def table_columns(source: TableSource, corpus: Corpus) -> list[Column]:
     return list(columns.values())
 
 
-
 def _settle_defaults(column: Column) -> None:
     # A new row starts in state 0 with that state's first status reason, as Dataverse creates it.
     if column.type == "state" and column.choices:
