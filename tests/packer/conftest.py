@@ -13,7 +13,7 @@ import pytest
 from solution.packer import build, default_sources
 from solution.packer._assets import CONTROLS_DIR, WEBRESOURCES_DIR
 from solution.packer._frontend import PACKAGING_FILE
-from solution.packer._package import Sources
+from solution.packer._sources import Sources
 from solution.packer._xml import Element, parse
 from solution.packer.definitions import SOLUTION_DIR
 
