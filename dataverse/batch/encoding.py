@@ -1,5 +1,5 @@
-"""Encoding a ``$batch`` request: the multipart body (pure: same items, same bytes), and the split into requests
-of at most 1,000 operations, between items and never inside a changeset."""
+"""Encoding a ``$batch`` request: the multipart body (pure: the same items and boundary give the same bytes),
+and the split into requests of at most 1,000 operations, between items and never inside a changeset."""
 
 from __future__ import annotations
 
