@@ -130,9 +130,9 @@ def _ts_entries(block: str) -> dict[str, str]:
 @pytest.mark.parametrize("table", PRODUCT, ids=[t.logical_name for t in PRODUCT])
 def test_typescript_names_every_product_table_column_navigation_property_and_choice(table: Table) -> None:
     body = _ts_tables()[table.logical_name]
-    head = _ts_entries(body.split("    columns:", 1)[0])
-    assert head == {"logicalName": table.logical_name, "entitySet": table.entity_set, "primaryId": table.primary_id,
-                    "primaryName": table.primary_name or "null"}
+    head = body.split("    columns:", 1)[0]
+    assert f'    ref: {{ logicalName: "{table.logical_name}", entitySet: "{table.entity_set}" }},' in head
+    assert _ts_entries(head) == {"primaryId": table.primary_id, "primaryName": table.primary_name or "null"}
     assert _ts_entries(_ts_block(body, "columns")) == {c.name: c.name for c in table.columns}
     single = {r.referencing_navigation for r in SCHEMA.relationships_from(table.logical_name)}
     assert _ts_entries(_ts_block(body, "navigation")) == {n: n for n in single}
