@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import {
     bind,
+    eq,
     lookupValue,
+    odataQuery,
     normalizeId,
     odataDateTime,
     partyNavigation,
@@ -21,6 +23,19 @@ describe("the Web API's conventions", () => {
         expect(bind(smsb_messagesession.ref, "s1")).toBe("/smsb_messagesessions(s1)");
         expect(odataDateTime(new Date("2026-11-26T12:00:00.123Z"))).toBe("2026-11-26T12:00:00Z");
         expect(quote("O'Brien")).toBe("'O''Brien'");
+    });
+
+    it("writes query text from its parts, in the order the Web API documents them", () => {
+        expect(
+            odataQuery({
+                orderBy: "modifiedon asc",
+                filter: eq("statecode", 0),
+                select: ["a", "b"],
+                expand: "x($select=y)",
+            }),
+        ).toBe("?$select=a,b&$expand=x($select=y)&$filter=statecode eq 0&$orderby=modifiedon asc");
+        expect(odataQuery({ select: [] })).toBe("");
+        expect(eq("smsb_entitylogicalname", quote("contact"))).toBe("smsb_entitylogicalname eq 'contact'");
     });
 
     it("names Regarding and party navigation properties as the generated names do, for any table", () => {

@@ -76,7 +76,9 @@ export const MESSAGE_SELECT = [
     lookupValue(smsb_message.columns.smsb_sentby),
     lookupValue(smsb_message.columns.smsb_outbox),
 ] as const;
-export const MESSAGE_EXPAND = `${MEDIA}($select=${smsb_messagemedia.columns.smsb_messagemediaid},${smsb_messagemedia.columns.smsb_name},${smsb_messagemedia.columns.smsb_contenttype})`;
+export const MESSAGE_EXPAND =
+    `${MEDIA}($select=${smsb_messagemedia.columns.smsb_messagemediaid},` +
+    `${smsb_messagemedia.columns.smsb_name},${smsb_messagemedia.columns.smsb_contenttype})`;
 
 export interface RowContext {
     /** The URL of a media row's file. */

@@ -7,9 +7,11 @@ import {
     DataverseError,
     bind,
     displayValue,
+    eq,
     escapeTemplate,
     lookupValue,
     normalizeId,
+    odataQuery,
     partyNavigation,
     quote,
     regardingNavigation,
@@ -75,10 +77,8 @@ const chunks = <T>(items: readonly T[]): T[][] => {
     return out;
 };
 
-const anyOf = (property: string, ids: readonly string[]): string =>
-    ids.map((id) => `${property} eq ${id}`).join(" or ");
+const anyOf = (property: string, ids: readonly string[]): string => ids.map((id) => eq(property, id)).join(" or ");
 const text = (value: unknown): string => (typeof value === "string" ? value : "");
-const active = `${smsb_configuration.columns.statecode} eq ${smsb_configuration.choices.statecode.Active}`;
 
 export class DataverseChatService implements ChatService, HostNavigation {
     private readonly dataverse: DataverseApi;
@@ -116,9 +116,12 @@ export class DataverseChatService implements ChatService, HostNavigation {
         for (const group of groups) {
             // `ge`: modifiedon has second precision, so a change in the same second as the last one seen counts.
             const filter = since ? `(${group}) and ${smsb_message.columns.modifiedon} ge ${since}` : group;
-            const query =
-                `?$select=${MESSAGE_SELECT.join(",")}&$expand=${MESSAGE_EXPAND}` +
-                `&$filter=${filter}&$orderby=${smsb_message.columns.modifiedon} asc`;
+            const query = odataQuery({
+                select: MESSAGE_SELECT,
+                expand: MESSAGE_EXPAND,
+                filter,
+                orderBy: `${smsb_message.columns.modifiedon} asc`,
+            });
             for (const row of await this.all(smsb_message.ref, query)) {
                 const message = messageFromRow(row, { mediaUrl: this.mediaUrl });
                 byId.set(message.id, message);
@@ -141,7 +144,7 @@ export class DataverseChatService implements ChatService, HostNavigation {
         for (const ids of chunks(outboxIds)) {
             const rows = await this.all(
                 smsb_outbox.ref,
-                `?$select=${select.join(",")}&$filter=${anyOf(smsb_outbox.columns.activityid, ids)}`,
+                odataQuery({ select, filter: anyOf(smsb_outbox.columns.activityid, ids) }),
             );
             updates.push(...rows.map(outboxUpdateFromRow));
         }
@@ -159,7 +162,7 @@ export class DataverseChatService implements ChatService, HostNavigation {
         for (const ids of chunks(sessionIds)) {
             const rows = await this.all(
                 smsb_messagesession.ref,
-                `?$select=${select.join(",")}&$filter=${anyOf(smsb_messagesession.columns.activityid, ids)}`,
+                odataQuery({ select, filter: anyOf(smsb_messagesession.columns.activityid, ids) }),
             );
             for (const row of rows) {
                 links.push({
@@ -182,7 +185,11 @@ export class DataverseChatService implements ChatService, HostNavigation {
         ];
         const rows = await this.all(
             smsb_configuration.ref,
-            `?$select=${select.join(",")}&$filter=${active}&$orderby=${smsb_configuration.columns.smsb_name} asc`,
+            odataQuery({
+                select,
+                filter: eq(smsb_configuration.columns.statecode, smsb_configuration.choices.statecode.Active),
+                orderBy: `${smsb_configuration.columns.smsb_name} asc`,
+            }),
         );
         return rows.map((row) => ({
             id: normalizeId(String(row[smsb_configuration.columns.smsb_configurationid])),
@@ -194,22 +201,26 @@ export class DataverseChatService implements ChatService, HostNavigation {
     }
 
     async listTemplates(table: string): Promise<TemplateInfo[]> {
-        const type = smsb_messagetemplate.choices.smsb_templatetype;
-        const published = smsb_messagetemplate.choices.smsb_publishstate.Published;
+        const { Entity, Global } = smsb_messagetemplate.choices.smsb_templatetype;
+        const type = smsb_messagetemplate.columns.smsb_templatetype;
         const select = [
             smsb_messagetemplate.columns.smsb_messagetemplateid,
             smsb_messagetemplate.columns.smsb_name,
             smsb_messagetemplate.columns.smsb_body,
-            smsb_messagetemplate.columns.smsb_templatetype,
+            type,
             lookupValue(smsb_messagetemplate.columns.smsb_configuration),
         ];
-        const filter =
-            `${smsb_messagetemplate.columns.smsb_publishstate} eq ${published} and ${smsb_messagetemplate.columns.statecode} eq ` +
-            `${smsb_messagetemplate.choices.statecode.Active} and (${smsb_messagetemplate.columns.smsb_templatetype} eq ${type.Global} or ` +
-            `(${smsb_messagetemplate.columns.smsb_templatetype} eq ${type.Entity} and ${smsb_messagetemplate.columns.smsb_entitylogicalname} eq ${quote(table)}))`;
+        const published = eq(
+            smsb_messagetemplate.columns.smsb_publishstate,
+            smsb_messagetemplate.choices.smsb_publishstate.Published,
+        );
+        const active = eq(smsb_messagetemplate.columns.statecode, smsb_messagetemplate.choices.statecode.Active);
+        const ofTable = eq(smsb_messagetemplate.columns.smsb_entitylogicalname, quote(table));
+        const forTable = `${eq(type, Entity)} and ${ofTable}`;
+        const filter = `${published} and ${active} and (${eq(type, Global)} or (${forTable}))`;
         const rows = await this.all(
             smsb_messagetemplate.ref,
-            `?$select=${select.join(",")}&$filter=${filter}&$orderby=${smsb_messagetemplate.columns.smsb_name} asc`,
+            odataQuery({ select, filter, orderBy: `${smsb_messagetemplate.columns.smsb_name} asc` }),
         );
         return rows.map((row) => {
             const configuration = row[lookupValue(smsb_messagetemplate.columns.smsb_configuration)];
@@ -217,7 +228,7 @@ export class DataverseChatService implements ChatService, HostNavigation {
                 id: normalizeId(String(row[smsb_messagetemplate.columns.smsb_messagetemplateid])),
                 name: text(row[smsb_messagetemplate.columns.smsb_name]),
                 body: text(row[smsb_messagetemplate.columns.smsb_body]),
-                global: row[smsb_messagetemplate.columns.smsb_templatetype] === type.Global,
+                global: row[type] === Global,
                 configurationId: typeof configuration === "string" ? normalizeId(configuration) : null,
             };
         });
@@ -237,7 +248,7 @@ export class DataverseChatService implements ChatService, HostNavigation {
         };
         const properties = columns.map(property);
         const table = await this.tableRef(record.entityType);
-        const row = await this.dataverse.retrieve(table, record.id, `?$select=${properties.join(",")}`);
+        const row = await this.dataverse.retrieve(table, record.id, odataQuery({ select: properties }));
         const values: Record<string, string | null> = {};
         columns.forEach((column, index) => {
             values[column] = displayValue(row, properties[index]);

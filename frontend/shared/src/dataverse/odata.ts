@@ -43,3 +43,26 @@ export function odataDateTime(value: Date): string {
 export function quote(text: string): string {
     return `'${text.replace(/'/g, "''")}'`;
 }
+
+/** `<property> eq <value>`: the value as OData writes it (a number, an id, or a `quote`d string). */
+export function eq(property: string, value: string | number): string {
+    return `${property} eq ${value}`;
+}
+
+export interface QueryParts {
+    readonly select?: readonly string[];
+    readonly expand?: string;
+    readonly filter?: string;
+    readonly orderBy?: string;
+}
+
+/** OData query text, `?$select=…&$expand=…&$filter=…&$orderby=…`, leaving out the parts not given. */
+export function odataQuery(parts: QueryParts): string {
+    const options = [
+        parts.select?.length ? `$select=${parts.select.join(",")}` : "",
+        parts.expand ? `$expand=${parts.expand}` : "",
+        parts.filter ? `$filter=${parts.filter}` : "",
+        parts.orderBy ? `$orderby=${parts.orderBy}` : "",
+    ].filter((option) => option !== "");
+    return options.length > 0 ? `?${options.join("&")}` : "";
+}

@@ -4,7 +4,7 @@
  * Register `SmsBridge.Forms.Configuration.onLoad` (pass execution context) as the form's OnLoad handler and
  * `SmsBridge.Forms.Configuration.validate` (CrmParameter PrimaryControl) as the Validate command.
  */
-import { smsb_configuration } from "@smsb/shared";
+import { odataQuery, smsb_configuration } from "@smsb/shared";
 import { defaultDeps, recordId, setString, stringValue, type FormDeps } from "./context";
 import { listTables } from "./metadata";
 import { mountPicker, splitList, webResourceRoot } from "./picker";
@@ -141,7 +141,13 @@ export async function validate(formContext: Xrm.FormContext, deps?: Partial<Form
             const row = await d.api.retrieve(
                 smsb_configuration.ref,
                 id,
-                `?$select=${smsb_configuration.columns.smsb_validationstatus},${smsb_configuration.columns.smsb_lastvalidatedon},${smsb_configuration.columns.smsb_validationmessage}`,
+                odataQuery({
+                    select: [
+                        smsb_configuration.columns.smsb_validationstatus,
+                        smsb_configuration.columns.smsb_lastvalidatedon,
+                        smsb_configuration.columns.smsb_validationmessage,
+                    ],
+                }),
             );
             const validatedOn = row[smsb_configuration.columns.smsb_lastvalidatedon]
                 ? new Date(String(row[smsb_configuration.columns.smsb_lastvalidatedon]))

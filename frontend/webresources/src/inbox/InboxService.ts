@@ -7,9 +7,11 @@ import {
     FORMATTED,
     PreconditionFailedError,
     bind,
+    eq,
     lookupValue,
     normalizeId,
     odataDateTime,
+    odataQuery,
     smsb_configuration,
     smsb_conversation,
     smsb_dismissal,
@@ -41,7 +43,7 @@ const CONVERSATION_SELECT = [
     lookupValue(smsb_conversation.columns.smsb_configuration),
     lookupValue(smsb_conversation.columns.ownerid),
     smsb_conversation.columns.modifiedon,
-].join(",");
+];
 
 /** Conversations whose last text is older than this are left out of the full load. */
 const HISTORY_DAYS = 30;
@@ -75,24 +77,42 @@ export class InboxService {
     /** Everything, from scratch. Returns the conversations seen for the first time. */
     async loadAll(): Promise<Conversation[]> {
         const userId = await this.api.currentUserId();
+        const historyStart = daysBefore(this.now(), HISTORY_DAYS);
         const [memberships, configurations, dismissals, conversations] = await Promise.all([
             this.api.retrieveMultiple(
                 teammembership.ref,
-                `?$select=${teammembership.columns.teamid}&$filter=${teammembership.columns.systemuserid} eq ${userId}`,
+                odataQuery({
+                    select: [teammembership.columns.teamid],
+                    filter: eq(teammembership.columns.systemuserid, userId),
+                }),
             ),
             this.api.retrieveMultiple(
                 smsb_configuration.ref,
-                `?$select=${smsb_configuration.columns.smsb_configurationid},${smsb_configuration.columns.smsb_idletimeout},${lookupValue(smsb_configuration.columns.smsb_assignedteam)}`,
+                odataQuery({
+                    select: [
+                        smsb_configuration.columns.smsb_configurationid,
+                        smsb_configuration.columns.smsb_idletimeout,
+                        lookupValue(smsb_configuration.columns.smsb_assignedteam),
+                    ],
+                }),
             ),
             this.api.retrieveMultiple(
                 smsb_dismissal.ref,
-                `?$select=${lookupValue(smsb_dismissal.columns.smsb_conversation)},${smsb_dismissal.columns.smsb_dismissedon}` +
-                    `&$filter=${lookupValue(smsb_dismissal.columns.ownerid)} eq ${userId}`,
+                odataQuery({
+                    select: [
+                        lookupValue(smsb_dismissal.columns.smsb_conversation),
+                        smsb_dismissal.columns.smsb_dismissedon,
+                    ],
+                    filter: eq(lookupValue(smsb_dismissal.columns.ownerid), userId),
+                }),
             ),
             this.api.retrieveMultiple(
                 smsb_conversation.ref,
-                `?$select=${CONVERSATION_SELECT}&$filter=${smsb_conversation.columns.smsb_lastinboundon} ge ${odataDateTime(daysBefore(this.now(), HISTORY_DAYS))}` +
-                    `&$orderby=${smsb_conversation.columns.modifiedon} asc`,
+                odataQuery({
+                    select: CONVERSATION_SELECT,
+                    filter: `${smsb_conversation.columns.smsb_lastinboundon} ge ${odataDateTime(historyStart)}`,
+                    orderBy: `${smsb_conversation.columns.modifiedon} asc`,
+                }),
             ),
         ]);
         this.viewer = {
@@ -124,7 +144,11 @@ export class InboxService {
         const rows = await this.api.retrieveMultiple(
             smsb_conversation.ref,
             // `ge` (not `gt`): modifiedon has second precision; unchanged ETags are skipped in merge.
-            `?$select=${CONVERSATION_SELECT}&$filter=${smsb_conversation.columns.modifiedon} ge ${odataDateTime(this.since)}&$orderby=${smsb_conversation.columns.modifiedon} asc`,
+            odataQuery({
+                select: CONVERSATION_SELECT,
+                filter: `${smsb_conversation.columns.modifiedon} ge ${odataDateTime(this.since)}`,
+                orderBy: `${smsb_conversation.columns.modifiedon} asc`,
+            }),
         );
         return this.merge(rows);
     }
@@ -264,7 +288,7 @@ export class InboxService {
     }
 
     private async refreshOne(id: string): Promise<Conversation | undefined> {
-        const row = await this.api.retrieve(smsb_conversation.ref, id, `?$select=${CONVERSATION_SELECT}`);
+        const row = await this.api.retrieve(smsb_conversation.ref, id, odataQuery({ select: CONVERSATION_SELECT }));
         const conversation = toConversation(row);
         this.conversations.set(conversation.id, conversation);
         return conversation;
