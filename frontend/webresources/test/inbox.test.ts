@@ -4,7 +4,14 @@ import { BrowserInboxHost, type InboxHost } from "../src/inbox/host";
 import { InboxController } from "../src/inbox/InboxController";
 import { InboxService } from "../src/inbox/InboxService";
 import { InboxView } from "../src/inbox/view";
-import { FORMATTED, smsb_configuration, smsb_conversation, smsb_dismissal, teammembership } from "@smsb/shared";
+import {
+    DataverseError,
+    FORMATTED,
+    smsb_configuration,
+    smsb_conversation,
+    smsb_dismissal,
+    teammembership,
+} from "@smsb/shared";
 import { FakeDataverseApi } from "./fakes";
 
 const ME = "00000000-0000-0000-0000-00000000000a";
@@ -197,6 +204,32 @@ describe("the inbox pane", () => {
         host.answer = true;
         await controller.act("assign", "c1");
         expect(api.rows(smsb_conversation.ref)[0]._ownerid_value).toBe(ME);
+    });
+    it("loads at once, polls every 3 s, and waits longer while Dataverse is busy, as long as it asks", async () => {
+        vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+        try {
+            pending(api, "c1", "Ann Lee");
+            const reads = () => api.calls.filter((c) => c.table === "smsb_conversation").length;
+            await controller.start();
+            expect(host.badge).toBe(1);
+            const first = reads();
+            await vi.advanceTimersByTimeAsync(3000);
+            expect(reads()).toBe(first + 1);
+            vi.spyOn(api, "retrieveMultiple").mockRejectedValueOnce(
+                new DataverseError("Too many requests", 429, 10_000),
+            );
+            await vi.advanceTimersByTimeAsync(3000);
+            expect(root.querySelector('[role="status"]')!.textContent).toBe("Dataverse is busy; retrying shortly.");
+            await vi.advanceTimersByTimeAsync(9_999);
+            expect(reads()).toBe(first + 1);
+            await vi.advanceTimersByTimeAsync(1);
+            expect(reads()).toBe(first + 2);
+            controller.stop();
+            await vi.advanceTimersByTimeAsync(60_000);
+            expect(reads()).toBe(first + 2);
+        } finally {
+            vi.useRealTimers();
+        }
     });
 });
 
