@@ -22,7 +22,7 @@ class Sources:
     version: str
     webresources: tuple[WebResource, ...] = ()
     controls: tuple[CustomControl, ...] = ()
-    frontend: FrontEnd = field(default_factory=FrontEnd)  # webresources/packaging.json: wiring of the front end
+    frontend: FrontEnd = field(default_factory=FrontEnd)  # frontend/webresources/packaging.json: the wiring
     extra: dict[str, bytes] = field(default_factory=dict)
 
 
@@ -58,8 +58,8 @@ def wiring(src: Sources) -> FrontEnd:
     listed = [w for w in fe.webresources if w.name in packed]
     if listed and len(listed) != len(fe.webresources):
         missing = sorted(w.name for w in fe.webresources if w.name not in packed)
-        raise AssetError(f"packaging.json lists web resources the build lacks: {missing} (npm --prefix webresources"
-                         " run build)")
+        raise AssetError(f"packaging.json lists web resources the build lacks: {missing} (npm run build"
+                         " --workspace @smsb/webresources)")
     for info in listed:
         if packed[info.name].type != info.type:
             raise AssetError(f"{info.name}: packaging.json says type {info.type}, the file is {packed[info.name].type}")
