@@ -526,6 +526,7 @@ class SmsbMessagemediaColumns:
     smsb_contenttype: str = "smsb_contenttype"
     smsb_size: str = "smsb_size"
     smsb_file: str = "smsb_file"
+    smsb_filestatus: str = "smsb_filestatus"
     smsb_twiliomediasid: str = "smsb_twiliomediasid"
 
 
@@ -575,6 +576,14 @@ class SmsbMessagemediaStatuscode(Choice):
 
     ACTIVE = 1, "Active"
     INACTIVE = 2, "Inactive"
+
+
+class SmsbMessagemediaSmsbFilestatus(Choice):
+    """smsb_messagemedia.smsb_filestatus."""
+
+    AWAITING_FILE = 1, "Awaiting File"
+    STORED = 2, "Stored"
+    UNAVAILABLE = 3, "Unavailable"
 
 
 @dataclass(frozen=True)
@@ -902,6 +911,7 @@ class SmsbOutboxColumns:
     smsb_sid: str = "smsb_sid"
     smsb_errorcode: str = "smsb_errorcode"
     smsb_failurereason: str = "smsb_failurereason"
+    smsb_sendattempts: str = "smsb_sendattempts"
     smsb_message: str = "smsb_message"
 
 
@@ -1651,6 +1661,7 @@ CHOICES: Final[dict[tuple[str, str], type[Choice]]] = {
     ("smsb_message", "smsb_encoding"): SmsbMessageSmsbEncoding,
     ("smsb_messagemedia", "statecode"): SmsbMessagemediaStatecode,
     ("smsb_messagemedia", "statuscode"): SmsbMessagemediaStatuscode,
+    ("smsb_messagemedia", "smsb_filestatus"): SmsbMessagemediaSmsbFilestatus,
     ("smsb_messagesession", "prioritycode"): SmsbMessagesessionPrioritycode,
     ("smsb_messagesession", "instancetypecode"): SmsbMessagesessionInstancetypecode,
     ("smsb_messagesession", "deliveryprioritycode"): SmsbMessagesessionDeliveryprioritycode,

@@ -463,6 +463,7 @@ export const smsb_messagemedia = {
         smsb_contenttype: "smsb_contenttype",
         smsb_size: "smsb_size",
         smsb_file: "smsb_file",
+        smsb_filestatus: "smsb_filestatus",
         smsb_twiliomediasid: "smsb_twiliomediasid",
     },
     navigation: {
@@ -484,6 +485,11 @@ export const smsb_messagemedia = {
             Active: 1,
             Inactive: 2,
         },
+        smsb_filestatus: {
+            AwaitingFile: 1,
+            Stored: 2,
+            Unavailable: 3,
+        },
     },
     labels: {
         statecode: {
@@ -493,6 +499,11 @@ export const smsb_messagemedia = {
         statuscode: {
             1: "Active",
             2: "Inactive",
+        },
+        smsb_filestatus: {
+            1: "Awaiting File",
+            2: "Stored",
+            3: "Unavailable",
         },
     },
 } as const satisfies TableName;
@@ -810,6 +821,7 @@ export const smsb_outbox = {
         smsb_sid: "smsb_sid",
         smsb_errorcode: "smsb_errorcode",
         smsb_failurereason: "smsb_failurereason",
+        smsb_sendattempts: "smsb_sendattempts",
         smsb_message: "smsb_message",
     },
     navigation: {
