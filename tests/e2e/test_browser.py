@@ -142,7 +142,8 @@ def test_a_text_is_accepted_answered_with_a_template_and_an_emoji_and_delivered(
     pane.get_by_role("button", name="Accept").click()
     expect(pane.locator("p.smsb-status")).to_contain_text("Accepted", timeout=5_000)
     conversation = _conversation(sandbox, AVERY[1])
-    assert str(getattr(conversation["ownerid"], "id", "")) == agent["id"]
+    assert str(getattr(conversation["smsb_acceptedby"], "id", "")) == agent["id"]
+    assert str(getattr(conversation["ownerid"], "id", "")) == str(sandbox.demo["team"])
 
     pane.get_by_role("button", name="View Message").click()
     page.wait_for_url(f"**/devstack/record/contact/{contact_id}*", timeout=5_000)
@@ -216,8 +217,8 @@ def test_two_users_racing_assign_to_me_one_wins_and_the_other_is_told_who(
     an_hour_ago = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
     _wait(lambda: _conversation(sandbox, CASEY[1]).get("smsb_lastinboundon"), 10, "the inbound text")
     _web_api(sandbox, "PATCH", f"smsb_conversations({conversation_id})", {
-        "smsb_state": 2, "ownerid@odata.bind": f"/systemusers({owner['id']})",
-        "smsb_acceptedby@odata.bind": f"/systemusers({owner['id']})", "smsb_lastactivityon": an_hour_ago,
+        "smsb_state": 2, "smsb_acceptedby@odata.bind": f"/systemusers({owner['id']})",
+        "smsb_lastactivityon": an_hour_ago,
     }, user=owner["id"])
 
     pages = [_open(new_page, sandbox, user["id"]) for user in (first, second)]
@@ -240,8 +241,58 @@ def test_two_users_racing_assign_to_me_one_wins_and_the_other_is_told_who(
     assert f"{winner['name']} has already taken this conversation" in loser_text, outcomes
     row = sandbox.dataverse.store.get("smsb_conversation", conversation_id)
     assert row is not None
-    assert str(getattr(row["ownerid"], "id", "")) == winner["id"]
-    _shot(pages[1 - won[0]], "inbox-pane-assign-race.png")
+    assert str(getattr(row["smsb_acceptedby"], "id", "")) == winner["id"]
+    assert str(getattr(row["ownerid"], "id", "")) == str(sandbox.demo["team"])  # the team keeps the chat
+    # The one who was second is told who took it, and is no longer offered anything for it: the take restarted
+    # the idle clock.
+    loser = pages[1 - won[0]]
+    loser_pane = panes[1 - won[0]]
+    expect(loser_pane.get_by_role("button", name="Assign to Me")).to_have_count(0)
+    expect(loser.locator("#dv-pane-badge")).to_be_hidden()
+    _shot(loser, "inbox-pane-assign-race.png")
+
+
+def test_after_a_take_the_other_pane_drops_the_card_until_the_idle_timeout_passes(
+    sandbox: Sandbox, new_page: Callable[[], Any]
+) -> None:
+    """Priya takes an idle chat; Sam's pane loses the card and the badge at its next poll, and is offered Assign to
+    Me again only once Sam's clock has passed the Configuration's idle timeout (5 minutes) since the take."""
+    owner, priya, sam = team_users(sandbox.dataverse)[:3]
+    sandbox.twilio.send_inbound(CASEY[1], NUMBER, "Still waiting")
+    conversation = _conversation(sandbox, CASEY[1])
+    conversation_id = str(conversation["smsb_conversationid"])
+    _wait(lambda: _conversation(sandbox, CASEY[1]).get("smsb_lastinboundon"), 10, "the inbound text")
+    an_hour_ago = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+    _web_api(sandbox, "PATCH", f"smsb_conversations({conversation_id})", {
+        "smsb_state": 2, "smsb_acceptedby@odata.bind": f"/systemusers({owner['id']})",
+        "smsb_lastactivityon": an_hour_ago,
+    }, user=owner["id"])
+    taker, watcher = (_open(new_page, sandbox, user["id"]) for user in (priya, sam))
+    taking, watching = _pane(taker), _pane(watcher)
+    expect(watching.get_by_role("button", name="Assign to Me")).to_be_visible(timeout=10_000)
+    expect(watcher.locator("#dv-pane-badge")).to_have_text("1")
+
+    taking.get_by_role("button", name="Assign to Me").click()
+    taking.get_by_role("button", name="Yes").click()
+    expect(taking.locator("p.smsb-status")).to_contain_text("assigned to you", timeout=5_000)
+
+    # Sam's next poll (every 3 s) brings the take: the card and the badge go.
+    expect(watching.get_by_role("button", name="Assign to Me")).to_have_count(0, timeout=10_000)
+    expect(watcher.locator("#dv-pane-badge")).to_be_hidden()
+    # And the poll after it still offers nothing: the take restarted the idle clock.
+    with watcher.expect_request(lambda r: "/smsb_conversations?" in r.url, timeout=10_000):
+        pass
+    with watcher.expect_request(lambda r: "/smsb_conversations?" in r.url, timeout=10_000):
+        pass
+    expect(watching.get_by_role("button", name="Assign to Me")).to_have_count(0)
+
+    # Six minutes later on Sam's clock, the chat is idle again: Assign to Me returns at the next poll.
+    watcher.clock.set_system_time(datetime.now(UTC) + timedelta(minutes=6))
+    expect(watching.get_by_role("button", name="Assign to Me")).to_be_visible(timeout=10_000)
+    expect(watcher.locator("#dv-pane-badge")).to_have_text("1")
+    row = sandbox.dataverse.store.get("smsb_conversation", conversation_id)
+    assert row is not None
+    assert str(getattr(row["smsb_acceptedby"], "id", "")) == priya["id"]
 
 
 def test_validate_on_the_configuration_form_shows_the_verdict(sandbox: Sandbox, new_page: Callable[[], Any]) -> None:

@@ -74,7 +74,10 @@ export interface ChatService {
     markRead(messageIds: readonly string[], at: Date): Promise<void>;
     /** Sets a session's Regarding. */
     setRegarding(sessionId: string, target: EntityRef): Promise<void>;
-    /** Gives a session (and its conversation) to a user or team. */
+    /**
+     * Reassign Chat: to a user (they have the chat; the team keeps the rows) or to a team (it owns the conversation
+     * and session, waiting for Accept). Restarts the idle clock.
+     */
     assign(sessionId: string, conversationId: string | null, owner: EntityRef): Promise<void>;
     /** Display names of tables ("incident" → "Case"), falling back to the logical name. */
     tableLabels(tables: readonly string[]): Promise<Record<string, string>>;
