@@ -119,7 +119,6 @@ def test_a_text_is_accepted_answered_with_a_template_and_an_emoji_and_delivered(
 ) -> None:
     users = team_users(sandbox.dataverse)
     agent = users[0]
-    contact_id = sandbox.demo["contacts"][AVERY[0]]
     _web_api(sandbox, "POST", "smsb_messagetemplates", {
         "smsb_name": "Order ready", "smsb_templatetype": 1, "smsb_entitylogicalname": "contact",
         "smsb_body": "Hi {firstname}, your order is ready for pickup.", "smsb_publishstate": 2,
@@ -146,7 +145,8 @@ def test_a_text_is_accepted_answered_with_a_template_and_an_emoji_and_delivered(
     assert str(getattr(conversation["ownerid"], "id", "")) == str(sandbox.demo["team"])
 
     pane.get_by_role("button", name="View Message").click()
-    page.wait_for_url(f"**/devstack/record/contact/{contact_id}*", timeout=5_000)
+    # As navigateTo does in Dynamics: the conversation's form, whose first tab is the chat.
+    page.wait_for_url(f"**/devstack/record/smsb_conversation/{conversation['smsb_conversationid']}*", timeout=5_000)
     log = page.get_by_role("log", name="Conversation")
     expect(log).to_contain_text("Hi, is my order ready?", timeout=10_000)
 
@@ -204,6 +204,36 @@ def test_block_stops_further_notifications_in_the_pane(sandbox: Sandbox, new_pag
 def test_block_stops_further_in_app_notifications(sandbox: Sandbox, new_page: Callable[[], Any]) -> None:
     before, after = _block_then_text_again(sandbox, new_page)
     assert after == before
+
+
+def test_unblock_on_the_conversation_form_lets_the_next_text_notify_again(
+    sandbox: Sandbox, new_page: Callable[[], Any]
+) -> None:
+    """Block from the pane, Unblock from the Conversation form's command bar: the number's next text shows in the
+    pane with Accept / Dismiss / Block again, and in-app notifications are posted for it."""
+    notified, _ = _block_then_text_again(sandbox, new_page)
+    agent = team_users(sandbox.dataverse)[1]  # a team member, not an administrator: Unblock has Block's rights
+    conversation = _conversation(sandbox, BLAKE[1])
+    form = f"/devstack/record/smsb_conversation/{conversation['smsb_conversationid']}"
+    page = _open(new_page, sandbox, agent["id"], form)
+    unblock = page.get_by_role("button", name="Unblock")
+    expect(unblock).to_be_visible(timeout=10_000)
+    page.get_by_role("tab", name="General").click()
+    expect(page.locator("#dv-f-smsb_state")).to_have_value("3")
+    unblock.click()
+    expect(page.locator("#dv-form-notifications")).to_contain_text("Unblocked", timeout=5_000)
+    expect(unblock).to_be_hidden()  # offered on blocked conversations only
+    row = _conversation(sandbox, BLAKE[1])
+    assert row["smsb_state"] == 1
+    assert row.get("smsb_blockedby") is None
+    assert row.get("smsb_blockedon") is None
+
+    pane = _pane(page)
+    sandbox.twilio.send_inbound(BLAKE[1], NUMBER, "Sorry, wrong words earlier. Is the shop open?")
+    expect(page.locator("#dv-pane-badge")).to_have_text("1", timeout=10_000)
+    expect(pane.get_by_text("Is the shop open?")).to_be_visible()
+    expect(pane.get_by_role("button", name="Accept")).to_be_visible()
+    _wait(lambda: len(sandbox.rows("appnotification")) > notified or None, 10, "an in-app notification")
 
 
 def test_two_users_racing_assign_to_me_one_wins_and_the_other_is_told_who(

@@ -89,6 +89,10 @@ export class FakeChatService implements ChatService {
         this.assigned.push({ sessionId, conversationId, owner });
         return Promise.resolve();
     }
+    customers: Record<string, EntityRef> = {};
+    conversationCustomer(conversationId: string): Promise<EntityRef | null> {
+        return Promise.resolve(this.customers[conversationId] ?? null);
+    }
     tableLabels(tables: readonly string[]): Promise<Record<string, string>> {
         const names: Record<string, string> = { incident: "Case", opportunity: "Opportunity" };
         return Promise.resolve(Object.fromEntries(tables.map((t) => [t, names[t] ?? t])));

@@ -79,6 +79,11 @@ export interface ChatService {
      * and session, waiting for Accept). Restarts the idle clock.
      */
     assign(sessionId: string, conversationId: string | null, owner: EntityRef): Promise<void>;
+    /**
+     * The customer a conversation is with (its matched record), for a chat on the Conversation form: templates are
+     * filled in from it and texts go To it. Null when the number matched nobody.
+     */
+    conversationCustomer(conversationId: string): Promise<EntityRef | null>;
     /** Display names of tables ("incident" → "Case"), falling back to the logical name. */
     tableLabels(tables: readonly string[]): Promise<Record<string, string>>;
 }

@@ -175,6 +175,25 @@ export class DataverseChatService implements ChatService, HostNavigation {
         return links;
     }
 
+    async conversationCustomer(conversationId: string): Promise<EntityRef | null> {
+        const row = await this.dataverse.retrieve(
+            smsb_conversation.ref,
+            conversationId,
+            odataQuery({
+                select: [
+                    smsb_conversation.columns.smsb_customerentity,
+                    smsb_conversation.columns.smsb_customerid,
+                    smsb_conversation.columns.smsb_customername,
+                ],
+            }),
+        );
+        const table = row[smsb_conversation.columns.smsb_customerentity];
+        const id = row[smsb_conversation.columns.smsb_customerid];
+        const name = row[smsb_conversation.columns.smsb_customername];
+        if (typeof table !== "string" || !table || typeof id !== "string" || !id) return null;
+        return { entityType: table, id: normalizeId(id), name: typeof name === "string" ? name : undefined };
+    }
+
     async listConfigurations(): Promise<ConfigurationInfo[]> {
         const select = [
             smsb_configuration.columns.smsb_configurationid,
