@@ -9,7 +9,8 @@ Routes (all GET, under ``/devstack/``):
   as ``navigateTo`` does in Dynamics);
 * ``/devstack/static/<file>`` - the stand-in's own scripts and styles (``devstack/browser/static``);
 * ``/devstack/control/<file>`` - the built control (``frontend/chat-control/out/controls/TextSMSChatSystem``);
-* ``/devstack/webresources/<path>`` - the built web resources (``frontend/webresources/dist``);
+* ``/devstack/webresources/<path>`` - the built web resources (``frontend/webresources/dist``), and the user guide
+  as the solution packs it (``smsb_/help/...``, rendered from ``docs/user-guide.md`` by the packer);
 * ``/devstack/lib/react.js``, ``react-dom.js``, ``fluent.js`` - the platform libraries.
 
 Every page takes ``?user=<systemuserid>``; without it, the first user of the demo team.
@@ -83,6 +84,8 @@ def browser_response(emulator: DataverseEmulator, request: Request) -> Response:
 
 
 def _served_file(path: str) -> Response:
+    if path.startswith("/devstack/webresources/smsb_/help/"):
+        return _help_file(path[len("/devstack/webresources/"):])
     for prefix, base in (
         ("/devstack/static/", STATIC),
         ("/devstack/control/", CONTROL_OUT),
@@ -159,6 +162,18 @@ def _file(base: Path, relative: str) -> Response:
             BUILD_HINTS["webresources"] if base == WEB_DIST else "")
         return _text(404, f"{relative} is not there. {hint}".strip())
     return _bytes(target.read_bytes(), _content_type(target))
+
+
+def _help_file(name: str) -> Response:
+    """The user guide's page or one of its pictures, rendered as the packer packs them (fresh on every request, so
+    an edit of the guide shows at once)."""
+    from solution.packer._help import user_guide
+
+    for resource in user_guide():
+        if resource.name == name:
+            kind = "text/html; charset=utf-8" if resource.type == 1 else mimetypes.guess_type(name)[0]
+            return _bytes(resource.content, kind or "application/octet-stream")
+    return _text(404, f"The user guide has no {name}.")
 
 
 def _library(name: str) -> Response:

@@ -325,6 +325,27 @@ def test_after_a_take_the_other_pane_drops_the_card_until_the_idle_timeout_passe
     assert str(getattr(row["smsb_acceptedby"], "id", "")) == priya["id"]
 
 
+def test_the_chats_help_opens_the_user_guide_with_its_pictures_and_it_passes_axe(
+    sandbox: Sandbox, new_page: Callable[[], Any]
+) -> None:
+    agent = team_users(sandbox.dataverse)[1]
+    contact = sandbox.demo["contacts"][AVERY[0]]
+    page = _open(new_page, sandbox, agent["id"], f"/devstack/record/contact/{contact}")
+    page.get_by_role("tab", name="Message UI").click()
+    with page.context.expect_page() as opened:
+        page.get_by_role("button", name="Help").click()
+    guide = opened.value
+    guide.wait_for_load_state()
+    assert guide.url.endswith("/devstack/webresources/smsb_/help/userguide.html")
+    expect(guide.get_by_role("heading", name="User guide", level=1)).to_be_visible()
+    expect(guide.get_by_role("heading", name="New texts: the inbox pane and notifications")).to_be_visible()
+    pictures = guide.locator("img")
+    assert pictures.count() >= 4
+    for index in range(pictures.count()):  # every picture is there (a missing one has no natural width)
+        assert pictures.nth(index).evaluate("img => img.complete && img.naturalWidth > 0")
+    assert _axe(guide) == []
+
+
 def test_validate_on_the_configuration_form_shows_the_verdict(sandbox: Sandbox, new_page: Callable[[], Any]) -> None:
     assert sandbox.product is not None
     agent = team_users(sandbox.dataverse)[0]

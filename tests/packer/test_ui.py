@@ -27,7 +27,7 @@ def test_site_map_has_the_manual_navigation(built):
     assert groups["Customers"] == [("Accounts", "account"), ("Contacts", "contact")]
     assert groups["Administration"] == [("Configurations", "smsb_configuration"), ("Teams", "team")]
     assert groups["Analysis"] == [("Error Logs", "smsb_errorlog")]
-    assert groups["Help"] == [("User Manual", "$webresource:smsb_/help.html")]
+    assert groups["Help"] == [("User Manual", "$webresource:smsb_/help/userguide.html")]
 
 
 def test_app_module_is_sms_bridge_for_the_three_roles(built):

@@ -141,7 +141,10 @@
     openAlertDialog: function (strings) { navigation.calls.push({ openAlertDialog: strings }); return Promise.resolve(); },
     openConfirmDialog: function (strings) { navigation.calls.push({ openConfirmDialog: strings }); return Promise.resolve({ confirmed: false }); },
     openErrorDialog: function (options) { navigation.calls.push({ openErrorDialog: options }); return Promise.resolve(); },
-    openWebResource: function (name) { navigation.calls.push({ openWebResource: name }); },
+    openWebResource: function (name) {
+      navigation.calls.push({ openWebResource: name });
+      window.open("/devstack/webresources/" + name, "_blank", "noopener");
+    },
   };
   devstack.navigation = navigation;
 

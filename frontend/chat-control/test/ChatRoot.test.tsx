@@ -195,6 +195,13 @@ describe("ChatRoot", () => {
         expect(await screen.findByText("The chat is now assigned to Adam Gilchrist.")).toBeInTheDocument();
     });
 
+    it("Help opens the user guide", async () => {
+        mounted = mount();
+        await screen.findByText(/No messages yet/);
+        fireEvent.click(screen.getByRole("button", { name: "Help" }));
+        expect(mounted.navigation.helpOpened).toBe(1);
+    });
+
     it("without a session, Create Record and Assign are unavailable but sending starts the chat", async () => {
         const service = new FakeChatService();
         mounted = mount({ sessions: [] }, service);

@@ -317,3 +317,17 @@ describe("DataverseChatService writes", () => {
         ]);
     });
 });
+
+describe("DataverseChatService help", () => {
+    it("opens the user guide web resource the solution ships, in a window of its own", () => {
+        const { chat } = service();
+        const opened: unknown[][] = [];
+        chat.useNavigation({
+            openWebResource: (...args: unknown[]) => {
+                opened.push(args);
+            },
+        } as unknown as ComponentFramework.Navigation);
+        chat.openHelp();
+        expect(opened).toEqual([["smsb_/help/userguide.html", { openInNewWindow: true }]]);
+    });
+});

@@ -110,6 +110,10 @@ export class FakeNavigation implements HostNavigation {
     pickOwner(): Promise<EntityRef | null> {
         return Promise.resolve(this.owner);
     }
+    helpOpened = 0;
+    openHelp(): void {
+        this.helpOpened++;
+    }
 }
 
 export class FakeVisibility implements Visibility {

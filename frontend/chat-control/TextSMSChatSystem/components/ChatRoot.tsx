@@ -342,6 +342,9 @@ export const ChatRoot = React.memo(function ChatRoot(props: ChatRootProps): Reac
                     <Button appearance="subtle" disabled={!session} onClick={() => void assign()}>
                         Assign
                     </Button>
+                    <Button appearance="subtle" onClick={() => navigation.openHelp()}>
+                        Help
+                    </Button>
                 </Toolbar>
                 {notice && (
                     <MessageBar intent={notice.intent}>

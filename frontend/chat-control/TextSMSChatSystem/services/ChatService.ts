@@ -93,4 +93,6 @@ export interface HostNavigation {
     createRecord(table: string, from: EntityRef | null): Promise<EntityRef | null>;
     /** Lets the user pick a user or team. */
     pickOwner(): Promise<EntityRef | null>;
+    /** Opens the user guide (Help) in a window of its own. */
+    openHelp(): void;
 }

@@ -29,7 +29,7 @@ import {
     type Row,
     type TableRef,
 } from "@smsb/shared";
-import { Defaults } from "../ManifestConstants";
+import { Defaults, HELP_WEBRESOURCE } from "../ManifestConstants";
 import {
     ChatMessage,
     MESSAGE_EXPAND,
@@ -420,6 +420,10 @@ export class DataverseChatService implements ChatService, HostNavigation {
         const saved = (result as { savedEntityReference?: ComponentFramework.LookupValue[] } | undefined)
             ?.savedEntityReference?.[0];
         return saved ? { entityType: saved.entityType || table, id: normalizeId(saved.id), name: saved.name } : null;
+    }
+
+    openHelp(): void {
+        this.navigation?.openWebResource(HELP_WEBRESOURCE, { openInNewWindow: true });
     }
 
     async pickOwner(): Promise<EntityRef | null> {
