@@ -127,7 +127,9 @@ describe("ChatRoot", () => {
         const service = new FakeChatService();
         const justin = { entityType: "contact", id: "ct1", name: "Justin Case" };
         service.customers = { c1: justin };
-        service.templates = [{ id: "t1", name: "Greeting", body: "Hi {firstname}", global: false, configurationId: null }];
+        service.templates = [
+            { id: "t1", name: "Greeting", body: "Hi {firstname}", global: false, configurationId: null },
+        ];
         service.values = { firstname: "Justin" };
         const tables: string[] = [];
         const listTemplates = service.listTemplates.bind(service);

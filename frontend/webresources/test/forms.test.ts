@@ -317,13 +317,19 @@ describe("Conversation form", () => {
     let fc: Xrm.FormContext;
 
     beforeEach(() => {
-        XrmMockGenerator.initialise({ entity: { id: "{00000000-0000-0000-0000-0000000000c1}", entityName: "smsb_conversation" } });
+        XrmMockGenerator.initialise({
+            entity: { id: "{00000000-0000-0000-0000-0000000000c1}", entityName: "smsb_conversation" },
+        });
         XrmMockGenerator.Attribute.createOptionSet("smsb_state", 3, [
             { text: "Pending", value: 1 },
             { text: "Accepted", value: 2 },
             { text: "Blocked", value: 3 },
         ]);
-        XrmMockGenerator.Attribute.createLookup("smsb_blockedby", { id: "{00000000-0000-0000-0000-00000000000a}", entityType: "systemuser", name: "Steve Smith" });
+        XrmMockGenerator.Attribute.createLookup("smsb_blockedby", {
+            id: "{00000000-0000-0000-0000-00000000000a}",
+            entityType: "systemuser",
+            name: "Steve Smith",
+        });
         XrmMockGenerator.Attribute.createDate("smsb_blockedon", new Date("2026-11-26T10:00:00Z"));
         fc = XrmMockGenerator.getFormContext();
     });
@@ -335,7 +341,7 @@ describe("Conversation form", () => {
     });
 
     it("Unblock makes the number Pending again, clears who blocked it and saves at once", async () => {
-        const save = vi.spyOn(fc.data, "save").mockResolvedValue(undefined as never);
+        const save = vi.spyOn(fc.data, "save").mockResolvedValue(undefined);
         expect(await Conversation.unblock(fc)).toBe(true);
         expect(save).toHaveBeenCalledOnce();
         expect(fc.getAttribute("smsb_state")!.getValue()).toBe(1);

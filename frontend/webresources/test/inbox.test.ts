@@ -103,7 +103,11 @@ describe("InboxService", () => {
 
     it("Assign to Me restarts the idle clock, so nobody else is offered it until the idle timeout passes", async () => {
         const row = pending(api, "c1", "Ann Lee", 30);
-        Object.assign(row, { smsb_state: 2, _smsb_acceptedby_value: RIVAL, [`_smsb_acceptedby_value${FORMATTED}`]: "Riya Shah" });
+        Object.assign(row, {
+            smsb_state: 2,
+            _smsb_acceptedby_value: RIVAL,
+            [`_smsb_acceptedby_value${FORMATTED}`]: "Riya Shah",
+        });
         await service.loadAll();
         expect(service.items().map((i) => i.action)).toEqual(["assign"]);
         expect((await service.assignToMe("c1")).ok).toBe(true);
@@ -130,7 +134,11 @@ describe("InboxService", () => {
 
     it("a card goes away on the next poll when another user takes its conversation", async () => {
         const row = pending(api, "c1", "Ann Lee", 30);
-        Object.assign(row, { smsb_state: 2, _smsb_acceptedby_value: RIVAL, [`_smsb_acceptedby_value${FORMATTED}`]: "Riya Shah" });
+        Object.assign(row, {
+            smsb_state: 2,
+            _smsb_acceptedby_value: RIVAL,
+            [`_smsb_acceptedby_value${FORMATTED}`]: "Riya Shah",
+        });
         await service.loadAll();
         expect(service.items().map((i) => i.action)).toEqual(["assign"]);
         now = new Date(now.getTime() + 3000);

@@ -28,15 +28,15 @@ export function isUnblockEnabled(formContext: Xrm.FormContext): boolean {
 /** Pending again, no longer blocked by anyone: saved at once, the verdict shown on the form. */
 export async function unblock(formContext: Xrm.FormContext): Promise<boolean> {
     if (!isUnblockEnabled(formContext)) return false;
-    const changes: [string, unknown][] = [
+    const changes: [string, Xrm.Attributes.AttributeValues | null][] = [
         [smsb_conversation.columns.smsb_state, smsb_conversation.choices.smsb_state.Pending],
         [smsb_conversation.columns.smsb_blockedby, null],
         [smsb_conversation.columns.smsb_blockedon, null],
     ];
     for (const [name, value] of changes) {
-        const attribute = formContext.getAttribute(name) as Xrm.Attributes.Attribute | null;
+        const attribute = formContext.getAttribute<Xrm.Attributes.Attribute>(name);
         if (!attribute) continue;
-        (attribute as unknown as { setValue(value: unknown): void }).setValue(value);
+        attribute.setValue(value);
         attribute.setSubmitMode("always");
     }
     formContext.ui.clearFormNotification(RESULT_ID);

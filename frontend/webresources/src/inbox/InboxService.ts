@@ -167,7 +167,9 @@ export class InboxService {
                 orderBy: `${smsb_conversation.columns.modifiedon} asc`,
             }),
         );
-        const returned = new Set(rows.map((row) => normalizeId(str(row[smsb_conversation.columns.smsb_conversationid]))));
+        const returned = new Set(
+            rows.map((row) => normalizeId(str(row[smsb_conversation.columns.smsb_conversationid]))),
+        );
         for (const id of shown) {
             if (!returned.has(id)) this.conversations.delete(id);
         }
