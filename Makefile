@@ -71,7 +71,7 @@ infra-check: $(CHECKOV_STAMP)
 # Table, column and choice names for code, generated from solution/tables (python -m solution.names); the files are
 # committed, and rewritten here when a table definition changed.
 NAMES := schema/names.py frontend/shared/src/names.ts
-$(NAMES) &: solution/names.py solution/schema.py $(shell find solution/tables -name '*.toml' 2>/dev/null) | $(PIP_STAMP)
+$(NAMES) &: solution/names.py $(wildcard solution/schema/*.py) $(shell find solution/tables -name '*.toml' 2>/dev/null) | $(PIP_STAMP)
 	$(PY) -m solution.names
 	@touch $(NAMES)
 

@@ -3,12 +3,14 @@
 Routes (all GET, under ``/devstack/``):
 
 * ``/devstack/`` - home: header, inbox pane, contacts and accounts;
-* ``/devstack/record/<table>/<id>`` - a record page with the ``TextSMSChatSystem`` chat;
-* ``/devstack/conversation/<id>`` - redirects to the record page of the conversation's customer
-  (what the pane's **View** opens);
+* ``/devstack/record/<table>/<id>`` - a record page: the table's form as the solution ships it (``forms.py``),
+  with its scripts, commands, subgrids and the ``TextSMSChatSystem`` chat;
+* ``/devstack/conversation/<id>`` - redirects to the conversation's form (what the pane's **View Message** opens,
+  as ``navigateTo`` does in Dynamics);
 * ``/devstack/static/<file>`` - the stand-in's own scripts and styles (``devstack/browser/static``);
 * ``/devstack/control/<file>`` - the built control (``frontend/chat-control/out/controls/TextSMSChatSystem``);
-* ``/devstack/webresources/<path>`` - the built web resources (``frontend/webresources/dist``);
+* ``/devstack/webresources/<path>`` - the built web resources (``frontend/webresources/dist``), and the user guide
+  as the solution packs it (``smsb_/help/...``, rendered from ``docs/user-guide.md`` by the packer);
 * ``/devstack/lib/react.js``, ``react-dom.js``, ``fluent.js`` - the platform libraries.
 
 Every page takes ``?user=<systemuserid>``; without it, the first user of the demo team.
@@ -32,6 +34,7 @@ from werkzeug.wrappers import Request, Response
 from devstack.paths import ROOT, STATE_DIR
 
 from . import pages
+from .forms import form_model, form_source
 
 if TYPE_CHECKING:
     from devstack.dataverse_emulator import DataverseEmulator
@@ -81,6 +84,8 @@ def browser_response(emulator: DataverseEmulator, request: Request) -> Response:
 
 
 def _served_file(path: str) -> Response:
+    if path.startswith("/devstack/webresources/smsb_/help/"):
+        return _help_file(path[len("/devstack/webresources/"):])
     for prefix, base in (
         ("/devstack/static/", STATIC),
         ("/devstack/control/", CONTROL_OUT),
@@ -123,7 +128,11 @@ def _page(emulator: DataverseEmulator, request: Request, record: tuple[str, str]
         found = pages.record_summary(emulator, table, row_id)
         if found is None:
             return _html(404, pages.not_found(context, f"No {table} with id {row_id}."))
+        form = form_model(form_source(), table)
+        if form is None:
+            return _html(404, pages.not_found(context, f"The solution has no form for {table} (solution/forms)."))
         context["record"] = found
+        context["form"] = form
         body = pages.record(context)
     return _html(200, body)
 
@@ -137,15 +146,10 @@ def _chosen_user(request: Request, users: list[dict[str, str]]) -> dict[str, str
 
 
 def _conversation(emulator: DataverseEmulator, request: Request, conversation_id: str) -> Response:
-    row = emulator.store.get("smsb_conversation", conversation_id)
-    if row is None:
+    if emulator.store.get("smsb_conversation", conversation_id) is None:
         return _text(404, f"No conversation {conversation_id}.")
-    table = str(row.get("smsb_customerentity") or "")
-    customer = str(row.get("smsb_customerid") or "").strip("{}").lower()
     query = ("?" + urlencode({"user": request.args["user"]})) if request.args.get("user") else ""
-    if table and customer:
-        return Response(status=303, headers={"Location": f"/devstack/record/{table}/{customer}{query}"})
-    return _text(404, "This conversation has no matched customer record (an unknown number).")
+    return Response(status=303, headers={"Location": f"/devstack/record/smsb_conversation/{conversation_id}{query}"})
 
 
 # --- files ------------------------------------------------------------------------------------------------------
@@ -158,6 +162,18 @@ def _file(base: Path, relative: str) -> Response:
             BUILD_HINTS["webresources"] if base == WEB_DIST else "")
         return _text(404, f"{relative} is not there. {hint}".strip())
     return _bytes(target.read_bytes(), _content_type(target))
+
+
+def _help_file(name: str) -> Response:
+    """The user guide's page or one of its pictures, rendered as the packer packs them (fresh on every request, so
+    an edit of the guide shows at once)."""
+    from solution.packer._help import user_guide
+
+    for resource in user_guide():
+        if resource.name == name:
+            kind = "text/html; charset=utf-8" if resource.type == 1 else mimetypes.guess_type(name)[0]
+            return _bytes(resource.content, kind or "application/octet-stream")
+    return _text(404, f"The user guide has no {name}.")
 
 
 def _library(name: str) -> Response:

@@ -7,12 +7,10 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
+from .forms import CHAT_CONTROL
+
 if TYPE_CHECKING:
     from devstack.dataverse_emulator import DataverseEmulator
-
-# Columns a record page shows above the chat, when the table has them.
-SUMMARY_COLUMNS = ("mobilephone", "telephone1", "telephone2", "emailaddress1", "smsb_mobilenumber")
-
 
 def _ref_id(value: Any) -> str:
     return str(getattr(value, "id", value) or "").strip("{}").lower()
@@ -38,6 +36,7 @@ def team_users(emulator: DataverseEmulator) -> list[dict[str, str]]:
 
 
 def record_summary(emulator: DataverseEmulator, table_name: str, row_id: str) -> dict[str, Any] | None:
+    """The record a page shows: its table and name; None when there is no such table or row."""
     schema = emulator.schema
     if not schema.has_table(table_name):
         return None
@@ -46,18 +45,12 @@ def record_summary(emulator: DataverseEmulator, table_name: str, row_id: str) ->
     if row is None:
         return None
     name = str(row.get(table.primary_name) or "") if table.primary_name else ""
-    fields = []
-    for column in SUMMARY_COLUMNS:
-        found = table.find_column(column)
-        if found is not None and row.get(column):
-            fields.append({"label": found.display_name or column, "value": str(row[column])})
     return {
         "table": table_name,
         "entitySet": table.entity_set,
         "tableLabel": table.display_name,
         "id": row_id,
         "name": name or f"{table.display_name} {row_id}",
-        "fields": fields,
     }
 
 
@@ -86,8 +79,9 @@ def _shell(context: dict[str, Any], title: str, main: str, scripts: str = "") ->
     )
     missing = "".join(f'<p class="dv-missing" role="alert">{escape(m)}</p>' for m in context["missing"])
     boot = {k: context[k] for k in ("apiBase", "token", "user", "pollSeconds")}
-    if "record" in context:
-        boot["record"] = context["record"]
+    for key in ("record", "form"):
+        if key in context:
+            boot[key] = context[key]
     boot_json = json.dumps(boot).replace("</", "<\\/")
     home = "/devstack/" + _user_query(context)
     return f"""<!DOCTYPE html>
@@ -149,36 +143,113 @@ def home(emulator: DataverseEmulator, context: dict[str, Any]) -> str:
 
 
 def record(context: dict[str, Any]) -> str:
-    found = context["record"]
-    fields = "".join(
-        f"<div><dt>{escape(f['label'])}</dt><dd>{escape(f['value'])}</dd></div>" for f in found["fields"]
-    )
+    """A record page: the table's form as the solution ships it (``forms.py``), run by ``static/form-host.js``."""
+    found, form = context["record"], context["form"]
     back = "/devstack/" + _user_query(context)
-    if found["table"] == "smsb_configuration":
-        body = ('<section class="dv-card" aria-labelledby="dv-config-title">'
-                '<h2 id="dv-config-title">Validation</h2>'
-                '<div id="dv-form-notifications" role="status"></div>'
-                '<dl id="dv-config-fields" class="dv-fields"></dl>'
-                '<button type="button" id="dv-validate" class="dv-command">Validate</button></section>')
-        scripts = ('<script src="/devstack/webresources/smsb_/scripts/smsbridge.js"></script>'
-                   '<script src="/devstack/static/form-host.js"></script>')
-    else:
-        body = ('<section class="dv-card dv-chat" aria-labelledby="dv-chat-title">'
-                '<h2 id="dv-chat-title">SMS chat</h2><div id="dv-chat-root"></div></section>')
-        scripts = ('<script src="/devstack/lib/react.js"></script>'
-                   '<script src="/devstack/lib/react-dom.js"></script>'
-                   '<script src="/devstack/static/platform.js"></script>'
-                   '<script src="/devstack/lib/fluent.js"></script>'
-                   '<script src="/devstack/control/bundle.js"></script>'
-                   '<script src="/devstack/static/pcf-host.js"></script>')
+    scripts = ['<script src="/devstack/static/webapi.js"></script>']
+    scripts += [f'<script src="/devstack/webresources/{escape(lib)}"></script>' for lib in form["libraries"]]
+    scripts.append('<script src="/devstack/static/form-host.js"></script>')
+    if any(grid["control"] == CHAT_CONTROL for grid in _subgrids(form)):
+        scripts += ['<script src="/devstack/lib/react.js"></script>',
+                    '<script src="/devstack/lib/react-dom.js"></script>',
+                    '<script src="/devstack/static/platform.js"></script>',
+                    '<script src="/devstack/lib/fluent.js"></script>',
+                    '<script src="/devstack/control/bundle.js"></script>',
+                    '<script src="/devstack/static/pcf-host.js"></script>']
     main = (
         f'<nav aria-label="Breadcrumb" class="dv-crumbs"><a href="{escape(back)}">Customers</a> / '
         f'{escape(found["tableLabel"])}</nav>'
-        f'<h1>{escape(found["name"])}</h1>'
-        f'<dl class="dv-fields">{fields}</dl>'
-        f"{body}"
+        f"{form_html(found, form)}"
     )
-    return _shell(context, found["name"], main, scripts)
+    return _shell(context, found["name"], main, "".join(scripts))
+
+
+def _subgrids(form: dict[str, Any]) -> list[dict[str, Any]]:
+    return [s["subgrid"] for tab in form["tabs"] for s in tab["sections"] if s["subgrid"] is not None]
+
+
+def form_html(found: dict[str, Any], form: dict[str, Any]) -> str:
+    """Command bar, notifications, header and tabs of a form; values are filled in by the form host."""
+    commands = "".join(
+        f'<button type="button" class="dv-command-button" data-command="{escape(c["id"])}" hidden>'
+        f'{escape(c["label"])}</button>' for c in form["commands"])
+    header = "".join(
+        f'<div><dt>{escape(f["label"])}</dt><dd data-header="{escape(f["name"])}">—</dd></div>'
+        for f in form["header"])
+    tabs = "".join(
+        f'<button type="button" role="tab" id="dv-tab-{escape(t["name"])}"'
+        f' aria-controls="dv-panel-{escape(t["name"])}" aria-selected="{"true" if i == 0 else "false"}"'
+        f' tabindex="{0 if i == 0 else -1}">{escape(t["label"])}</button>'
+        for i, t in enumerate(form["tabs"]))
+    panels = "".join(_panel(tab, i == 0) for i, tab in enumerate(form["tabs"]))
+    kind = found["tableLabel"] if form["name"] == found["tableLabel"] else f'{found["tableLabel"]} · {form["name"]}'
+    return (
+        f'<div class="dv-form" data-form="{escape(form["name"])}">'
+        f'<div role="toolbar" aria-label="Commands" class="dv-commandbar">'
+        f'<button type="button" class="dv-command-button" data-command="save">Save</button>{commands}</div>'
+        '<div id="dv-form-notifications" class="dv-form-notifications" role="status" aria-live="polite"></div>'
+        f'<div class="dv-form-header"><div><h1>{escape(found["name"])}</h1>'
+        f'<p class="dv-form-name">{escape(kind)}</p></div>'
+        f'<dl class="dv-header-fields">{header}</dl></div>'
+        f'<div role="tablist" class="dv-tabs" aria-label="{escape(form["name"])}">{tabs}</div>{panels}</div>'
+    )
+
+
+def _panel(tab: dict[str, Any], selected: bool) -> str:
+    columns = []
+    for column in range(1, tab["columns"] + 1):
+        sections = "".join(_section(s) for s in tab["sections"] if s["column"] == column)
+        columns.append(f'<div class="dv-form-column">{sections}</div>')
+    return (f'<div role="tabpanel" class="dv-tabpanel dv-columns-{tab["columns"]}" id="dv-panel-{escape(tab["name"])}"'
+            f' aria-labelledby="dv-tab-{escape(tab["name"])}"{"" if selected else " hidden"}>{"".join(columns)}</div>')
+
+
+def _section(section: dict[str, Any]) -> str:
+    heading = f"dv-section-{escape(section['name'])}"
+    body = "".join(_field(f) for f in section["fields"])
+    for control in section["webresources"]:
+        label = f'<p class="dv-label">{escape(control["label"])}</p>' if control["showLabel"] else ""
+        body += (f'<div class="dv-webresource">{label}<iframe data-webresource-control="{escape(control["id"])}"'
+                 f' title="{escape(control["label"])}" src="/devstack/webresources/{escape(control["webresource"])}"'
+                 f' style="height:{24 * int(control["rows"]) + 8}px"></iframe></div>')
+    grid = section["subgrid"]
+    if grid is not None:
+        body += _subgrid(grid)
+    return (f'<section class="dv-section" aria-labelledby="{heading}"><h2 id="{heading}">'
+            f'{escape(section["label"])}</h2>{body}</section>')
+
+
+def _field(field: dict[str, Any]) -> str:
+    name = escape(field["name"])
+    control_id = f"dv-f-{name}"
+    required = ' <span class="dv-required" aria-hidden="true">*</span>' if field["required"] else ""
+    aria_required = ' aria-required="true"' if field["required"] and field["editable"] else ""
+    if not field["editable"]:
+        control = f'<output id="{control_id}" class="dv-value" data-value="{name}">—</output>'
+    elif "options" in field:
+        options = "".join(f'<option value="{escape(json.dumps(o["value"]))}">{escape(o["label"])}</option>'
+                          for o in field["options"])
+        control = (f'<select id="{control_id}" data-input="{name}"{aria_required}>'
+                   f'<option value="">--Select--</option>{options}</select>')
+    elif field["type"] == "memo":
+        control = f'<textarea id="{control_id}" data-input="{name}" rows="3"{aria_required}></textarea>'
+    elif field["type"] in ("integer", "bigint"):
+        control = f'<input id="{control_id}" data-input="{name}" type="number" step="1"{aria_required}>'
+    else:
+        length = f' maxlength="{int(field["maxLength"])}"' if field.get("maxLength") else ""
+        control = f'<input id="{control_id}" data-input="{name}" type="text"{length}{aria_required}>'
+    return (f'<div class="dv-field" data-field="{name}"><label for="{control_id}">{escape(field["label"])}'
+            f'{required}</label>{control}<div class="dv-field-notes" id="dv-n-{name}"></div></div>')
+
+
+def _subgrid(grid: dict[str, Any]) -> str:
+    name = escape(grid["name"])
+    if grid["control"] == CHAT_CONTROL:
+        return f'<div class="dv-subgrid dv-chat" data-subgrid="{name}"><div id="dv-chat-root"></div></div>'
+    heads = "".join(f'<th scope="col">{escape(c["label"])}</th>' for c in grid["columns"])
+    return (f'<div class="dv-subgrid" data-subgrid="{name}"><table class="dv-grid">'
+            f'<caption>{escape(grid["view"])}</caption><thead><tr>{heads}</tr></thead><tbody></tbody></table>'
+            f'<p class="dv-grid-empty" hidden>No {escape(grid["tableLabel"].lower())} yet.</p></div>')
 
 
 def not_found(context: dict[str, Any], message: str) -> str:

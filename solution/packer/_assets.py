@@ -1,6 +1,6 @@
 """Built front-end files the package carries when they exist: web resources and PCF controls.
 
-* Web resources: every file under ``solution/app/webresources/`` (the app's own help page) and
+* Web resources: every file under ``solution/app/webresources/`` (the app's own pages, if any) and
   ``frontend/webresources/dist/`` becomes the web resource named by its relative path, which starts with ``smsb_/``
   (``frontend/webresources/dist/smsb_/pane/inbox.html`` → ``smsb_/pane/inbox.html``); in the zip it is stored as
   an exported solution stores it, ``WebResources/<name without punctuation><id>``.
@@ -14,6 +14,7 @@ Missing folders mean "nothing to add": the package then holds only tables, forms
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from .definitions import SOLUTION_DIR
 PREFIX = "smsb"
 FRONTEND_DIR = SOLUTION_DIR.parent / "frontend"  # the npm workspace that builds the web resources and the control
 WEBRESOURCES_DIR = FRONTEND_DIR / "webresources" / "dist"
-APP_WEBRESOURCES_DIR = SOLUTION_DIR / "app" / "webresources"  # the packer's own pages (help.html), always in
+APP_WEBRESOURCES_DIR = SOLUTION_DIR / "app" / "webresources"  # the packer's own pages, always in
 CONTROLS_DIR = FRONTEND_DIR / "chat-control" / "out" / "controls"
 
 WEBRESOURCE_TYPES = {
@@ -98,6 +99,26 @@ def _webresources_in(root: Path) -> tuple[WebResource, ...]:
             raise AssetError(f"{path}: web resources live under {root}/{PREFIX}_/ (the name is the relative path)")
         found.append(WebResource(name, kind, path.read_bytes()))
     return tuple(found)
+
+
+# Microsoft Learn, "Create or edit model-driven app web resources": a name "can only include letters, numbers,
+# periods, and nonconsecutive forward slash" characters (after the publisher prefix and its underscore).
+_WEBRESOURCE_NAME = re.compile(r"[A-Za-z0-9_.]+(/[A-Za-z0-9_.]+)*")
+
+
+def merge_webresources(*groups: tuple[WebResource, ...]) -> tuple[WebResource, ...]:
+    """Web resources of several sources in one list by name; a name given twice, or one Dataverse would refuse, is
+    an error."""
+    found: dict[str, WebResource] = {}
+    for group in groups:
+        for resource in group:
+            if resource.name in found:
+                raise AssetError(f"web resource {resource.name!r} is built twice")
+            if not _WEBRESOURCE_NAME.fullmatch(resource.name):
+                raise AssetError(f"{resource.name!r}: a web resource name takes letters, digits, periods, underscores"
+                                 " and single slashes only")
+            found[resource.name] = resource
+    return tuple(sorted(found.values(), key=lambda r: r.name))
 
 
 def find_controls(root: Path | None = None) -> tuple[CustomControl, ...]:

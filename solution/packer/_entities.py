@@ -375,6 +375,7 @@ _STANDARD_SCHEMA_NAMES = {
     "activitypointer": "ActivityPointer",
     "activityparty": "ActivityParty",
     "incident": "Incident",
+    "salesorder": "SalesOrder",
     "appnotification": "appnotification",
 }
 

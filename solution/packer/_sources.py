@@ -8,8 +8,9 @@ from pathlib import Path
 
 from solution.schema import Schema, Table, load_schema
 
-from ._assets import AssetError, CustomControl, WebResource, find_controls, find_webresources
+from ._assets import AssetError, CustomControl, WebResource, find_controls, find_webresources, merge_webresources
 from ._frontend import FrontEnd, check_frontend, load_frontend
+from ._help import user_guide
 from .definitions import SOLUTION_DIR, Definitions, load_definitions
 
 
@@ -36,7 +37,7 @@ def default_sources() -> Sources:
         schema=schema,
         definitions=load_definitions(schema),
         version=read_version(SOLUTION_DIR.parent / "VERSION"),
-        webresources=find_webresources(),
+        webresources=merge_webresources(find_webresources(), user_guide()),
         controls=find_controls(),
         frontend=load_frontend(),
     )

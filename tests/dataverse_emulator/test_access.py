@@ -173,13 +173,18 @@ def test_writes_check_create_write_delete_and_assign(api: Api, org: Org, configu
     mine = api.post("smsb_outboxes", json=outbox, headers=as_user(org.wes, Prefer="return=representation"))
     assert mine.status_code == 201, mine.get_data(as_text=True)
     outbox_id = mine.json["activityid"]
-    # Erin (another unit, Local write) may not change it; Will (same unit) may, and may assign it to himself
+    # SMS Bridge User writes activities at Basic depth: neither Erin (another unit) nor Will (same unit) may change
+    # Wes's Outbox; Wes may, and may give it to Erin
     assert api.patch(f"smsb_outboxes({outbox_id})", json={"subject": "x"},
                      headers=as_user(org.erin, **{"If-Match": "*"})).status_code == 403
+    refused = api.patch(f"smsb_outboxes({outbox_id})", json={"subject": "x"},
+                        headers=as_user(org.will, **{"If-Match": "*"}))
+    assert refused.status_code == 403
+    assert refused.json["error"]["code"] == ACCESS_DENIED
     assert api.patch(f"smsb_outboxes({outbox_id})", json={"subject": "y"},
-                     headers=as_user(org.will, **{"If-Match": "*"})).status_code == 204
+                     headers=as_user(org.wes, **{"If-Match": "*"})).status_code == 204
     assigned = api.patch(f"smsb_outboxes({outbox_id})", json={"ownerid@odata.bind": f"/systemusers({org.erin})"},
-                         headers=as_user(org.will, **{"If-Match": "*"}))
+                         headers=as_user(org.wes, **{"If-Match": "*"}))
     assert assigned.status_code == 204
     assert stored(api.emulator, "smsb_outbox", outbox_id)["owningbusinessunit"] == Ref("businessunit", org.east)
     deleted = api.delete(f"smsb_outboxes({outbox_id})", headers=as_user(org.erin))
@@ -190,10 +195,11 @@ def test_writes_check_create_write_delete_and_assign(api: Api, org: Org, configu
 
 def test_lookups_need_append_on_the_row_and_append_to_on_the_target(api: Api, org: Org,
                                                                     configuration: dict[str, Any]) -> None:
-    far = api.create("smsb_conversations", {"smsb_name": "East", "smsb_phonenumber": "+16565550100",
-                                            "ownerid@odata.bind": f"/systemusers({org.erin})"})
-    near = api.create("smsb_conversations", {"smsb_name": "West", "smsb_phonenumber": "+16565550101",
-                                             "ownerid@odata.bind": f"/systemusers({org.will})"})
+    # SMS Bridge User links to conversations at Basic depth: its own (and its teams'), not a colleague's
+    far = api.create("smsb_conversations", {"smsb_name": "Will's", "smsb_phonenumber": "+16565550100",
+                                            "ownerid@odata.bind": f"/systemusers({org.will})"})
+    near = api.create("smsb_conversations", {"smsb_name": "Wes's", "smsb_phonenumber": "+16565550101",
+                                             "ownerid@odata.bind": f"/systemusers({org.wes})"})
     refused = api.post("smsb_dismissals", json={
         "smsb_name": "d", "smsb_conversation@odata.bind": f"/smsb_conversations({far['smsb_conversationid']})"},
         headers=as_user(org.wes))

@@ -119,7 +119,6 @@ def test_a_text_is_accepted_answered_with_a_template_and_an_emoji_and_delivered(
 ) -> None:
     users = team_users(sandbox.dataverse)
     agent = users[0]
-    contact_id = sandbox.demo["contacts"][AVERY[0]]
     _web_api(sandbox, "POST", "smsb_messagetemplates", {
         "smsb_name": "Order ready", "smsb_templatetype": 1, "smsb_entitylogicalname": "contact",
         "smsb_body": "Hi {firstname}, your order is ready for pickup.", "smsb_publishstate": 2,
@@ -142,10 +141,12 @@ def test_a_text_is_accepted_answered_with_a_template_and_an_emoji_and_delivered(
     pane.get_by_role("button", name="Accept").click()
     expect(pane.locator("p.smsb-status")).to_contain_text("Accepted", timeout=5_000)
     conversation = _conversation(sandbox, AVERY[1])
-    assert str(getattr(conversation["ownerid"], "id", "")) == agent["id"]
+    assert str(getattr(conversation["smsb_acceptedby"], "id", "")) == agent["id"]
+    assert str(getattr(conversation["ownerid"], "id", "")) == str(sandbox.demo["team"])
 
     pane.get_by_role("button", name="View Message").click()
-    page.wait_for_url(f"**/devstack/record/contact/{contact_id}*", timeout=5_000)
+    # As navigateTo does in Dynamics: the conversation's form, whose first tab is the chat.
+    page.wait_for_url(f"**/devstack/record/smsb_conversation/{conversation['smsb_conversationid']}*", timeout=5_000)
     log = page.get_by_role("log", name="Conversation")
     expect(log).to_contain_text("Hi, is my order ready?", timeout=10_000)
 
@@ -205,6 +206,36 @@ def test_block_stops_further_in_app_notifications(sandbox: Sandbox, new_page: Ca
     assert after == before
 
 
+def test_unblock_on_the_conversation_form_lets_the_next_text_notify_again(
+    sandbox: Sandbox, new_page: Callable[[], Any]
+) -> None:
+    """Block from the pane, Unblock from the Conversation form's command bar: the number's next text shows in the
+    pane with Accept / Dismiss / Block again, and in-app notifications are posted for it."""
+    notified, _ = _block_then_text_again(sandbox, new_page)
+    agent = team_users(sandbox.dataverse)[1]  # a team member, not an administrator: Unblock has Block's rights
+    conversation = _conversation(sandbox, BLAKE[1])
+    form = f"/devstack/record/smsb_conversation/{conversation['smsb_conversationid']}"
+    page = _open(new_page, sandbox, agent["id"], form)
+    unblock = page.get_by_role("button", name="Unblock")
+    expect(unblock).to_be_visible(timeout=10_000)
+    page.get_by_role("tab", name="General").click()
+    expect(page.locator("#dv-f-smsb_state")).to_have_value("3")
+    unblock.click()
+    expect(page.locator("#dv-form-notifications")).to_contain_text("Unblocked", timeout=5_000)
+    expect(unblock).to_be_hidden()  # offered on blocked conversations only
+    row = _conversation(sandbox, BLAKE[1])
+    assert row["smsb_state"] == 1
+    assert row.get("smsb_blockedby") is None
+    assert row.get("smsb_blockedon") is None
+
+    pane = _pane(page)
+    sandbox.twilio.send_inbound(BLAKE[1], NUMBER, "Sorry, wrong words earlier. Is the shop open?")
+    expect(page.locator("#dv-pane-badge")).to_have_text("1", timeout=10_000)
+    expect(pane.get_by_text("Is the shop open?")).to_be_visible()
+    expect(pane.get_by_role("button", name="Accept")).to_be_visible()
+    _wait(lambda: len(sandbox.rows("appnotification")) > notified or None, 10, "an in-app notification")
+
+
 def test_two_users_racing_assign_to_me_one_wins_and_the_other_is_told_who(
     sandbox: Sandbox, new_page: Callable[[], Any]
 ) -> None:
@@ -216,8 +247,8 @@ def test_two_users_racing_assign_to_me_one_wins_and_the_other_is_told_who(
     an_hour_ago = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
     _wait(lambda: _conversation(sandbox, CASEY[1]).get("smsb_lastinboundon"), 10, "the inbound text")
     _web_api(sandbox, "PATCH", f"smsb_conversations({conversation_id})", {
-        "smsb_state": 2, "ownerid@odata.bind": f"/systemusers({owner['id']})",
-        "smsb_acceptedby@odata.bind": f"/systemusers({owner['id']})", "smsb_lastactivityon": an_hour_ago,
+        "smsb_state": 2, "smsb_acceptedby@odata.bind": f"/systemusers({owner['id']})",
+        "smsb_lastactivityon": an_hour_ago,
     }, user=owner["id"])
 
     pages = [_open(new_page, sandbox, user["id"]) for user in (first, second)]
@@ -240,8 +271,79 @@ def test_two_users_racing_assign_to_me_one_wins_and_the_other_is_told_who(
     assert f"{winner['name']} has already taken this conversation" in loser_text, outcomes
     row = sandbox.dataverse.store.get("smsb_conversation", conversation_id)
     assert row is not None
-    assert str(getattr(row["ownerid"], "id", "")) == winner["id"]
-    _shot(pages[1 - won[0]], "inbox-pane-assign-race.png")
+    assert str(getattr(row["smsb_acceptedby"], "id", "")) == winner["id"]
+    assert str(getattr(row["ownerid"], "id", "")) == str(sandbox.demo["team"])  # the team keeps the chat
+    # The one who was second is told who took it, and is no longer offered anything for it: the take restarted
+    # the idle clock.
+    loser = pages[1 - won[0]]
+    loser_pane = panes[1 - won[0]]
+    expect(loser_pane.get_by_role("button", name="Assign to Me")).to_have_count(0)
+    expect(loser.locator("#dv-pane-badge")).to_be_hidden()
+    _shot(loser, "inbox-pane-assign-race.png")
+
+
+def test_after_a_take_the_other_pane_drops_the_card_until_the_idle_timeout_passes(
+    sandbox: Sandbox, new_page: Callable[[], Any]
+) -> None:
+    """Priya takes an idle chat; Sam's pane loses the card and the badge at its next poll, and is offered Assign to
+    Me again only once Sam's clock has passed the Configuration's idle timeout (5 minutes) since the take."""
+    owner, priya, sam = team_users(sandbox.dataverse)[:3]
+    sandbox.twilio.send_inbound(CASEY[1], NUMBER, "Still waiting")
+    conversation = _conversation(sandbox, CASEY[1])
+    conversation_id = str(conversation["smsb_conversationid"])
+    _wait(lambda: _conversation(sandbox, CASEY[1]).get("smsb_lastinboundon"), 10, "the inbound text")
+    an_hour_ago = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+    _web_api(sandbox, "PATCH", f"smsb_conversations({conversation_id})", {
+        "smsb_state": 2, "smsb_acceptedby@odata.bind": f"/systemusers({owner['id']})",
+        "smsb_lastactivityon": an_hour_ago,
+    }, user=owner["id"])
+    taker, watcher = (_open(new_page, sandbox, user["id"]) for user in (priya, sam))
+    taking, watching = _pane(taker), _pane(watcher)
+    expect(watching.get_by_role("button", name="Assign to Me")).to_be_visible(timeout=10_000)
+    expect(watcher.locator("#dv-pane-badge")).to_have_text("1")
+
+    taking.get_by_role("button", name="Assign to Me").click()
+    taking.get_by_role("button", name="Yes").click()
+    expect(taking.locator("p.smsb-status")).to_contain_text("assigned to you", timeout=5_000)
+
+    # Sam's next poll (every 3 s) brings the take: the card and the badge go.
+    expect(watching.get_by_role("button", name="Assign to Me")).to_have_count(0, timeout=10_000)
+    expect(watcher.locator("#dv-pane-badge")).to_be_hidden()
+    # And the poll after it still offers nothing: the take restarted the idle clock.
+    with watcher.expect_request(lambda r: "/smsb_conversations?" in r.url, timeout=10_000):
+        pass
+    with watcher.expect_request(lambda r: "/smsb_conversations?" in r.url, timeout=10_000):
+        pass
+    expect(watching.get_by_role("button", name="Assign to Me")).to_have_count(0)
+
+    # Six minutes later on Sam's clock, the chat is idle again: Assign to Me returns at the next poll.
+    watcher.clock.set_system_time(datetime.now(UTC) + timedelta(minutes=6))
+    expect(watching.get_by_role("button", name="Assign to Me")).to_be_visible(timeout=10_000)
+    expect(watcher.locator("#dv-pane-badge")).to_have_text("1")
+    row = sandbox.dataverse.store.get("smsb_conversation", conversation_id)
+    assert row is not None
+    assert str(getattr(row["smsb_acceptedby"], "id", "")) == priya["id"]
+
+
+def test_the_chats_help_opens_the_user_guide_with_its_pictures_and_it_passes_axe(
+    sandbox: Sandbox, new_page: Callable[[], Any]
+) -> None:
+    agent = team_users(sandbox.dataverse)[1]
+    contact = sandbox.demo["contacts"][AVERY[0]]
+    page = _open(new_page, sandbox, agent["id"], f"/devstack/record/contact/{contact}")
+    page.get_by_role("tab", name="Message UI").click()
+    with page.context.expect_page() as opened:
+        page.get_by_role("button", name="Help").click()
+    guide = opened.value
+    guide.wait_for_load_state()
+    assert guide.url.endswith("/devstack/webresources/smsb_/help/userguide.html")
+    expect(guide.get_by_role("heading", name="User guide", level=1)).to_be_visible()
+    expect(guide.get_by_role("heading", name="New texts: the inbox pane and notifications")).to_be_visible()
+    pictures = guide.locator("img")
+    assert pictures.count() >= 4
+    for index in range(pictures.count()):  # every picture is there (a missing one has no natural width)
+        assert pictures.nth(index).evaluate("img => img.complete && img.naturalWidth > 0")
+    assert _axe(guide) == []
 
 
 def test_validate_on_the_configuration_form_shows_the_verdict(sandbox: Sandbox, new_page: Callable[[], Any]) -> None:

@@ -10,6 +10,7 @@ import pytest
 from werkzeug.test import Client
 
 from devstack.browser import handler
+from devstack.browser.forms import form_model, form_source
 from devstack.browser.pages import team_users
 from devstack.dataverse_emulator import DataverseEmulator
 from devstack.dataverse_site import dataverse_site
@@ -47,22 +48,54 @@ def test_a_record_page_hosts_the_chat_with_the_platform_libraries(client: Client
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     for script in ("/devstack/lib/react.js", "/devstack/lib/react-dom.js", "/devstack/lib/fluent.js",
-                   "/devstack/control/bundle.js", "/devstack/static/pcf-host.js"):
+                   "/devstack/control/bundle.js", "/devstack/static/pcf-host.js", "/devstack/static/form-host.js"):
         assert script in page
     assert '"table": "contact"' in page
-    assert "+1 (656) 218-5892" in page
+    assert "Avery Park" in page
+    # The chat sits in the subgrid of the form the solution adds to contacts, on its Message UI tab.
+    assert 'data-form="Contact - SMS Bridge"' in page
+    assert '<button type="button" role="tab" id="dv-tab-message_ui"' in page
+    assert 'data-subgrid="TextSMSChatSystem"' in page
+    assert '"relatedBy": "_smsb_customer_value"' in page
     assert client.get(f"/devstack/record/contact/{uuid.uuid4()}").status_code == 404
     assert client.get(f"/devstack/record/nosuchtable/{contact}").status_code == 404
+    assert client.get(f"/devstack/record/systemuser/{emulator.user_id}").status_code == 404  # no form shipped
 
 
-def test_view_message_opens_the_customer_of_the_conversation(client: Client, emulator: DataverseEmulator) -> None:
-    contact = emulator.seed_demo()["contacts"]["Avery Park"]
+def test_the_configuration_page_is_the_configuration_form_the_solution_ships(
+    client: Client, emulator: DataverseEmulator
+) -> None:
+    configuration = emulator.store.insert("smsb_configuration", {"smsb_name": "SMS +15005550006"})
+    page = client.get(f"/devstack/record/smsb_configuration/{configuration}").get_data(as_text=True)
+    definition = form_model(form_source(), "smsb_configuration")
+    assert definition is not None
+    tabs = [tab["label"] for tab in definition["tabs"]]
+    assert tabs == ["Details", "Record Type", "Message Template"]  # as the manual's screen
+    for tab in definition["tabs"]:
+        assert f'id="dv-tab-{tab["name"]}"' in page
+        for section in tab["sections"]:
+            assert f'>{section["label"]}</h2>' in page
+            for field in section["fields"]:
+                assert f'data-field="{field["name"]}"' in page
+    assert '<dd data-header="smsb_lastvalidatedon">' in page
+    assert "<dt>Validation Status</dt>" in page
+    assert 'data-command="smsb.smsb_configuration.Validate.Button"' in page  # the form's command bar
+    assert '<script src="/devstack/webresources/smsb_/scripts/smsbridge.js">' in page  # its library
+    assert '"function": "SmsBridge.Forms.Configuration.onLoad"' in page  # and OnLoad handler
+    assert 'data-webresource-control="WebResource_smsb_allowcreateto"' in page
+    assert '<caption>Active Record Types</caption>' in page  # a subgrid through its view
+    assert '<output id="dv-f-smsb_authtoken"' in page  # a secured column is never an input
+
+
+def test_view_message_opens_the_conversations_form(client: Client, emulator: DataverseEmulator) -> None:
     conversation = str(uuid.uuid4())
-    emulator.store.insert("smsb_conversation", {"smsb_conversationid": conversation, "smsb_name": "x",
-                                                "smsb_customerentity": "contact", "smsb_customerid": contact})
+    emulator.store.insert("smsb_conversation", {"smsb_conversationid": conversation, "smsb_name": "x"})
     response = client.get(f"/devstack/conversation/{conversation}?user=abc")
     assert response.status_code == 303
-    assert response.headers["Location"] == f"/devstack/record/contact/{contact}?user=abc"
+    assert response.headers["Location"] == f"/devstack/record/smsb_conversation/{conversation}?user=abc"
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert page.index('id="dv-tab-message_ui"') < page.index('id="dv-tab-general"')  # the chat first
+    assert 'data-command="smsb.smsb_conversation.Unblock.Button" hidden' in page
     assert client.get(f"/devstack/conversation/{uuid.uuid4()}").status_code == 404
 
 

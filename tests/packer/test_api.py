@@ -26,7 +26,7 @@ def test_build_gives_a_solution_zip_that_describe_reads(built):
     assert summary.roles == ("SMS Bridge Administrator", "SMS Bridge User", "SMS Bridge Integration")
     assert summary.field_security_profiles == ("SMS Bridge Auth Token",)
     assert summary.app_modules == ("smsb_SmsBridge",)
-    assert "smsb_/help.html" in summary.web_resources
+    assert "smsb_/help/userguide.html" in summary.web_resources
     assert summary.files[:3] == ("[Content_Types].xml", "solution.xml", "customizations.xml")
 
 

@@ -32,23 +32,34 @@ def test_administrator_has_everything_on_the_product_tables(built):
         assert privileges[f"prvRead{schema_name}"] == "Global"
 
 
-def test_user_reads_setup_and_works_with_chats_of_the_business_unit(built):
+def test_user_reads_setup_and_works_with_the_chats_of_their_teams(built):
     privileges = _privileges(built, "SMS Bridge User")
     for table in ("smsb_configuration", "smsb_recordtype", "smsb_messagetemplate"):
         assert privileges[f"prvRead{table}"] == "Global"
         assert f"prvWrite{table}" not in privileges
         assert f"prvCreate{table}" not in privileges
+    # Basic: rows the user owns and rows their teams own (the Configuration's team owns its chats)
     for table in ("smsb_conversation", "Activity", "smsb_message", "smsb_messagemedia"):
         for verb in ("Create", "Read", "Write", "Append", "AppendTo", "Assign"):
-            assert privileges[f"prv{verb}{table}"] == "Local", (verb, table)
+            assert privileges[f"prv{verb}{table}"] == "Basic", (verb, table)
         assert f"prvDelete{table}" not in privileges
     for verb in ("Create", "Read", "Write", "Delete"):
         assert privileges[f"prv{verb}smsb_dismissal"] == "Basic"  # their own dismissals
     assert not any(name.endswith("smsb_errorlog") for name in privileges)
-    for schema_name in RECORD_TABLES:
+    for schema_name in (*RECORD_TABLES, "SalesOrder"):
         assert privileges[f"prvRead{schema_name}"] == "Local"
         assert privileges[f"prvAppendTo{schema_name}"] == "Local"  # a session's Regarding / Customer
     assert privileges["prvReadTeam"] == "Global"
+
+
+def test_user_may_create_the_records_the_manual_creates_from_a_chat(built):
+    privileges = _privileges(built, "SMS Bridge User")
+    for schema_name in ("Lead", "Opportunity", "Incident", "SalesOrder"):  # lead, opportunity, case, order
+        assert privileges[f"prvCreate{schema_name}"] == "Basic", schema_name
+        assert privileges[f"prvWrite{schema_name}"] == "Basic", schema_name
+        assert f"prvDelete{schema_name}" not in privileges
+    for schema_name in ("Account", "Contact"):
+        assert f"prvCreate{schema_name}" not in privileges
 
 
 def test_integration_user_can_do_what_the_function_app_does(built):

@@ -27,7 +27,7 @@ def test_site_map_has_the_manual_navigation(built):
     assert groups["Customers"] == [("Accounts", "account"), ("Contacts", "contact")]
     assert groups["Administration"] == [("Configurations", "smsb_configuration"), ("Teams", "team")]
     assert groups["Analysis"] == [("Error Logs", "smsb_errorlog")]
-    assert groups["Help"] == [("User Manual", "$webresource:smsb_/help.html")]
+    assert groups["Help"] == [("User Manual", "$webresource:smsb_/help/userguide.html")]
 
 
 def test_app_module_is_sms_bridge_for_the_three_roles(built):
@@ -144,3 +144,25 @@ def test_forms_and_views_reference_only_existing_columns(built):
             for cell in view.xpath("layoutxml/grid/row/cell/@name"):
                 alias, _, name = cell.rpartition(".")
                 assert (aliases[alias] if alias else table).has_column(name), cell
+
+
+def test_blocked_numbers_lists_the_blocked_conversations_to_unblock(built):
+    view = built.view("smsb_conversation", "Blocked Numbers")
+    assert view.findtext("querytype") == "0"
+    assert view.xpath("layoutxml/grid/row/cell/@name")[0] == "smsb_phonenumber"
+    conditions = view.find("fetchxml/fetch/entity/filter").xpath("condition")
+    assert {(c.get("attribute"), c.get("operator"), c.get("value")) for c in conditions} == {
+        ("statecode", "eq", "0"), ("smsb_state", "eq", "3")}
+    assert view.xpath("fetchxml/fetch/entity/order/@attribute") == ["smsb_blockedon"]
+
+
+def test_unblock_is_a_command_of_the_conversation_form_on_blocked_conversations_only(full):
+    ribbon = full.entity("smsb_conversation").find("RibbonDiffXml")
+    action = ribbon.find("CustomActions/CustomAction[@Id='smsb.smsb_conversation.Unblock.CustomAction']")
+    assert action.get("Location") == "Mscrm.Form.smsb_conversation.MainTab.Save.Controls._children"
+    command = ribbon.find("CommandDefinitions/CommandDefinition[@Id='smsb.smsb_conversation.Unblock.Command']")
+    assert command.find("Actions/JavaScriptFunction").get("FunctionName") == "SmsBridge.Forms.Conversation.unblock"
+    rule = ribbon.find("RuleDefinitions/EnableRules/EnableRule[@Id='smsb.smsb_conversation.Unblock.EnableRule']")
+    custom = rule.find("CustomRule")
+    assert custom.get("FunctionName") == "SmsBridge.Forms.Conversation.isUnblockEnabled"
+    assert custom.get("Default") == "false"  # hidden until the form says the number is blocked

@@ -1,8 +1,9 @@
 /*
- * Hosts the built TextSMSChatSystem bundle on a record page as a model-driven form would on a Message Sessions
- * subgrid: a PCF context with the record's sessions as the dataset, `webAPI` over fetch to the emulator acting
- * as the chosen user (MSCRMCallerID), `utils.getEntityMetadata`, `navigation` stubs (recorded in
- * `window.devstack.navigation`), `userSettings`, `mode` (with `contextInfo` naming the record) and `resources`.
+ * Hosts the built TextSMSChatSystem bundle in the form's chat subgrid, as a model-driven form does on a Message
+ * Sessions subgrid: a PCF context whose dataset is the record's sessions (the subgrid's relationship and view, from
+ * the form definition), `webAPI` acting as the chosen user (`devstack.webAPI`, MSCRMCallerID),
+ * `utils.getEntityMetadata`, `navigation` stubs (recorded in `window.devstack.navigation`), `userSettings`, `mode`
+ * (with `contextInfo` naming the record), `resources`, and the subgrid's static property values.
  */
 (function () {
   "use strict";
@@ -13,13 +14,17 @@
   var CONTROL = "SmsBridge.TextSMSChatSystem";
   var FORMATTED = "@OData.Community.Display.V1.FormattedValue";
   var LOOKUP_TABLE = "@Microsoft.Dynamics.CRM.lookuplogicalname";
-  var PREFER = 'odata.include-annotations="*"';
-  // AttributeTypeCode values, as Xrm.Utility.getEntityMetadata reports them.
-  var ATTRIBUTE_TYPES = {
-    Boolean: 0, Customer: 1, DateTime: 2, Decimal: 3, Double: 4, Integer: 5, Lookup: 6, Memo: 7, Money: 8,
-    Owner: 9, PartyList: 10, Picklist: 11, State: 12, Status: 13, String: 14, Uniqueidentifier: 15,
-    CalendarRules: 16, Virtual: 17, BigInt: 18, ManagedProperty: 19, EntityName: 20,
-  };
+  var PREFER = devstack.PREFER;
+  var call = devstack.call;
+  var clean = devstack.clean;
+  var webAPI = devstack.webAPI;
+  var grid = null;
+  (boot.form ? boot.form.tabs : []).forEach(function (tab) {
+    tab.sections.forEach(function (section) {
+      if (section.subgrid && section.subgrid.control === "TextSMSChatSystem") grid = section.subgrid;
+    });
+  });
+  if (!root || !grid) return;
 
   function problem(text) {
     var note = document.createElement("p");
@@ -34,106 +39,6 @@
     problem("The chat control could not load (" + (Control ? "platform libraries missing" : "bundle missing") +
       "). Build it with `make controls` and run `make setup`.");
     return;
-  }
-
-  // --- Web API (the shape of Xrm.WebApi / ComponentFramework.WebApi) -------------------------------------------
-
-  async function failure(response) {
-    // Xrm.WebApi rejects with an Error carrying `errorCode` (the service's error code as a signed number).
-    var text = await response.text();
-    var message = "HTTP " + response.status;
-    var code = response.status;
-    try {
-      var body = JSON.parse(text).error || {};
-      if (typeof body.code === "string" && /^0x[0-9a-f]+$/i.test(body.code)) code = parseInt(body.code, 16) | 0;
-      if (body.message) message = body.message;
-    } catch (ignored) {
-      if (text) message = text.slice(0, 300);
-    }
-    var error = new Error(message);
-    error.errorCode = code;
-    error.code = code;
-    error.status = response.status;
-    return error;
-  }
-
-  async function call(method, path, body, extra) {
-    var response = await devstack.api(method, path, body, extra);
-    if (!response.ok) throw await failure(response);
-    return response;
-  }
-
-  var metadataCache = {};
-  function entityMetadata(table) {
-    if (!metadataCache[table]) {
-      var base = "EntityDefinitions(LogicalName='" + table + "')";
-      metadataCache[table] = Promise.all([
-        call("GET", base + "?$select=LogicalName,EntitySetName,PrimaryIdAttribute,PrimaryNameAttribute").then(function (r) { return r.json(); }),
-        call("GET", base + "/Attributes?$select=LogicalName,AttributeType").then(function (r) { return r.json(); }),
-      ]).then(function (parts) {
-        var entity = parts[0];
-        var label = entity.DisplayName;
-        if (label && typeof label === "object") {
-          label = (label.UserLocalizedLabel && label.UserLocalizedLabel.Label) || (label.LocalizedLabels && label.LocalizedLabels[0] && label.LocalizedLabels[0].Label) || table;
-        }
-        var attributes = {};
-        (parts[1].value || []).forEach(function (a) {
-          var type = typeof a.AttributeType === "number" ? a.AttributeType : ATTRIBUTE_TYPES[a.AttributeType];
-          attributes[a.LogicalName] = { LogicalName: a.LogicalName, AttributeType: type };
-        });
-        return {
-          LogicalName: table,
-          EntitySetName: entity.EntitySetName,
-          DisplayName: label || table,
-          PrimaryIdAttribute: entity.PrimaryIdAttribute,
-          PrimaryNameAttribute: entity.PrimaryNameAttribute,
-          Attributes: { get: function (name) { return attributes[name]; }, getAll: function () { return Object.values(attributes); } },
-        };
-      });
-      metadataCache[table].catch(function () { delete metadataCache[table]; });
-    }
-    return metadataCache[table];
-  }
-
-  function entitySet(table) {
-    return entityMetadata(table).then(function (m) { return m.EntitySetName; });
-  }
-
-  function idFrom(response) {
-    var match = /\(([0-9a-fA-F-]{36})\)\s*$/.exec(response.headers.get("OData-EntityId") || "");
-    return match ? match[1].toLowerCase() : "";
-  }
-
-  var webAPI = {
-    retrieveMultipleRecords: async function (table, options, maxPageSize) {
-      var set = await entitySet(table);
-      var prefer = PREFER + (maxPageSize ? ",odata.maxpagesize=" + maxPageSize : "");
-      var page = await (await call("GET", set + (options || ""), undefined, { Prefer: prefer })).json();
-      return { entities: page.value || [], nextLink: page["@odata.nextLink"] };
-    },
-    retrieveRecord: async function (table, id, options) {
-      var set = await entitySet(table);
-      return (await call("GET", set + "(" + clean(id) + ")" + (options || ""), undefined, { Prefer: PREFER })).json();
-    },
-    createRecord: async function (table, data) {
-      var set = await entitySet(table);
-      var response = await call("POST", set, data);
-      return { entityType: table, id: idFrom(response) };
-    },
-    updateRecord: async function (table, id, data) {
-      var set = await entitySet(table);
-      await call("PATCH", set + "(" + clean(id) + ")", data, { "If-Match": "*" });
-      return { entityType: table, id: clean(id) };
-    },
-    deleteRecord: async function (table, id) {
-      var set = await entitySet(table);
-      await call("DELETE", set + "(" + clean(id) + ")");
-      return { entityType: table, id: clean(id) };
-    },
-  };
-
-  function clean(id) {
-    return String(id).replace(/[{}]/g, "").toLowerCase();
   }
 
   // --- the dataset: the record's Message Sessions ---------------------------------------------------------------
@@ -194,8 +99,10 @@
   var loadingNow = null;
   function loadSessions() {
     if (loadingNow) return loadingNow;
-    var query = "smsb_messagesessions?$select=" + SESSION_SELECT.join(",") +
-      "&$filter=_smsb_customer_value eq " + record.id + "&$orderby=createdon desc";
+    // Only related records, as the subgrid's relationship says, within its view.
+    var filter = grid.relatedBy + " eq " + record.id + (grid.filter ? " and " + grid.filter : "");
+    var query = grid.entitySet + "?$select=" + SESSION_SELECT.join(",") + "&$filter=" + filter +
+      "&$orderby=createdon desc";
     loadingNow = call("GET", query, undefined, { Prefer: PREFER + ",odata.maxpagesize=" + dataset.paging.pageSize })
       .then(function (r) { return r.json(); })
       .then(function (page) {
@@ -234,12 +141,15 @@
     openAlertDialog: function (strings) { navigation.calls.push({ openAlertDialog: strings }); return Promise.resolve(); },
     openConfirmDialog: function (strings) { navigation.calls.push({ openConfirmDialog: strings }); return Promise.resolve({ confirmed: false }); },
     openErrorDialog: function (options) { navigation.calls.push({ openErrorDialog: options }); return Promise.resolve(); },
-    openWebResource: function (name) { navigation.calls.push({ openWebResource: name }); },
+    openWebResource: function (name) {
+      navigation.calls.push({ openWebResource: name });
+      window.open("/devstack/webresources/" + name, "_blank", "noopener");
+    },
   };
   devstack.navigation = navigation;
 
   var utils = {
-    getEntityMetadata: function (table) { return entityMetadata(table); },
+    getEntityMetadata: function (table) { return devstack.entityMetadata(table); },
     hasEntityPrivilege: function () { return true; },
     // The owner picker of the app is not part of the stand-in: picking resolves with nothing chosen.
     lookupObjects: function (options) { navigation.calls.push({ lookupObjects: options }); return Promise.resolve([]); },
@@ -251,7 +161,7 @@
       sessions: dataset,
       heightPx: { raw: 560, formatted: "560", type: "Whole.None" },
       pollSeconds: { raw: boot.pollSeconds || 5, formatted: String(boot.pollSeconds || 5), type: "Whole.None" },
-      parentTable: { raw: record.table, formatted: record.table, type: "SingleLine.Text" },
+      parentTable: { raw: grid.parameters.parentTable || record.table, formatted: grid.parameters.parentTable || record.table, type: "SingleLine.Text" },
     },
     webAPI: webAPI,
     utils: utils,

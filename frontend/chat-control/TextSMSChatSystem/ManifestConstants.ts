@@ -10,6 +10,9 @@ export const ManifestConstants = {
     parentTable: "parentTable",
 } as const;
 
+/** The user guide the solution ships (rendered from docs/user-guide.md by the packer): the chat's Help. */
+export const HELP_WEBRESOURCE = "smsb_/help/userguide.html";
+
 export const Defaults = {
     heightPx: 560,
     pollSeconds: 5,

@@ -123,6 +123,33 @@ describe("ChatRoot", () => {
         );
     });
 
+    it("on the Conversation form, lists the customer's templates, fills them from the customer and texts them", async () => {
+        const service = new FakeChatService();
+        const justin = { entityType: "contact", id: "ct1", name: "Justin Case" };
+        service.customers = { c1: justin };
+        service.templates = [
+            { id: "t1", name: "Greeting", body: "Hi {firstname}", global: false, configurationId: null },
+        ];
+        service.values = { firstname: "Justin" };
+        const tables: string[] = [];
+        const listTemplates = service.listTemplates.bind(service);
+        service.listTemplates = (table: string) => {
+            tables.push(table);
+            return listTemplates(table);
+        };
+        const recordValues = vi.spyOn(service, "recordValues");
+        mounted = mount({ host: { entityType: "smsb_conversation", id: "c1", name: "+16562185892" } }, service);
+        await screen.findByText(/No messages yet/);
+        await waitFor(() => expect(tables).toContain("contact"));
+        fireEvent.click(screen.getByRole("button", { name: "Templates" }));
+        fireEvent.click(await screen.findByRole("menuitem", { name: "Greeting" }));
+        const box = screen.getByRole("textbox", { name: "Type a message" });
+        await waitFor(() => expect(box).toHaveValue("Hi Justin"));
+        expect(recordValues).toHaveBeenCalledWith(justin, ["firstname"]);
+        fireEvent.keyDown(box, { key: "Enter" });
+        await waitFor(() => expect(service.sent.map((s) => s.to)).toEqual([justin]));
+    });
+
     it("explains a template with a mistake", async () => {
         const service = new FakeChatService();
         service.templates = [{ id: "t1", name: "Broken", body: "Hi {firstname", global: true, configurationId: null }];
@@ -168,6 +195,13 @@ describe("ChatRoot", () => {
             ]),
         );
         expect(await screen.findByText("The chat is now assigned to Adam Gilchrist.")).toBeInTheDocument();
+    });
+
+    it("Help opens the user guide", async () => {
+        mounted = mount();
+        await screen.findByText(/No messages yet/);
+        fireEvent.click(screen.getByRole("button", { name: "Help" }));
+        expect(mounted.navigation.helpOpened).toBe(1);
     });
 
     it("without a session, Create Record and Assign are unavailable but sending starts the chat", async () => {

@@ -272,14 +272,40 @@ describe("DataverseChatService writes", () => {
         ]);
     });
 
-    it("assigns the session and its conversation to a team", async () => {
+    it("hands the session and its conversation to a team, where the chat waits for Accept", async () => {
         const { webAPI, chat } = service();
         const owner = await chat.pickOwner();
         expect(owner).toEqual({ entityType: "team", id: "ab", name: "SMS Bridge - SMS" });
-        await chat.assign("s1", "c1", owner!);
+        await chat.assign("s1", "c1", owner!, new Date("2026-11-26T10:00:00Z"));
         expect(webAPI.calls.map((c) => [c.table, c.id, c.data])).toEqual([
             ["smsb_messagesession", "s1", { "ownerid@odata.bind": "/teams(ab)" }],
-            ["smsb_conversation", "c1", { "ownerid@odata.bind": "/teams(ab)" }],
+            [
+                "smsb_conversation",
+                "c1",
+                {
+                    "ownerid@odata.bind": "/teams(ab)",
+                    smsb_state: 1,
+                    "smsb_acceptedby@odata.bind": null,
+                    smsb_lastactivityon: "2026-11-26T10:00:00.000Z",
+                },
+            ],
+        ]);
+    });
+
+    it("gives the chat to a user as its Accepted By, keeps the rows the team's and restarts the idle clock", async () => {
+        const { webAPI, chat } = service();
+        await chat.assign("s1", "c1", { entityType: "systemuser", id: "u2" }, new Date("2026-11-26T10:00:00Z"));
+        expect(webAPI.calls.map((c) => [c.table, c.id, c.data])).toEqual([
+            [
+                "smsb_conversation",
+                "c1",
+                {
+                    smsb_state: 2,
+                    "smsb_acceptedby@odata.bind": "/systemusers(u2)",
+                    smsb_acceptedon: "2026-11-26T10:00:00.000Z",
+                    smsb_lastactivityon: "2026-11-26T10:00:00.000Z",
+                },
+            ],
         ]);
     });
 
@@ -289,5 +315,19 @@ describe("DataverseChatService writes", () => {
         expect(webAPI.calls).toEqual([
             { op: "update", table: "smsb_message", id: "m1", data: { smsb_readon: "2026-11-26T10:00:00.000Z" } },
         ]);
+    });
+});
+
+describe("DataverseChatService help", () => {
+    it("opens the user guide web resource the solution ships, in a window of its own", () => {
+        const { chat } = service();
+        const opened: unknown[][] = [];
+        chat.useNavigation({
+            openWebResource: (...args: unknown[]) => {
+                opened.push(args);
+            },
+        } as unknown as ComponentFramework.Navigation);
+        chat.openHelp();
+        expect(opened).toEqual([["smsb_/help/userguide.html", { openInNewWindow: true }]]);
     });
 });

@@ -192,7 +192,12 @@ describe("DataverseChatService on the Dataverse emulator", () => {
         const users = await dataverse.retrieveMultiple(systemuser.ref, "?$select=systemuserid&$top=1", { maxPages: 1 });
         const user = String(users[0].systemuserid);
         await chat.assign(ids.session, ids.conversation, { entityType: "systemuser", id: user });
-        const owned = await dataverse.retrieve(smsb_conversation.ref, ids.conversation, "?$select=_ownerid_value");
-        expect(String(owned._ownerid_value).toLowerCase()).toBe(user.toLowerCase());
+        const held = await dataverse.retrieve(
+            smsb_conversation.ref,
+            ids.conversation,
+            "?$select=_smsb_acceptedby_value,smsb_state",
+        );
+        expect(String(held._smsb_acceptedby_value).toLowerCase()).toBe(user.toLowerCase());
+        expect(held.smsb_state).toBe(2);
     });
 });

@@ -89,6 +89,10 @@ export class FakeChatService implements ChatService {
         this.assigned.push({ sessionId, conversationId, owner });
         return Promise.resolve();
     }
+    customers: Record<string, EntityRef> = {};
+    conversationCustomer(conversationId: string): Promise<EntityRef | null> {
+        return Promise.resolve(this.customers[conversationId] ?? null);
+    }
     tableLabels(tables: readonly string[]): Promise<Record<string, string>> {
         const names: Record<string, string> = { incident: "Case", opportunity: "Opportunity" };
         return Promise.resolve(Object.fromEntries(tables.map((t) => [t, names[t] ?? t])));
@@ -105,6 +109,10 @@ export class FakeNavigation implements HostNavigation {
     }
     pickOwner(): Promise<EntityRef | null> {
         return Promise.resolve(this.owner);
+    }
+    helpOpened = 0;
+    openHelp(): void {
+        this.helpOpened++;
     }
 }
 

@@ -11,6 +11,7 @@ import {
     valuesFromRow,
 } from "@smsb/shared";
 import * as Configuration from "./forms/configuration";
+import * as Conversation from "./forms/conversation";
 import * as MessageTemplate from "./forms/messageTemplate";
 import * as RecordType from "./forms/recordType";
 import { initialize } from "./inbox/loader";
@@ -27,6 +28,6 @@ export const Templates = {
     templateColumns,
     valuesFromRow,
 };
-export const Forms = { Configuration, RecordType, MessageTemplate };
+export const Forms = { Configuration, Conversation, RecordType, MessageTemplate };
 /** `SmsBridge.Inbox.initialize` is the application-ribbon enable rule; `start` runs the pane page. */
 export const Inbox = { initialize, start };

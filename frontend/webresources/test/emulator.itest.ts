@@ -57,9 +57,14 @@ describe("inbox against the Dataverse emulator", () => {
         expect(won.ok).toBe(true);
         expect(lost.ok).toBe(false);
         expect(lost.message).toMatch(/has already taken this conversation/);
-        const row = await admin.retrieve(smsb_conversation.ref, conversation, "?$select=smsb_state,_ownerid_value");
+        const row = await admin.retrieve(
+            smsb_conversation.ref,
+            conversation,
+            "?$select=smsb_state,_ownerid_value,_smsb_acceptedby_value",
+        );
         expect(row.smsb_state).toBe(2);
-        expect(row._ownerid_value).toBe(a);
+        expect(row._smsb_acceptedby_value).toBe(a);
+        expect(row._ownerid_value).not.toBe(a); // the team keeps the row: its members still see the chat
         await second.poll();
         expect(second.items().find((i) => i.conversation.id === conversation)).toBeUndefined();
     });
@@ -92,7 +97,7 @@ describe("inbox.html against the Dataverse emulator", () => {
             await new Promise((resolve) => setTimeout(resolve, 100));
         (dom.window as unknown as { controller: { stop(): void } }).controller.stop();
         expect(Number(doc.body.dataset.badge)).toBeGreaterThanOrEqual(1);
-        expect(doc.querySelector("h1")!.textContent).toBe("Messages");
+        expect(doc.querySelector("h1")!.textContent).toBe(`Messages ${doc.body.dataset.badge}`);
         const labels = [...doc.querySelectorAll("li button")].map((b) => b.textContent);
         expect(labels).toContain("Accept");
         expect(

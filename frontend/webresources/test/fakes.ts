@@ -1,6 +1,10 @@
-/** An in-memory `DataverseApi`: rows per table, ETags that change on every write, If-Match, simple `eq`/`ge` filters. */
+/**
+ * An in-memory `DataverseApi`: rows per table, ETags that change on every write, If-Match, simple `eq`/`ge` filters
+ * (clauses joined by `and`, groups of them by `or`), and rows hidden from the user as a role would hide them.
+ */
 import {
     FORMATTED,
+    LOOKUP_TABLE,
     PreconditionFailedError,
     type DataverseApi,
     type FileContent,
@@ -18,6 +22,8 @@ export class FakeDataverseApi implements DataverseApi {
     clock: () => Date = () => new Date("2026-11-26T12:00:00Z");
     /** Runs before an update is applied: lets a test make another user win the race. */
     beforeUpdate: ((table: string, id: string) => void) | undefined;
+    /** Rows this user may not read (a security role's answer): queries leave them out. */
+    unreadable: (row: Row) => boolean = () => false;
 
     constructor(public userId = "00000000-0000-0000-0000-00000000000a") {}
 
@@ -49,16 +55,19 @@ export class FakeDataverseApi implements DataverseApi {
     async retrieveMultiple(table: TableRef, query: string): Promise<Row[]> {
         this.calls.push({ method: "retrieveMultiple", table: table.logicalName, query });
         const filter = /\$filter=([^&]*)/.exec(query)?.[1] ?? "";
-        const clauses = [...filter.matchAll(/(\w+) (eq|ge) ([^ &]+)/g)];
-        return this.rows(table)
-            .filter((row) =>
-                clauses.every(([, prop, op, value]) => {
+        const groups = filter.split(" or ").map((group) => [...group.matchAll(/(\w+) (eq|ge) ([^ &]+)/g)]);
+        const matches = (row: Row) =>
+            groups.some((clauses) =>
+                clauses.every(([, prop, op, raw]) => {
+                    const value = raw.replace(/[()']/g, "");
                     const cell = row[prop];
                     const actual = typeof cell === "string" || typeof cell === "number" ? String(cell) : null;
-                    if (op === "eq") return String(actual).toLowerCase() === value.replace(/'/g, "").toLowerCase();
+                    if (op === "eq") return String(actual).toLowerCase() === value.toLowerCase();
                     return actual !== null && actual >= value;
                 }),
-            )
+            );
+        return this.rows(table)
+            .filter((row) => matches(row) && !this.unreadable(row))
             .map((row) => ({ ...row }));
     }
 
@@ -108,7 +117,7 @@ export class FakeDataverseApi implements DataverseApi {
         return row;
     }
 
-    /** `x@odata.bind: /systemusers(id)` → `_x_value` (+ formatted name for users). */
+    /** `x@odata.bind: /systemusers(id)` → `_x_value`, its table (+ formatted name for users); null clears it. */
     private resolve(data: Row): Row {
         const out: Row = {};
         for (const [key, value] of Object.entries(data)) {
@@ -117,10 +126,11 @@ export class FakeDataverseApi implements DataverseApi {
                 out[key] = value;
                 continue;
             }
-            const id = /\(([^)]+)\)/.exec(String(value))?.[1] ?? "";
-            out[`_${bind[1]}_value`] = id;
-            const name = this.users.get(id);
-            if (name) out[`_${bind[1]}_value${FORMATTED}`] = name;
+            const lookup = `_${bind[1]}_value`;
+            const target = /^\/?(\w+)\(([^)]+)\)/.exec(String(value));
+            out[lookup] = target ? target[2] : null;
+            out[`${lookup}${LOOKUP_TABLE}`] = target ? target[1].replace(/s$/, "") : null;
+            out[`${lookup}${FORMATTED}`] = target ? (this.users.get(target[2]) ?? null) : null;
         }
         return out;
     }

@@ -2,6 +2,7 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { XrmMockGenerator } from "xrm-mock";
 import * as Configuration from "../src/forms/configuration";
+import * as Conversation from "../src/forms/conversation";
 import type { FormDeps } from "../src/forms/context";
 import * as MessageTemplate from "../src/forms/messageTemplate";
 import * as RecordType from "../src/forms/recordType";
@@ -309,5 +310,50 @@ describe("Message Template form", () => {
         expect(fc.getAttribute("smsb_publishstate").getValue()).toBe(2);
         expect(save).toHaveBeenCalled();
         expect(MessageTemplate.isPublishEnabled(fc)).toBe(false);
+    });
+});
+
+describe("Conversation form", () => {
+    let fc: Xrm.FormContext;
+
+    beforeEach(() => {
+        XrmMockGenerator.initialise({
+            entity: { id: "{00000000-0000-0000-0000-0000000000c1}", entityName: "smsb_conversation" },
+        });
+        XrmMockGenerator.Attribute.createOptionSet("smsb_state", 3, [
+            { text: "Pending", value: 1 },
+            { text: "Accepted", value: 2 },
+            { text: "Blocked", value: 3 },
+        ]);
+        XrmMockGenerator.Attribute.createLookup("smsb_blockedby", {
+            id: "{00000000-0000-0000-0000-00000000000a}",
+            entityType: "systemuser",
+            name: "Steve Smith",
+        });
+        XrmMockGenerator.Attribute.createDate("smsb_blockedon", new Date("2026-11-26T10:00:00Z"));
+        fc = XrmMockGenerator.getFormContext();
+    });
+
+    it("offers Unblock on a blocked conversation only", () => {
+        expect(Conversation.isUnblockEnabled(fc)).toBe(true);
+        fc.getAttribute<Xrm.Attributes.OptionSetAttribute>("smsb_state")!.setValue(2);
+        expect(Conversation.isUnblockEnabled(fc)).toBe(false);
+    });
+
+    it("Unblock makes the number Pending again, clears who blocked it and saves at once", async () => {
+        const save = vi.spyOn(fc.data, "save").mockResolvedValue(undefined);
+        expect(await Conversation.unblock(fc)).toBe(true);
+        expect(save).toHaveBeenCalledOnce();
+        expect(fc.getAttribute("smsb_state")!.getValue()).toBe(1);
+        expect(fc.getAttribute("smsb_blockedby")!.getValue()).toBeNull();
+        expect(fc.getAttribute("smsb_blockedon")!.getValue()).toBeNull();
+        expect(notifications(fc).map((n) => n.level)).toEqual(["INFO"]);
+        expect(Conversation.isUnblockEnabled(fc)).toBe(false);
+    });
+
+    it("says so on the form when the save is refused, and reports failure", async () => {
+        vi.spyOn(fc.data, "save").mockRejectedValue(new Error("Principal with id … does not have WriteAccess"));
+        expect(await Conversation.unblock(fc)).toBe(false);
+        expect(notifications(fc)[0].message).toContain("Unblock could not be saved: Principal with id");
     });
 });

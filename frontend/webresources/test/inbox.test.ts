@@ -7,6 +7,7 @@ import { InboxView } from "../src/inbox/view";
 import {
     DataverseError,
     FORMATTED,
+    LOOKUP_TABLE,
     smsb_configuration,
     smsb_conversation,
     smsb_dismissal,
@@ -69,7 +70,11 @@ describe("InboxService", () => {
         await service.loadAll();
         api.beforeUpdate = () => {
             api.beforeUpdate = undefined;
-            api.touch(smsb_conversation.ref, "c1", { smsb_state: 2, "ownerid@odata.bind": `/systemusers(${RIVAL})` });
+            api.touch(smsb_conversation.ref, "c1", {
+                smsb_state: 2,
+                "smsb_acceptedby@odata.bind": `/systemusers(${RIVAL})`,
+                smsb_lastactivityon: now.toISOString(),
+            });
         };
         const outcome = await service.accept("c1");
         expect(outcome).toEqual({ ok: false, message: "Riya Shah has already taken this conversation." });
@@ -78,8 +83,8 @@ describe("InboxService", () => {
         expect(service.items()).toEqual([]);
     });
 
-    it("retries once when only a new inbound text changed the row, then owns it", async () => {
-        pending(api, "c1", "Ann Lee");
+    it("retries once when only a new inbound text changed the row, then has it; the team keeps the row", async () => {
+        pending(api, "c1", "Ann Lee", 3);
         await service.loadAll();
         api.beforeUpdate = () => {
             api.beforeUpdate = undefined;
@@ -88,10 +93,75 @@ describe("InboxService", () => {
         const outcome = await service.accept("c1");
         expect(outcome.ok).toBe(true);
         const row = api.rows(smsb_conversation.ref)[0];
-        expect(row._ownerid_value).toBe(ME);
+        expect(row._ownerid_value).toBe(TEAM);
         expect(row._smsb_acceptedby_value).toBe(ME);
         expect(row.smsb_state).toBe(2);
+        expect(row.smsb_acceptedon).toBe(now.toISOString());
+        expect(row.smsb_lastactivityon).toBe(now.toISOString()); // the idle clock starts again
         expect(service.items().map((i) => i.action)).toEqual(["view"]);
+    });
+
+    it("Assign to Me restarts the idle clock, so nobody else is offered it until the idle timeout passes", async () => {
+        const row = pending(api, "c1", "Ann Lee", 30);
+        Object.assign(row, {
+            smsb_state: 2,
+            _smsb_acceptedby_value: RIVAL,
+            [`_smsb_acceptedby_value${FORMATTED}`]: "Riya Shah",
+        });
+        await service.loadAll();
+        expect(service.items().map((i) => i.action)).toEqual(["assign"]);
+        expect((await service.assignToMe("c1")).ok).toBe(true);
+        const taken = api.rows(smsb_conversation.ref)[0];
+        expect(taken._smsb_acceptedby_value).toBe(ME);
+        expect(taken._ownerid_value).toBe(TEAM);
+        expect(taken.smsb_lastactivityon).toBe(now.toISOString());
+
+        // Riya's pane: the take is on her next poll; she may not take it back before the idle timeout.
+        const riya = new FakeDataverseApi(RIVAL);
+        riya.tables.set(smsb_conversation.ref.logicalName, api.rows(smsb_conversation.ref));
+        riya.tables.set(smsb_configuration.ref.logicalName, api.rows(smsb_configuration.ref));
+        riya.add(teammembership.ref, { teammembershipid: "m2", systemuserid: RIVAL, teamid: TEAM });
+        const hers = new InboxService(riya, { now: () => now });
+        await hers.loadAll();
+        expect(hers.items()).toEqual([]);
+        now = new Date(now.getTime() + 4 * 60_000);
+        await hers.poll();
+        expect(hers.items()).toEqual([]);
+        now = new Date(now.getTime() + 2 * 60_000);
+        await hers.poll();
+        expect(hers.items().map((i) => i.action)).toEqual(["assign"]);
+    });
+
+    it("a card goes away on the next poll when another user takes its conversation", async () => {
+        const row = pending(api, "c1", "Ann Lee", 30);
+        Object.assign(row, {
+            smsb_state: 2,
+            _smsb_acceptedby_value: RIVAL,
+            [`_smsb_acceptedby_value${FORMATTED}`]: "Riya Shah",
+        });
+        await service.loadAll();
+        expect(service.items().map((i) => i.action)).toEqual(["assign"]);
+        now = new Date(now.getTime() + 3000);
+        api.users.set("00000000-0000-0000-0000-00000000000c", "Sam Okafor");
+        api.touch(smsb_conversation.ref, "c1", {
+            "smsb_acceptedby@odata.bind": "/systemusers(00000000-0000-0000-0000-00000000000c)",
+            smsb_lastactivityon: now.toISOString(),
+        });
+        await service.poll();
+        expect(service.items()).toEqual([]);
+    });
+
+    it("a card goes away on the next poll when its conversation leaves the user's sight", async () => {
+        pending(api, "c1", "Ann Lee");
+        await service.loadAll();
+        expect(service.items().map((i) => i.conversation.id)).toEqual(["c1"]);
+        // Handed to another team, or deleted: the row no longer comes back, whatever its modifiedon says.
+        api.unreadable = (row) => row.smsb_conversationid === "c1";
+        now = new Date(now.getTime() + 3000);
+        await service.poll();
+        expect(service.items()).toEqual([]);
+        const last = api.calls.filter((c) => c.table === "smsb_conversation").at(-1)!;
+        expect(last.query).toContain("(smsb_conversationid eq c1)");
     });
 
     it("dismiss writes a dismissal and hides the row until a newer inbound message", async () => {
@@ -194,7 +264,11 @@ describe("the inbox pane", () => {
 
     it("Assign to Me asks Yes/No and does nothing on No", async () => {
         const row = pending(api, "c1", "Ann Lee", 10);
-        Object.assign(row, { smsb_state: 2, _ownerid_value: RIVAL, [`_ownerid_value${FORMATTED}`]: "Riya Shah" });
+        Object.assign(row, {
+            smsb_state: 2,
+            _smsb_acceptedby_value: RIVAL,
+            [`_smsb_acceptedby_value${FORMATTED}`]: "Riya Shah",
+        });
         await controller.refresh();
         expect([...root.querySelectorAll("button")].map((b) => b.textContent)).toEqual(["Assign to Me"]);
         host.answer = false;
@@ -203,7 +277,20 @@ describe("the inbox pane", () => {
         expect(api.calls.some((c) => c.method === "update")).toBe(false);
         host.answer = true;
         await controller.act("assign", "c1");
-        expect(api.rows(smsb_conversation.ref)[0]._ownerid_value).toBe(ME);
+        expect(api.rows(smsb_conversation.ref)[0]._smsb_acceptedby_value).toBe(ME);
+        expect([...root.querySelectorAll("button")].map((b) => b.textContent)).toEqual(["View Message"]);
+    });
+
+    it("a platform Assign that gave the row to a user makes that user the one who has the chat", async () => {
+        const row = pending(api, "c1", "Ann Lee", 1);
+        Object.assign(row, {
+            smsb_state: 2,
+            _ownerid_value: ME,
+            [`_ownerid_value${LOOKUP_TABLE}`]: "systemuser",
+            [`_ownerid_value${FORMATTED}`]: "Steve Smith",
+        });
+        await controller.refresh();
+        expect([...root.querySelectorAll("button")].map((b) => b.textContent)).toEqual(["View Message"]);
     });
     it("loads at once, polls every 3 s, and waits longer while Dataverse is busy, as long as it asks", async () => {
         vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
@@ -234,12 +321,19 @@ describe("the inbox pane", () => {
 });
 
 describe("BrowserInboxHost (the devstack stand-in)", () => {
-    it("shows the badge in the page and answers Yes/No from in-page buttons", async () => {
-        document.body.innerHTML = '<span id="smsb-badge" hidden></span><div id="smsb-notifications"></div>';
+    it("shows the badge beside the pane's heading and answers Yes/No from in-page buttons", async () => {
+        document.body.innerHTML = '<div id="smsb-notifications"></div><main id="smsb-inbox"></main>';
+        new InboxView(document.getElementById("smsb-inbox")!, { onAction: () => undefined });
         const host = new BrowserInboxHost(document);
         host.setBadge(3);
-        expect(document.getElementById("smsb-badge")!.textContent).toBe("3");
+        const badge = document.getElementById("smsb-badge")!;
+        expect(badge.textContent).toBe("3");
+        expect(badge.hidden).toBe(false);
+        expect(badge.parentElement!.tagName).toBe("H1");
+        expect(badge.parentElement!.textContent).toBe("Messages 3");
         expect(document.body.dataset.badge).toBe("3");
+        host.setBadge(0);
+        expect(badge.hidden).toBe(true);
         const answer = host.confirm("Change Ownership", "Continue?");
         const yes = [...document.querySelectorAll<HTMLButtonElement>('[role="alertdialog"] button')].find(
             (b) => b.textContent === "Yes",

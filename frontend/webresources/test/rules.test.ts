@@ -27,6 +27,8 @@ function conversation(overrides: Partial<Conversation> = {}): Conversation {
         state: 1,
         ownerId: TEAM,
         ownerName: "SMS Bridge - SMS",
+        holderId: "",
+        holderName: "",
         configurationId: "cfg",
         lastInboundOn: minutesAgo(1),
         lastOutboundOn: null,
@@ -45,28 +47,40 @@ describe("which conversations need this user", () => {
         expect(actionFor(conversation(), outsider, config, undefined, NOW)).toBeNull();
     });
 
-    it("shows View Message only to the owner of an accepted conversation", () => {
-        const accepted = conversation({ state: 2, ownerId: ME });
+    it("shows View Message only to whoever has an accepted conversation (its Accepted By)", () => {
+        const accepted = conversation({ state: 2, holderId: ME });
         expect(actionFor(accepted, member, config, undefined, NOW)).toBe("view");
         expect(actionFor(accepted, { userId: OTHER, teamIds: new Set([TEAM]) }, config, undefined, NOW)).toBeNull();
     });
 
     it("lets other team members Assign to Me once the chat is idle longer than the idle timeout", () => {
-        const busy = conversation({ state: 2, ownerId: OTHER, lastActivityOn: minutesAgo(4) });
-        const idle = conversation({ state: 2, ownerId: OTHER, lastActivityOn: minutesAgo(6) });
+        const busy = conversation({ state: 2, holderId: OTHER, lastActivityOn: minutesAgo(4) });
+        const idle = conversation({ state: 2, holderId: OTHER, lastActivityOn: minutesAgo(6) });
         expect(actionFor(busy, member, config, undefined, NOW)).toBeNull();
         expect(actionFor(idle, member, config, undefined, NOW)).toBe("assign");
         expect(actionFor(idle, outsider, config, undefined, NOW)).toBeNull();
     });
 
+    it("lets the team take at once an accepted chat that nobody has", () => {
+        const unheld = conversation({ state: 2, holderId: "", lastActivityOn: minutesAgo(1) });
+        expect(actionFor(unheld, member, config, undefined, NOW)).toBe("assign");
+        expect(actionFor(unheld, outsider, config, undefined, NOW)).toBeNull();
+    });
+
+    it("counts a team that owns the row as the conversation's team (a chat handed to another team)", () => {
+        const handed = conversation({ ownerId: "team-2" });
+        const other: Viewer = { userId: ME, teamIds: new Set(["team-2"]) };
+        expect(actionFor(handed, other, config, undefined, NOW)).toBe("accept");
+    });
+
     it("uses the Configuration's own idle timeout", () => {
-        const idle = conversation({ state: 2, ownerId: OTHER, lastActivityOn: minutesAgo(6) });
+        const idle = conversation({ state: 2, holderId: OTHER, lastActivityOn: minutesAgo(6) });
         expect(actionFor(idle, member, { ...config, idleMinutes: 10 }, undefined, NOW)).toBeNull();
     });
 
     it("shows a blocked conversation to nobody", () => {
         expect(actionFor(conversation({ state: 3 }), member, config, undefined, NOW)).toBeNull();
-        expect(actionFor(conversation({ state: 3, ownerId: ME }), member, config, undefined, NOW)).toBeNull();
+        expect(actionFor(conversation({ state: 3, holderId: ME }), member, config, undefined, NOW)).toBeNull();
     });
 
     it("hides a dismissed conversation for that user until a newer inbound message", () => {
@@ -79,7 +93,7 @@ describe("which conversations need this user", () => {
     it("drops an accepted conversation from the list once the owner has replied", () => {
         const replied = conversation({
             state: 2,
-            ownerId: ME,
+            holderId: ME,
             lastInboundOn: minutesAgo(10),
             lastOutboundOn: minutesAgo(3),
         });

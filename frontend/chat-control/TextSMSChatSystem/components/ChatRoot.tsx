@@ -18,7 +18,7 @@ import {
     tokens,
     webLightTheme,
 } from "@fluentui/react-components";
-import { TemplateError, parseTemplate, renderTemplate } from "@smsb/shared";
+import { TemplateError, parseTemplate, renderTemplate, smsb_conversation } from "@smsb/shared";
 import { ChatFormat } from "../model/format";
 import { pendingMessage } from "../model/messages";
 import { EntityRef, SessionView, currentSession } from "../model/sessions";
@@ -122,7 +122,25 @@ export const ChatRoot = React.memo(function ChatRoot(props: ChatRootProps): Reac
     const [tableLabels, setTableLabels] = React.useState<Record<string, string>>({});
     const [notice, setNotice] = React.useState<Notice | null>(null);
     const session = currentSession(sessions);
-    const hostTable = host?.entityType ?? null;
+    // On the Conversation form (where View Message lands) the chat is about the conversation's customer: templates
+    // are filled in from that record and texts go To it, as on the customer's own form.
+    const [customer, setCustomer] = React.useState<EntityRef | null>(null);
+    const onConversation = host?.entityType === smsb_conversation.ref.logicalName ? host.id : null;
+    React.useEffect(() => {
+        let live = true;
+        setCustomer(null);
+        if (onConversation) {
+            service
+                .conversationCustomer(onConversation)
+                .then((found) => live && setCustomer(found))
+                .catch(() => undefined);
+        }
+        return () => {
+            live = false;
+        };
+    }, [service, onConversation]);
+    const subject = customer ?? host;
+    const hostTable = subject?.entityType ?? null;
 
     React.useEffect(() => {
         let live = true;
@@ -192,7 +210,7 @@ export const ChatRoot = React.memo(function ChatRoot(props: ChatRootProps): Reac
             try {
                 const parsed = parseTemplate(template.body);
                 const values =
-                    host && parsed.columns.length > 0 ? await service.recordValues(host, parsed.columns) : {};
+                    subject && parsed.columns.length > 0 ? await service.recordValues(subject, parsed.columns) : {};
                 return renderTemplate(parsed, values);
             } catch (error) {
                 const prefix =
@@ -203,12 +221,12 @@ export const ChatRoot = React.memo(function ChatRoot(props: ChatRootProps): Reac
                 return null;
             }
         },
-        [host, service],
+        [subject, service],
     );
 
     const send = React.useCallback(
         async (draft: ComposerDraft): Promise<boolean> => {
-            if (!host) {
+            if (!subject) {
                 return false;
             }
             const localId = `local:${++localIds}`;
@@ -238,7 +256,7 @@ export const ChatRoot = React.memo(function ChatRoot(props: ChatRootProps): Reac
                     body: draft.text,
                     configurationId: configuration?.id ?? null,
                     sessionId: session?.id ?? null,
-                    to: host,
+                    to: subject,
                     attachment: draft.attachment ? toAttachment(draft.attachment) : null,
                 });
                 feed.resolvePending(localId, { outboxId });
@@ -251,7 +269,7 @@ export const ChatRoot = React.memo(function ChatRoot(props: ChatRootProps): Reac
         },
         // The clock is read when sending; it is no reason to rebuild the callback.
         // eslint-disable-next-line react-hooks/exhaustive-deps
-        [host, feed, service, configuration?.id, session?.id, userName],
+        [subject, feed, service, configuration?.id, session?.id, userName],
     );
 
     const createRecord = async (table: string): Promise<void> => {
@@ -259,7 +277,7 @@ export const ChatRoot = React.memo(function ChatRoot(props: ChatRootProps): Reac
             return;
         }
         try {
-            const created = await navigation.createRecord(table, host);
+            const created = await navigation.createRecord(table, subject);
             if (!created) {
                 return;
             }
@@ -323,6 +341,9 @@ export const ChatRoot = React.memo(function ChatRoot(props: ChatRootProps): Reac
                     </Menu>
                     <Button appearance="subtle" disabled={!session} onClick={() => void assign()}>
                         Assign
+                    </Button>
+                    <Button appearance="subtle" onClick={() => navigation.openHelp()}>
+                        Help
                     </Button>
                 </Toolbar>
                 {notice && (

@@ -74,8 +74,16 @@ export interface ChatService {
     markRead(messageIds: readonly string[], at: Date): Promise<void>;
     /** Sets a session's Regarding. */
     setRegarding(sessionId: string, target: EntityRef): Promise<void>;
-    /** Gives a session (and its conversation) to a user or team. */
+    /**
+     * Reassign Chat: to a user (they have the chat; the team keeps the rows) or to a team (it owns the conversation
+     * and session, waiting for Accept). Restarts the idle clock.
+     */
     assign(sessionId: string, conversationId: string | null, owner: EntityRef): Promise<void>;
+    /**
+     * The customer a conversation is with (its matched record), for a chat on the Conversation form: templates are
+     * filled in from it and texts go To it. Null when the number matched nobody.
+     */
+    conversationCustomer(conversationId: string): Promise<EntityRef | null>;
     /** Display names of tables ("incident" → "Case"), falling back to the logical name. */
     tableLabels(tables: readonly string[]): Promise<Record<string, string>>;
 }
@@ -85,4 +93,6 @@ export interface HostNavigation {
     createRecord(table: string, from: EntityRef | null): Promise<EntityRef | null>;
     /** Lets the user pick a user or team. */
     pickOwner(): Promise<EntityRef | null>;
+    /** Opens the user guide (Help) in a window of its own. */
+    openHelp(): void;
 }

@@ -29,7 +29,7 @@ import {
     type Row,
     type TableRef,
 } from "@smsb/shared";
-import { Defaults } from "../ManifestConstants";
+import { Defaults, HELP_WEBRESOURCE } from "../ManifestConstants";
 import {
     ChatMessage,
     MESSAGE_EXPAND,
@@ -173,6 +173,25 @@ export class DataverseChatService implements ChatService, HostNavigation {
             }
         }
         return links;
+    }
+
+    async conversationCustomer(conversationId: string): Promise<EntityRef | null> {
+        const row = await this.dataverse.retrieve(
+            smsb_conversation.ref,
+            conversationId,
+            odataQuery({
+                select: [
+                    smsb_conversation.columns.smsb_customerentity,
+                    smsb_conversation.columns.smsb_customerid,
+                    smsb_conversation.columns.smsb_customername,
+                ],
+            }),
+        );
+        const table = row[smsb_conversation.columns.smsb_customerentity];
+        const id = row[smsb_conversation.columns.smsb_customerid];
+        const name = row[smsb_conversation.columns.smsb_customername];
+        if (typeof table !== "string" || !table || typeof id !== "string" || !id) return null;
+        return { entityType: table, id: normalizeId(id), name: typeof name === "string" ? name : undefined };
     }
 
     async listConfigurations(): Promise<ConfigurationInfo[]> {
@@ -330,18 +349,40 @@ export class DataverseChatService implements ChatService, HostNavigation {
         });
     }
 
-    async assign(sessionId: string, conversationId: string | null, owner: EntityRef): Promise<void> {
-        const to =
-            owner.entityType === team.ref.logicalName ? bind(team.ref, owner.id) : bind(systemuser.ref, owner.id);
+    /**
+     * Reassign Chat. To a user: they have the chat now (Accepted By), the team keeps the rows so the whole team still
+     * sees it (docs/admin-guide.md, "Who sees which chats"). To a team: the team owns the conversation and the
+     * session and finds the chat waiting for Accept. Either way the idle clock starts again (DESIGN.md 6.6).
+     */
+    async assign(sessionId: string, conversationId: string | null, owner: EntityRef, at = new Date()): Promise<void> {
+        const toTeam = owner.entityType === team.ref.logicalName;
+        const to = toTeam ? bind(team.ref, owner.id) : bind(systemuser.ref, owner.id);
+        if (!conversationId) {
+            // A session with no conversation has nobody to hand it to but its owner.
+            await this.dataverse.update(smsb_messagesession.ref, sessionId, {
+                [`${smsb_messagesession.navigation.ownerid}@odata.bind`]: to,
+            });
+            return;
+        }
+        const activity = { [smsb_conversation.columns.smsb_lastactivityon]: at.toISOString() };
+        if (!toTeam) {
+            await this.dataverse.update(smsb_conversation.ref, conversationId, {
+                [smsb_conversation.columns.smsb_state]: smsb_conversation.choices.smsb_state.Accepted,
+                [`${smsb_conversation.navigation.smsb_acceptedby}@odata.bind`]: to,
+                [smsb_conversation.columns.smsb_acceptedon]: at.toISOString(),
+                ...activity,
+            });
+            return;
+        }
         await this.dataverse.update(smsb_messagesession.ref, sessionId, {
             [`${smsb_messagesession.navigation.ownerid}@odata.bind`]: to,
         });
-        if (conversationId) {
-            // Notifications and "Assign to Me" follow the conversation's owner (DESIGN.md 6.6).
-            await this.dataverse.update(smsb_conversation.ref, conversationId, {
-                [`${smsb_conversation.navigation.ownerid}@odata.bind`]: to,
-            });
-        }
+        await this.dataverse.update(smsb_conversation.ref, conversationId, {
+            [`${smsb_conversation.navigation.ownerid}@odata.bind`]: to,
+            [smsb_conversation.columns.smsb_state]: smsb_conversation.choices.smsb_state.Pending,
+            [`${smsb_conversation.navigation.smsb_acceptedby}@odata.bind`]: null,
+            ...activity,
+        });
     }
 
     async tableLabels(tables: readonly string[]): Promise<Record<string, string>> {
@@ -379,6 +420,10 @@ export class DataverseChatService implements ChatService, HostNavigation {
         const saved = (result as { savedEntityReference?: ComponentFramework.LookupValue[] } | undefined)
             ?.savedEntityReference?.[0];
         return saved ? { entityType: saved.entityType || table, id: normalizeId(saved.id), name: saved.name } : null;
+    }
+
+    openHelp(): void {
+        this.navigation?.openWebResource(HELP_WEBRESOURCE, { openInNewWindow: true });
     }
 
     async pickOwner(): Promise<EntityRef | null> {

@@ -84,7 +84,7 @@ export class InboxController {
         }
         if (action === "assign") {
             const conversation = service.conversation(id);
-            const who = conversation?.ownerName ? ` from ${conversation.ownerName}` : "";
+            const who = conversation?.holderName ? ` from ${conversation.holderName}` : "";
             const yes = await host.confirm(
                 "Change Ownership",
                 `Do you want to assign this conversation${who} to yourself and continue messaging?`,

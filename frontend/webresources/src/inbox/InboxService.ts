@@ -1,10 +1,13 @@
 /**
  * The inbox's data: conversations, the viewer's teams and dismissals, the Configurations' idle timeouts. A full
- * load on start (and every few minutes), then only the conversations modified since the last poll. Ownership
- * changes are conditional on the row's ETag, so two users cannot both take one conversation.
+ * load on start (and every few minutes), then each poll asks for the conversations modified since the last one
+ * and for those on screen, so a card goes away as soon as its conversation is taken, reassigned out of the
+ * viewer's sight or deleted. Taking a conversation (Accept, Assign to Me) is conditional on the row's ETag, so
+ * two users cannot both take one, and restarts its idle clock.
  */
 import {
     FORMATTED,
+    LOOKUP_TABLE,
     PreconditionFailedError,
     bind,
     eq,
@@ -42,11 +45,14 @@ const CONVERSATION_SELECT = [
     smsb_conversation.columns.smsb_lastactivityon,
     lookupValue(smsb_conversation.columns.smsb_configuration),
     lookupValue(smsb_conversation.columns.ownerid),
+    lookupValue(smsb_conversation.columns.smsb_acceptedby),
     smsb_conversation.columns.modifiedon,
 ];
 
 /** Conversations whose last text is older than this are left out of the full load. */
 const HISTORY_DAYS = 30;
+/** Cards re-checked by id on every poll (more are re-checked by the next full load). */
+export const RECHECKED_CARDS = 25;
 
 export type ActionOutcome =
     { readonly ok: true; readonly message: string } | { readonly ok: false; readonly message: string };
@@ -138,18 +144,35 @@ export class InboxService {
         return this.merge(conversations).filter((c) => !known.has(c.id));
     }
 
-    /** Only conversations modified since the newest one seen. Returns those seen for the first time. */
+    /**
+     * The conversations modified since the newest one seen, and those on screen: a card whose conversation no
+     * longer comes back (taken out of this user's sight, or deleted) goes away. Returns those seen for the first
+     * time.
+     */
     async poll(): Promise<Conversation[]> {
         if (!this.viewer || !this.since) return this.loadAll();
+        const shown = this.items()
+            .slice(0, RECHECKED_CARDS)
+            .map((item) => item.conversation.id);
+        // `ge` (not `gt`): modifiedon has second precision; unchanged ETags are skipped in merge.
+        const changed = `${smsb_conversation.columns.modifiedon} ge ${odataDateTime(this.since)}`;
+        const filter = [changed, ...shown.map((id) => eq(smsb_conversation.columns.smsb_conversationid, id))]
+            .map((part) => `(${part})`)
+            .join(" or ");
         const rows = await this.api.retrieveMultiple(
             smsb_conversation.ref,
-            // `ge` (not `gt`): modifiedon has second precision; unchanged ETags are skipped in merge.
             odataQuery({
                 select: CONVERSATION_SELECT,
-                filter: `${smsb_conversation.columns.modifiedon} ge ${odataDateTime(this.since)}`,
+                filter: shown.length > 0 ? filter : changed,
                 orderBy: `${smsb_conversation.columns.modifiedon} asc`,
             }),
         );
+        const returned = new Set(
+            rows.map((row) => normalizeId(str(row[smsb_conversation.columns.smsb_conversationid]))),
+        );
+        for (const id of shown) {
+            if (!returned.has(id)) this.conversations.delete(id);
+        }
         return this.merge(rows);
     }
 
@@ -162,30 +185,21 @@ export class InboxService {
         return this.conversations.get(normalizeId(id));
     }
 
+    /** Accept: the chat becomes this user's (Accepted By); the row stays the team's, so the team still sees it. */
     async accept(id: string): Promise<ActionOutcome> {
-        const now = this.now();
         return this.takeOwnership(
             id,
             "accept",
             {
                 [smsb_conversation.columns.smsb_state]: smsb_conversation.choices.smsb_state.Accepted,
-                ...this.ownerBinding(),
-                [smsb_conversation.columns.smsb_acceptedon]: now.toISOString(),
+                ...this.taking(),
             },
             "Accepted. Future messages from this number will show View Message.",
         );
     }
 
     async assignToMe(id: string): Promise<ActionOutcome> {
-        return this.takeOwnership(
-            id,
-            "assign",
-            {
-                ...this.ownerBinding(),
-                [smsb_conversation.columns.smsb_acceptedon]: this.now().toISOString(),
-            },
-            "The conversation is now assigned to you.",
-        );
+        return this.takeOwnership(id, "assign", this.taking(), "The conversation is now assigned to you.");
     }
 
     async block(id: string): Promise<ActionOutcome> {
@@ -239,11 +253,14 @@ export class InboxService {
         return { ok: true, message: "Dismissed. It will show again when a new message arrives." };
     }
 
-    private ownerBinding(): Row {
+    /** The columns a take writes: who has the chat now, since when, and a fresh start of the idle clock. */
+    private taking(): Row {
         const userId = this.requireViewer().userId;
+        const now = this.now().toISOString();
         return {
-            [`${smsb_conversation.navigation.ownerid}@odata.bind`]: bind(systemuser.ref, userId),
             [`${smsb_conversation.navigation.smsb_acceptedby}@odata.bind`]: bind(systemuser.ref, userId),
+            [smsb_conversation.columns.smsb_acceptedon]: now,
+            [smsb_conversation.columns.smsb_lastactivityon]: now,
         };
     }
 
@@ -259,11 +276,11 @@ export class InboxService {
     ): Promise<ActionOutcome> {
         const viewer = this.requireViewer();
         let current = this.conversation(id);
-        // Whoever owned it when the user clicked: if that changes before our write lands, someone else was quicker,
+        // Whoever had it when the user clicked: if that changes before our write lands, someone else was quicker,
         // even when the conversation would still look idle enough to take again.
-        const ownerAtClick = current?.ownerId;
+        const holderAtClick = current?.holderId;
         for (let attempt = 0; current && attempt < 2; attempt++) {
-            if (attempt > 0 && current.ownerId !== ownerAtClick) return { ok: false, message: lostMessage(current) };
+            if (attempt > 0 && current.holderId !== holderAtClick) return { ok: false, message: lostMessage(current) };
             const action = actionFor(
                 current,
                 viewer,
@@ -271,7 +288,7 @@ export class InboxService {
                 undefined,
                 this.now(),
             );
-            if (current.ownerId === viewer.userId && current.state === smsb_conversation.choices.smsb_state.Accepted) {
+            if (current.holderId === viewer.userId && current.state === smsb_conversation.choices.smsb_state.Accepted) {
                 return { ok: true, message: "You already own this conversation." };
             }
             if (action !== expected) return { ok: false, message: lostMessage(current) };
@@ -318,7 +335,7 @@ export class InboxService {
 }
 
 function lostMessage(conversation: Conversation): string {
-    const who = conversation.ownerName || "another user";
+    const who = conversation.holderName || "another user";
     if (conversation.state === smsb_conversation.choices.smsb_state.Blocked) return "This number has been blocked.";
     if (conversation.state === smsb_conversation.choices.smsb_state.Accepted)
         return `${who} has already taken this conversation.`;
@@ -326,6 +343,14 @@ function lostMessage(conversation: Conversation): string {
 }
 
 export function toConversation(row: Row): Conversation {
+    const owner = lookupValue(smsb_conversation.columns.ownerid);
+    const acceptedBy = lookupValue(smsb_conversation.columns.smsb_acceptedby);
+    const ownerId = normalizeId(str(row[owner]));
+    const ownerName = str(row[`${owner}${FORMATTED}`]);
+    // A row the platform's Assign gave to a user (rather than Accept or Assign to Me) is that user's chat.
+    const ownerIsUser = str(row[`${owner}${LOOKUP_TABLE}`]) === systemuser.ref.logicalName;
+    const holderId = normalizeId(str(row[acceptedBy])) || (ownerIsUser ? ownerId : "");
+    const holderName = row[acceptedBy] ? str(row[`${acceptedBy}${FORMATTED}`]) : ownerIsUser ? ownerName : "";
     return {
         id: normalizeId(str(row[smsb_conversation.columns.smsb_conversationid])),
         etag: str(row["@odata.etag"]),
@@ -333,8 +358,10 @@ export function toConversation(row: Row): Conversation {
         customerName: str(row[smsb_conversation.columns.smsb_customername]),
         preview: str(row[smsb_conversation.columns.smsb_lastmessagepreview]),
         state: Number(row[smsb_conversation.columns.smsb_state] ?? smsb_conversation.choices.smsb_state.Pending),
-        ownerId: normalizeId(str(row[lookupValue(smsb_conversation.columns.ownerid)])),
-        ownerName: str(row[`${lookupValue(smsb_conversation.columns.ownerid)}${FORMATTED}`]),
+        ownerId,
+        ownerName,
+        holderId,
+        holderName,
         configurationId: normalizeId(str(row[lookupValue(smsb_conversation.columns.smsb_configuration)])),
         lastInboundOn: date(row[smsb_conversation.columns.smsb_lastinboundon]),
         lastOutboundOn: date(row[smsb_conversation.columns.smsb_lastoutboundon]),

@@ -2,8 +2,9 @@
  * Which conversations need this user, and with which action (DESIGN 6.6; the same rules as
  * `messaging/notifications.py` `recipients()`):
  * - Pending → every member of the Configuration's team: **Accept / Dismiss / Block**.
- * - Accepted → the owner: **View Message**; once the last activity is older than the Configuration's idle
- *   timeout, the other team members: **Assign to Me**.
+ * - Accepted → whoever has the chat (its Accepted By; the owner when a user owns the row): **View Message**; once
+ *   the last activity is older than the Configuration's idle timeout, the other team members: **Assign to Me**.
+ *   Taking, replying and reassigning restart that clock (`smsb_lastactivityon`).
  * - Blocked → nobody.
  * - A user's Dismiss hides it for that user until a newer inbound message arrives.
  * An accepted conversation is listed only while the customer's last text is unanswered, so the owner's list
@@ -20,8 +21,12 @@ export interface Conversation {
     readonly customerName: string;
     readonly preview: string;
     readonly state: number;
+    /** The row's owner: the Configuration's team (docs/admin-guide.md, "Who sees which chats"), or a user. */
     readonly ownerId: string;
     readonly ownerName: string;
+    /** Who has the chat: its Accepted By, else the owner when the owner is a user; "" when nobody does. */
+    readonly holderId: string;
+    readonly holderName: string;
     readonly configurationId: string;
     readonly lastInboundOn: Date | null;
     readonly lastOutboundOn: Date | null;
@@ -82,9 +87,12 @@ export function actionFor(
         return inTeam || ownedByViewer ? "accept" : null;
     }
     if (!awaitingReply(conversation)) return null;
-    if (ownedByViewer) return "view";
+    if (conversation.holderId === viewer.userId) return "view";
+    if (!inTeam) return null;
+    // Nobody has it (its holder was cleared): the team may take it at once.
+    if (!conversation.holderId) return "assign";
     const idleMinutes = configuration?.idleMinutes ?? DEFAULT_IDLE_MINUTES;
-    return inTeam && isIdle(conversation, idleMinutes, now) ? "assign" : null;
+    return isIdle(conversation, idleMinutes, now) ? "assign" : null;
 }
 
 /** The inbox for one viewer, newest inbound first. */

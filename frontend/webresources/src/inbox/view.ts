@@ -38,6 +38,14 @@ export class InboxView {
         const heading = doc.createElement("h1");
         heading.id = "smsb-inbox-title";
         heading.textContent = "Messages";
+        // The count sits beside the heading it counts (BrowserInboxHost fills it in; inside Dynamics the pane's
+        // own badge shows it, and this one stays hidden).
+        const badge = doc.createElement("span");
+        badge.id = "smsb-badge";
+        badge.className = "smsb-badge";
+        badge.setAttribute("role", "img");
+        badge.hidden = true;
+        heading.append(" ", badge);
         this.status = doc.createElement("p");
         this.status.className = "smsb-status";
         this.status.setAttribute("role", "status");
