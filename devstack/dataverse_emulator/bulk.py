@@ -30,7 +30,8 @@ from solution.schema import Table
 
 from . import conditions, errors
 from .errors import ODataError
-from .odata import parse_datetime, parse_key
+from .key_predicates import parse_key
+from .odata import parse_datetime
 from .platform import ASYNC_STATE, ASYNC_STATUS
 from .protocol import Call, Outcome, WriteEvent, method_not_allowed, only_options
 

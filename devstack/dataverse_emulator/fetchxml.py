@@ -29,8 +29,9 @@ from solution.schema import Column, ColumnType, Table
 
 from . import conditions, errors
 from .errors import ODataError
-from .odata import Ref, normalize_guid, sort_key
+from .odata import Ref, normalize_guid
 from .protocol import FORMATTED, LOOKUP_NAME, MAX_PAGE_SIZE, Call, Outcome, Prefer
+from .query_options import sort_key
 from .values import formatted, json_value
 
 if TYPE_CHECKING:

@@ -36,9 +36,9 @@ from .entity_metadata import ENTITY_PROPERTIES, NAVIGATION, entity_json
 from .errors import ODataError
 from .metadata_paths import Segment, alternate_key, find_column, find_relationship, find_table
 from .metadata_query import parse_metadata_filter, parse_select, project
-from .odata import parse_expand
 from .platform import ManyToMany
 from .protocol import Call, Outcome
+from .query_options import parse_expand
 from .relationship_metadata import BASE_PROPERTIES as RELATIONSHIP_BASE
 from .relationship_metadata import (
     MANY_TO_MANY_CLASS,

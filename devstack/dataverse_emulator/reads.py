@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
@@ -12,28 +10,27 @@ from solution.schema import Column, ColumnType, Schema, Table
 from . import errors
 from .conditions import QueryContext
 from .fetchxml import run_fetch
+from .filters import parse_filter
 from .impersonation import caller_id
-from .odata import Predicate, Ref, parse_expand, parse_filter, parse_orderby, parse_select, sort_key
+from .odata import Ref
 from .protocol import ASSOCIATED_NAV, FORMATTED, LOOKUP_NAME, MAX_PAGE_SIZE, Call, Outcome, Prefer, etag
+from .query_options import (
+    Predicate,
+    check_query_options,
+    decode_skiptoken,
+    encode_skiptoken,
+    getter,
+    parse_expand,
+    parse_orderby,
+    parse_select,
+    parse_top,
+    sorted_rows,
+)
 from .store import Store
 from .values import describe_key, formatted, json_value
 
 if TYPE_CHECKING:
     from .service import DataverseEmulator
-
-_QUERY_OPTIONS = {"$select", "$filter", "$orderby", "$top", "$count", "$expand", "$skiptoken"}
-# Options Dataverse has and the emulator does not (https://learn.microsoft.com/power-apps/developer/data-platform/
-# webapi/query/overview): refused by name, never ignored. The SDK's query.sql() sends ?sql=.
-_UNSUPPORTED_OPTIONS = {
-    "$apply": "the query option '$apply' (aggregation)",
-    "$search": "the query option '$search'",
-    "$compute": "the query option '$compute'",
-    "$levels": "the query option '$levels'",
-    "sql": "the query option 'sql' (Dataverse's read-only SQL)",
-    "savedQuery": "the query option 'savedQuery' (system views)",
-    "userQuery": "the query option 'userQuery' (personal views)",
-}
-
 
 class Reader:
     def __init__(self, emulator: DataverseEmulator) -> None:
@@ -48,7 +45,7 @@ class Reader:
         return self.emulator.store
 
     def retrieve(self, call: Call, table: Table, key: str | dict[str, Any]) -> Outcome:
-        self._check_options(call, single=True)
+        check_query_options(call, single=True)
         row = self.emulator.find(table, key)
         if row is None:
             raise errors.not_found(table.logical_name, key if isinstance(key, str) else describe_key(key))
@@ -63,31 +60,12 @@ class Reader:
         body.update(self.represent(table, row, select, prefer, expand))
         return Outcome.json(200, body, self.applied(prefer, annotations=True))
 
-    def _check_options(self, call: Call, single: bool = False, allowed: frozenset[str] | None = None) -> None:
-        for name, _ in call.query:
-            if name == "$skip":
-                raise errors.syntax("The query parameter $skip is not supported.")
-            if name in _UNSUPPORTED_OPTIONS:
-                raise errors.unsupported(_UNSUPPORTED_OPTIONS[name])
-            if name == "fetchXml" and not single and allowed is None:
-                continue  # answered by fetchxml.py
-            if name.startswith("@"):
-                raise errors.unsupported(f"parameter aliases ('{name}') in queries")
-            if not name.startswith("$"):
-                raise errors.unsupported(f"the query option '{name}'")
-            if name not in _QUERY_OPTIONS:
-                raise errors.syntax(f"The query parameter {name} is not supported.")
-            if single and name in ("$filter", "$orderby", "$top", "$count", "$skiptoken"):
-                raise errors.syntax(f"The query option '{name}' is not allowed on a single record.")
-            if allowed is not None and name not in allowed:
-                raise errors.syntax(f"The query option '{name}' is not allowed here.")
-
     def context(self) -> QueryContext:
         """Date and user conditions are judged at the emulator's time for the calling user."""
         return QueryContext(self.emulator.clock(), caller_id(self.emulator))
 
     def query(self, call: Call, table: Table) -> Outcome:
-        self._check_options(call)
+        check_query_options(call)
         if call.param("fetchXml") is not None:
             return run_fetch(self, call, table)
         prefer = Prefer.parse(call.headers.getlist("Prefer"))
@@ -98,21 +76,21 @@ class Reader:
             rows = [r for r in rows if predicate(getter(r))]
         orderby = call.param("$orderby")
         if orderby:
-            rows = _sorted(rows, parse_orderby(table, orderby))
+            rows = sorted_rows(rows, parse_orderby(table, orderby))
         total = len(rows)
         top_text = call.param("$top")
         headers: list[tuple[str, str]] = []
         next_link = None
-        top = _parse_top(top_text) if top_text is not None else None
+        top = parse_top(top_text) if top_text is not None else None
         if top is not None and prefer.max_page_size is None:
             rows = rows[:top]
         else:
             # "Don't use $top with Prefer: odata.maxpagesize. If you include both, $top is ignored." (paging docs)
             page = prefer.max_page_size or MAX_PAGE_SIZE
-            offset = _decode_skiptoken(call.param("$skiptoken"))
+            offset = decode_skiptoken(call.param("$skiptoken"))
             if offset + page < len(rows):
                 params = [(k, v) for k, v in call.query if k != "$skiptoken"]
-                params.append(("$skiptoken", _encode_skiptoken(offset + page)))
+                params.append(("$skiptoken", encode_skiptoken(offset + page)))
                 next_link = f"{call.base_url}{table.entity_set}?{urlencode(params, quote_via=quote, safe='$,()')}"
             rows = rows[offset : offset + page]
         if prefer.max_page_size is not None:
@@ -132,7 +110,7 @@ class Reader:
 
     def count(self, call: Call, table: Table) -> Outcome:
         """``GET set/$count``: the number of rows (Dataverse caps it at 5000), as plain text."""
-        self._check_options(call, allowed=frozenset({"$filter"}))
+        check_query_options(call, allowed=frozenset({"$filter"}))
         rows = self.visible_rows(table)
         filter_text = call.param("$filter")
         if filter_text:
@@ -251,9 +229,9 @@ class Reader:
             predicate = parse_filter(child, options["$filter"], self.context())
             children = [r for r in children if predicate(getter(r))]
         if "$orderby" in options:
-            children = _sorted(children, parse_orderby(child, options["$orderby"]))
+            children = sorted_rows(children, parse_orderby(child, options["$orderby"]))
         if "$top" in options:
-            children = children[: _parse_top(options["$top"])]
+            children = children[: parse_top(options["$top"])]
         select = parse_select(child, options["$select"]) if "$select" in options else None
         return [self.represent(child, r, select, prefer) for r in children]
 
@@ -288,50 +266,3 @@ def context_url(call: Call, table: Table, select: list[str] | None, *, entity: b
     """``$metadata#contacts(fullname,...)`` (plus ``/$entity`` for one row), as Dataverse writes it."""
     columns = f"({','.join(select)})" if select else ""
     return f"{call.base_url}$metadata#{table.entity_set}{columns}{'/$entity' if entity else ''}"
-
-
-def _sorted(rows: list[dict[str, Any]], order: list[tuple[str, bool]]) -> list[dict[str, Any]]:
-    # stable sorts from the last key to the first give a multi-key order with mixed directions
-    for name, descending in reversed(order):
-        rows = sorted(rows, key=_sort_by(name), reverse=descending)
-    return rows
-
-
-def _sort_by(name: str) -> Callable[[dict[str, Any]], tuple[int, Any]]:
-    return lambda row: sort_key(getter(row)(name))
-
-
-def _parse_top(text: str) -> int:
-    try:
-        top = int(text)
-    except ValueError:
-        top = -1
-    if top < 0:
-        raise errors.syntax(f"Invalid value '{text}' for $top query option.")
-    return top
-
-
-def getter(row: dict[str, Any]) -> Callable[[str], Any]:
-    def get(name: str) -> Any:
-        if name.startswith("_") and name.endswith("_value"):
-            value = row.get(name[1:-6])
-            return value.id if isinstance(value, Ref) else value
-        return row.get(name)
-
-    return get
-
-
-def _encode_skiptoken(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"page:{offset}".encode()).decode().rstrip("=")
-
-
-def _decode_skiptoken(token: str | None) -> int:
-    if not token:
-        return 0
-    try:
-        text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
-        if not text.startswith("page:"):
-            raise ValueError(text)
-        return int(text[5:])
-    except (ValueError, UnicodeDecodeError):
-        raise errors.syntax("The $skiptoken is not valid; follow @odata.nextLink unmodified.") from None

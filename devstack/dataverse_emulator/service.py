@@ -26,8 +26,9 @@ from .faults import Faults, RequestLog, RequestRecord, fault_error
 from .files import FileColumns
 from .headers import check_headers, public_base_url
 from .impersonation import caller_id, impersonating
+from .key_predicates import parse_key
 from .metadata import handle_metadata, is_metadata_path
-from .odata import Ref, parse_key
+from .odata import Ref
 from .platform import with_platform_tables
 from .protocol import API_PREFIX, Call, Outcome, WriteEvent, method_not_allowed, only_options
 from .reads import Reader

@@ -521,8 +521,8 @@ class Solutions:
         if not match.group("ref") and match.group("other") is None and call.method == "GET":
             rows = [self.emulator.store.raw(other_table.logical_name, str(r.get(theirs))) for r in links]
             reader = self.emulator.reader
-            from .odata import parse_select
             from .protocol import Prefer
+            from .query_options import parse_select
 
             select = parse_select(other_table, call.param("$select") or "") if call.param("$select") else None
             prefer = Prefer.parse(call.headers.getlist("Prefer"))

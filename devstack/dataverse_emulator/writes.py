@@ -14,8 +14,10 @@ from solution.schema import Cascade, Column, Relationship, Schema, Table
 from . import computed, errors
 from .errors import ODataError
 from .impersonation import caller_id
-from .odata import Ref, parse_key, parse_select
+from .key_predicates import parse_key
+from .odata import Ref
 from .protocol import Call, Outcome, Prefer, WriteEvent, etag, only_options
+from .query_options import parse_select
 from .reads import context_url
 from .store import Store
 from .values import READ_ONLY, coerce, describe_key, json_value
