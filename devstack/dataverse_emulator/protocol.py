@@ -10,6 +10,8 @@ from typing import Any
 
 from werkzeug.datastructures import Headers
 
+from solution.schema import Table
+
 from . import errors
 from .errors import ODataError
 
@@ -119,6 +121,12 @@ def _split_prefer(value: str) -> list[str]:
             current.append(ch)
     parts.append("".join(current).strip())
     return [p for p in parts if p]
+
+
+def context_url(call: Call, table: Table, select: list[str] | None, *, entity: bool = False) -> str:
+    """``$metadata#contacts(fullname,...)`` (plus ``/$entity`` for one row), as Dataverse writes it."""
+    columns = f"({','.join(select)})" if select else ""
+    return f"{call.base_url}$metadata#{table.entity_set}{columns}{'/$entity' if entity else ''}"
 
 
 def etag(row: dict[str, Any]) -> str:
