@@ -36,7 +36,6 @@ from typing import Any
 
 from solution.schema import Table
 
-from . import errors
 from .errors import ODataError
 from .odata import Ref
 from .ports import Caller, RoleGrants, SchemaHolder
@@ -277,8 +276,3 @@ def _ref_id(value: Any) -> str | None:
     if isinstance(value, Ref):
         return value.id
     return None if value is None else str(value)
-
-
-def forbidden_sharing(action: str) -> ODataError:
-    """Sharing (principalobjectaccess) is not modelled: refused by name."""
-    return errors.unsupported(f"the action '{action}' (sharing records through principalobjectaccess)")

@@ -27,10 +27,10 @@ from .definitions import Definitions
 from .errors import ODataError
 from .labels import label, label_text
 from .metadata_paths import alternate_key, find_table
-from .naming import check_name, json_body, solution_of
+from .naming import check_name, solution_of
 from .odata import Ref
 from .ports import KeyIndexes
-from .protocol import Call, Outcome
+from .protocol import Call, Outcome, json_body
 from .schema_changes import replace_table
 from .store import Store
 

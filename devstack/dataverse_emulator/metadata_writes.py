@@ -32,8 +32,8 @@ from .catalog import Component
 from .definitions import Definitions
 from .errors import ODataError
 from .metadata_paths import find_column, find_table
-from .naming import check_name, json_body, solution_of
-from .protocol import Call, Outcome
+from .naming import check_name, solution_of
+from .protocol import Call, Outcome, json_body
 from .schema_changes import replace_table, with_column, without_column
 
 __all__ = ["DUPLICATE_ATTRIBUTE", "DUPLICATE_NAME", "check_column_name", "check_navigation", "created",

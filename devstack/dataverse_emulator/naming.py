@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -23,20 +22,10 @@ from .errors import ODataError
 from .ports import Publishers
 from .protocol import Call
 
-__all__ = ["INVALID_PREFIX", "check_name", "entity_set_name", "json_body", "solution_of"]
+__all__ = ["INVALID_PREFIX", "check_name", "entity_set_name", "solution_of"]
 
 INVALID_PREFIX = "0x80044366"
 _PREFIXED = re.compile(r"(?P<prefix>[A-Za-z][A-Za-z0-9]{1,7})_(?P<rest>[A-Za-z0-9][A-Za-z0-9_]*)")
-
-
-def json_body(call: Call, what: str) -> dict[str, Any]:
-    try:
-        body = json.loads(call.body or b"{}")
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise errors.payload_error(what, f"Invalid JSON: {exc}.") from None
-    if not isinstance(body, dict):
-        raise errors.payload_error(what, "The payload must be a JSON object.")
-    return body
 
 
 def solution_of(publishers: Publishers, call: Call, parameter: Any = None) -> str | None:

@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 from urllib.parse import urlsplit
@@ -16,7 +15,7 @@ from .errors import ODataError
 from .key_predicates import parse_key
 from .odata import Ref
 from .ports import SchemaHolder
-from .protocol import Call
+from .protocol import Call, json_body
 from .rows import Rows
 from .values import READ_ONLY, coerce
 
@@ -32,14 +31,9 @@ class Payloads:
     def schema(self) -> Schema:
         return self.holder.schema
 
-    def body(self, call: Call, table: Table) -> dict[str, Any]:
-        try:
-            body = json.loads(call.body or b"{}")
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise errors.payload_error(table.entity_set, f"Invalid JSON: {exc}.") from None
-        if not isinstance(body, dict):
-            raise errors.payload_error(table.entity_set, "The payload must be a JSON object.")
-        return body
+    @staticmethod
+    def body(call: Call, table: Table) -> dict[str, Any]:
+        return json_body(call, table.entity_set)
 
     def record(self, table: Table, body: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]] | None]:
         """The stored values of a record's body, and its activity parties when the body names them."""

@@ -14,7 +14,6 @@ from __future__ import annotations
 import uuid
 
 from . import errors
-from .access import forbidden_sharing
 from .bootstrap import NAMESPACE
 from .key_predicates import parse_key
 from .odata import Ref
@@ -96,7 +95,8 @@ class PlatformActions:
 
     @staticmethod
     def refuse_sharing(routed: Routed) -> Outcome:
-        raise forbidden_sharing(routed["action"])
+        """Sharing (``principalobjectaccess``) is not modelled: refused by name."""
+        raise errors.unsupported(f"the action '{routed['action']}' (sharing records through principalobjectaccess)")
 
     @staticmethod
     def _plain_get(call: Call) -> Call:

@@ -23,7 +23,7 @@ from .odata import Ref
 from .protocol import Call, Outcome, Prefer, WriteEvent
 from .security import Depth, Principal
 
-__all__ = ["AccessChecker", "Caller", "Clock", "Dispatch", "EventPublisher", "InstalledTables", "KeyIndexes",
+__all__ = ["AccessChecker", "Caller", "Clock", "Dispatch", "InstalledTables", "KeyIndexes",
            "OrgIds", "Privileges", "Publishers", "ReadModel", "RecordWriter", "RoleGrants", "SchemaHolder",
            "TableLookup", "TableVisibility"]
 
@@ -120,12 +120,6 @@ class Privileges(Protocol):
     def principal(self, user_id: str) -> Principal: ...
 
     def privileges_of(self, user_id: str) -> list[tuple[str, Depth]]: ...
-
-
-class EventPublisher(Protocol):
-    """Delivers committed writes to the webhook steps they fire (``webhooks.py``)."""
-
-    def publish(self, events: list[WriteEvent]) -> None: ...
 
 
 class ReadModel(Protocol):

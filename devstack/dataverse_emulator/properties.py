@@ -14,9 +14,8 @@ from solution.schema import ColumnType, Table
 
 from . import errors
 from .files import FileColumns
-from .payloads import Payloads
 from .ports import AccessChecker, RecordWriter, SchemaHolder
-from .protocol import Call, Outcome, WriteEvent, method_not_allowed, only_options
+from .protocol import Call, Outcome, WriteEvent, json_body, method_not_allowed, only_options
 from .rows import Rows
 from .values import coerce, json_value
 
@@ -25,12 +24,11 @@ __all__ = ["Properties"]
 
 class Properties:
     def __init__(self, holder: SchemaHolder, rows: Rows, access: AccessChecker, *, files: FileColumns,
-                 payloads: Payloads, writer: RecordWriter) -> None:
+                 writer: RecordWriter) -> None:
         self.holder = holder
         self.rows = rows
         self.access = access
         self.files = files
-        self.payloads = payloads
         self.writer = writer
 
     def handle(self, call: Call, table: Table, key: str | dict[str, Any], *, key_text: str, segment: str,
@@ -62,7 +60,7 @@ class Properties:
         if call.method in ("PUT", "DELETE") and not raw_value:
             raw = None
             if call.method == "PUT":
-                body = self.payloads.body(call, table)
+                body = json_body(call, table.entity_set)
                 if set(body) != {"value"}:
                     raise errors.payload_error(table.entity_set, 'A single property is set with {"value": ...}.')
                 raw = body["value"]

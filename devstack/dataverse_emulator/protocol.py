@@ -1,4 +1,5 @@
-"""The HTTP shapes the emulator speaks: one call (alone or inside a $batch), its outcome, Prefer."""
+"""The HTTP shapes the emulator speaks: one call (alone or inside a $batch), its outcome, Prefer, a JSON body and
+the ``@odata.context`` of an answer."""
 
 from __future__ import annotations
 
@@ -131,6 +132,17 @@ def context_url(call: Call, table: Table, select: list[str] | None, *, entity: b
 
 def etag(row: dict[str, Any]) -> str:
     return f'W/"{row.get("versionnumber", 0)}"'
+
+
+def json_body(call: Call, what: str) -> dict[str, Any]:
+    """The call's body, a JSON object; ``what`` names the resource in the error Dataverse gives for anything else."""
+    try:
+        body = json.loads(call.body or b"{}")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise errors.payload_error(what, f"Invalid JSON: {exc}.") from None
+    if not isinstance(body, dict):
+        raise errors.payload_error(what, "The payload must be a JSON object.")
+    return body
 
 
 def only_options(call: Call, *allowed: str) -> None:

@@ -24,9 +24,9 @@ from .errors import ODataError
 from .labels import label_text
 from .metadata_paths import find_relationship
 from .metadata_writes import DUPLICATE_NAME, check_column_name, check_navigation, created, if_match_any
-from .naming import check_name, json_body, solution_of
+from .naming import check_name, solution_of
 from .platform import ManyToMany
-from .protocol import Call, Outcome
+from .protocol import Call, Outcome, json_body
 from .relationship_metadata import MANY_TO_MANY_CLASS, ONE_TO_MANY_CLASS, relationship_id
 from .schema_changes import (
     add_relationships,

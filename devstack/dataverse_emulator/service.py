@@ -98,7 +98,7 @@ class DataverseEmulator:
                              caller=caller, org=org)
         bulk = BulkOperations(self.writer, store, view=view, access=self.access, holder=self, tables=self.solutions,
                               clock=self.clock)
-        properties = Properties(self, rows, self.access, files=self.files, payloads=payloads, writer=self.writer)
+        properties = Properties(self, rows, self.access, files=self.files, writer=self.writer)
         self.sets = EntitySets(self, self.solutions, reader=self.reader, writer=self.writer, properties=properties,
                                bulk=bulk)
         platform = PlatformActions(self, store, rows, org=org, caller=caller, privileges=self.access,

@@ -40,8 +40,8 @@ from .metadata_writes import (
     if_match_any,
     two_primary_names,
 )
-from .naming import check_name, entity_set_name, json_body, solution_of
-from .protocol import Call, Outcome
+from .naming import check_name, entity_set_name, solution_of
+from .protocol import Call, Outcome, json_body
 from .schema_changes import (
     activity_parties,
     activity_regarding,
