@@ -15,7 +15,6 @@ from .errors import ODataError
 from .key_predicates import parse_key
 from .odata import Ref
 from .ports import SchemaHolder
-from .protocol import Call, json_body
 from .rows import Rows
 from .values import READ_ONLY, coerce
 
@@ -30,10 +29,6 @@ class Payloads:
     @property
     def schema(self) -> Schema:
         return self.holder.schema
-
-    @staticmethod
-    def body(call: Call, table: Table) -> dict[str, Any]:
-        return json_body(call, table.entity_set)
 
     def record(self, table: Table, body: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]] | None]:
         """The stored values of a record's body, and its activity parties when the body names them."""

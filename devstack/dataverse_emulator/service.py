@@ -54,7 +54,7 @@ from .writes import Writer
 __all__ = ["DataverseEmulator"]
 
 _ROW = rf"{ENTITY_SET}\((?P<key>.*)\)"
-_ENTITY, _ATTRIBUTE = KEY.format("entity"), KEY.format("attribute")
+_ENTITY, _ATTRIBUTE, _KEY = (KEY.format(name) for name in ("entity", "attribute", "key"))
 
 
 class DataverseEmulator:
@@ -142,15 +142,15 @@ class DataverseEmulator:
             route("PUT", rf"EntityDefinitions{_ENTITY}", metadata.refuse_table_update),
             route("DELETE", rf"EntityDefinitions{_ENTITY}", metadata.delete_table),
             route("DELETE", rf"EntityDefinitions{_ENTITY}/Attributes{_ATTRIBUTE}", metadata.delete_attribute),
-            route("DELETE", rf"EntityDefinitions{_ENTITY}/Keys{KEY.format('key')}", metadata.delete_key),
+            route("DELETE", rf"EntityDefinitions{_ENTITY}/Keys{_KEY}", metadata.delete_key),
             route(ANY, definitions_path("EntityDefinitions"), metadata.no_such_change),
             route("GET", definitions_path("RelationshipDefinitions"), metadata.read_relationships),
             route("POST", r"RelationshipDefinitions", metadata.create_relationship),
-            route("DELETE", rf"RelationshipDefinitions{KEY.format('key')}", metadata.delete_relationship),
+            route("DELETE", rf"RelationshipDefinitions{_KEY}", metadata.delete_relationship),
             route(ANY, definitions_path("RelationshipDefinitions"), metadata.no_such_change),
             route("GET", definitions_path("GlobalOptionSetDefinitions"), metadata.read_option_sets),
             route(ANY, definitions_path("GlobalOptionSetDefinitions"), metadata.refuse_option_set_change),
-            route(ANY, rf"RetrieveMetadataChanges(?:{KEY.format('key')})?", metadata.metadata_changes),
+            route(ANY, rf"RetrieveMetadataChanges(?:{_KEY})?", metadata.metadata_changes),
             route(ANY, r"CreateEntities(?:\(\))?", metadata.create_entities),
             route(ANY, r".*", metadata.unsupported_operation, guard=lambda match: is_metadata_path(match.string)),
             # entity sets, their rows and the rows' columns

@@ -13,7 +13,7 @@ from .errors import ODataError
 from .odata import Ref
 from .payloads import Payloads
 from .ports import AccessChecker, Caller, Clock, OrgIds, ReadModel, SchemaHolder
-from .protocol import Call, Outcome, Prefer, WriteEvent, context_url, etag, only_options
+from .protocol import Call, Outcome, Prefer, WriteEvent, context_url, etag, json_body, only_options
 from .query_options import parse_select
 from .rows import Rows
 from .store import Store
@@ -43,7 +43,7 @@ class Writer:
         only_options(call, "$select", "$expand")
         if table.logical_name == "activitypointer":
             raise errors.unsupported("creating activitypointer rows directly; create the specific activity")
-        values, parties = self.payloads.record(table, self.payloads.body(call, table))
+        values, parties = self.payloads.record(table, json_body(call, table.entity_set))
         row_id = values.pop(table.primary_id, None) or str(uuid.uuid4())
         if self.store.raw(table.logical_name, row_id) is not None:
             raise errors.duplicate_key()
@@ -56,7 +56,7 @@ class Writer:
         only_options(call, "$select", "$expand")
         if table.logical_name == "activitypointer":
             raise errors.unsupported("writing activitypointer rows directly; update the specific activity")
-        body = self.payloads.body(call, table)
+        body = json_body(call, table.entity_set)
         existing = self.rows.find(table, key)
         _check_preconditions(call, table, existing, key_text)
         values, parties = self.payloads.record(table, body)
