@@ -2,7 +2,7 @@
 
 Each request handler is given only the small interfaces of ``ports.py`` (the store, the schema holder, the clock,
 the org's ids, the acting user, the access checker...); this module builds them, hands them out, and routes every
-call through :data:`the table <DataverseEmulator._routes>`: the first route whose method and path shape fit
+call through the one table of :meth:`DataverseEmulator._routes`: the first route whose method and path shape fit
 answers (``routing.py``).
 """
 
