@@ -48,13 +48,8 @@ class Route:
     handler: Handler
     guard: Guard | None = None
 
-    def fits(self, call: Call) -> re.Match[str] | None:
-        if self.methods is not None and call.method not in self.methods:
-            return None
-        match = self.shape.fullmatch(call.path)
-        if match is None or (self.guard is not None and not self.guard(match)):
-            return None
-        return match
+    def takes(self, method: str) -> bool:
+        return self.methods is None or method in self.methods
 
 
 def route(methods: str, shape: str, handler: Handler, *, guard: Guard | None = None) -> Route:
@@ -66,10 +61,18 @@ def route(methods: str, shape: str, handler: Handler, *, guard: Guard | None = N
 class Router:
     def __init__(self, routes: Sequence[Route]) -> None:
         self.routes = tuple(routes)
+        self._by_method: dict[str, tuple[Route, ...]] = {}
 
     def dispatch(self, call: Call, events: list[WriteEvent]) -> Outcome:
-        for candidate in self.routes:
-            match = candidate.fits(call)
-            if match is not None:
+        for candidate in self._for(call.method):
+            match = candidate.shape.fullmatch(call.path)
+            if match is not None and (candidate.guard is None or candidate.guard(match)):
                 return candidate.handler(Routed(call, match, events))
         raise errors.unsupported(f"the resource path '{call.path}'")
+
+    def _for(self, method: str) -> tuple[Route, ...]:
+        # every call is routed: the routes a method can reach, in table order, are worked out once per method
+        found = self._by_method.get(method)
+        if found is None:
+            found = self._by_method[method] = tuple(r for r in self.routes if r.takes(method))
+        return found
