@@ -23,9 +23,8 @@ from .odata import Ref
 from .protocol import Call, Outcome, Prefer, WriteEvent
 from .security import Depth, Principal
 
-__all__ = ["AccessChecker", "Caller", "Clock", "Dispatch", "InstalledTables", "KeyIndexes",
-           "OrgIds", "Privileges", "Publishers", "ReadModel", "RecordWriter", "RoleGrants", "SchemaHolder",
-           "TableLookup", "TableVisibility"]
+__all__ = ["AccessChecker", "Caller", "Clock", "Dispatch", "InstalledTables", "KeyIndexes", "OrgIds", "Privileges",
+           "Publishers", "ReadModel", "RecordWriter", "RoleGrants", "SchemaHolder", "TableLookup", "TableVisibility"]
 
 Clock = Callable[[], datetime]  # an aware datetime: createdon, modifiedon, date conditions
 Caller = Callable[[], str]  # the systemuserid the current request acts as
