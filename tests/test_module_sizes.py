@@ -8,7 +8,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("dataverse", "solution")
+PACKAGES = ("dataverse", "solution", "devstack/dataverse_emulator")
 MAX_LINES = 400
 
 
@@ -19,7 +19,7 @@ def modules() -> list[Path]:
 
 def test_the_packages_hold_modules() -> None:
     names = {path.relative_to(ROOT).as_posix() for path in modules()}
-    assert {"dataverse/client.py", "solution/schema/__init__.py"} <= names
+    assert {"dataverse/client.py", "solution/schema/__init__.py", "devstack/dataverse_emulator/service.py"} <= names
 
 
 def test_no_module_is_over_the_line_limit() -> None:

@@ -84,7 +84,7 @@ Behaviour follows the Dataverse Web API documentation, including the details cli
   row that progress as they are read), ``ImportSolution``, ``PublishAllXml``, ``solutions``, ``roles``,
   alternate key index states (``EntityKeyIndexStatus``), and ``$ref`` associations of
   ``teamroles_association``, ``systemuserroles_association`` and ``teammembership_association``
-  (``solutions.py``, ``platform.py``);
+  (``solutions.py``, ``solution_import.py``, ``associations.py``, ``platform.py``);
 * security roles (``security.py`` decides, ``access.py`` applies): privileges
   ``prv{Create|Read|Write|Delete|Append|AppendTo|Assign|Share}<table>`` at Basic/Local/Deep/Global depth, from
   ``systemuserroles`` and the roles of the user's teams; the product's roles come from ``solution/app/security.toml``
@@ -103,6 +103,13 @@ Anything outside that subset answers 501 (or 400) with a message naming exactly 
 options (``sql``, ``$apply``, parameter aliases…), query functions, FetchXML elements and attributes, ``Prefer``
 preferences and Dataverse headers the emulator cannot honour (``MSCRM.BypassCustomPluginExecution``,
 ``CallerObjectId``…; see ``headers.py``) are refused by name, never ignored.
+
+Inside: ``service.py`` builds the emulator from its parts and routes every call through one table of (methods, path
+shape) → handler (``routing.py``); the handlers (``reads.py``, ``writes.py``, ``batch.py``, ``bulk.py``,
+``files.py``, ``fetchxml.py``, the metadata modules, ``solution_import.py``, ``associations.py``,
+``platform_actions.py``...) are given only the small interfaces of ``ports.py`` (the store, the schema holder, the
+clock, the org's ids, the acting user, the access checker) and never import the service. ``edge.py`` is the HTTP
+side: authentication, injected faults, the request log.
 """
 
 from .errors import ODataError

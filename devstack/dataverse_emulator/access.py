@@ -32,14 +32,14 @@ import enum
 import uuid
 from collections.abc import Iterator, Mapping
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from solution.schema import Table
 
-from . import errors
 from .errors import ODataError
-from .impersonation import caller_id
 from .odata import Ref
+from .ports import Caller, RoleGrants, SchemaHolder
+from .rows import Rows
 from .security import (
     ACT_ON_BEHALF,
     ADMINISTRATOR_ROLE,
@@ -52,9 +52,7 @@ from .security import (
     decide_impersonated,
     merge,
 )
-
-if TYPE_CHECKING:
-    from .service import DataverseEmulator
+from .store import Store
 
 __all__ = ["ACCESS_DENIED", "PRIVILEGE_DENIED", "Access", "SecurityMode"]
 
@@ -82,9 +80,15 @@ _principals: ContextVar[dict[str, Principal] | None] = ContextVar("dataverse_emu
 class Access:
     """The emulator's security: ``mode`` may be changed at any time (``emulator.access.mode = "always"``)."""
 
-    def __init__(self, emulator: DataverseEmulator, mode: SecurityMode | str = SecurityMode.IMPERSONATED) -> None:
-        self.emulator = emulator
+    def __init__(self, mode: SecurityMode | str, *, application_user: str, caller: Caller, store: Store,
+                 holder: SchemaHolder, roles: RoleGrants, rows: Rows) -> None:
         self._mode = SecurityMode(mode)
+        self.application_user = application_user  # the authenticated caller: the org's application user
+        self.caller = caller
+        self.store = store
+        self.holder = holder
+        self.roles = roles
+        self.rows = rows
 
     @property
     def mode(self) -> SecurityMode:
@@ -97,7 +101,7 @@ class Access:
     # --- when ---
 
     def impersonated(self) -> bool:
-        return caller_id(self.emulator) != self.emulator.user_id
+        return self.caller() != self.application_user
 
     def enforced(self) -> bool:
         return self.mode is SecurityMode.ALWAYS or (self.mode is SecurityMode.IMPERSONATED and self.impersonated())
@@ -108,7 +112,7 @@ class Access:
         token = _principals.set({})
         try:
             if self.mode is not SecurityMode.OFF and self.impersonated():
-                caller = self.principal(self.emulator.user_id)
+                caller = self.principal(self.application_user)
                 if caller.depth(ACT_ON_BEHALF) is None:
                     raise self._privilege_error(caller, ACT_ON_BEHALF, None)
             yield
@@ -127,7 +131,7 @@ class Access:
         return found
 
     def _principal(self, user_id: str) -> Principal:
-        store, schema = self.emulator.store, self.emulator.schema
+        store, schema = self.store, self.holder.schema
         user = store.raw("systemuser", user_id) if schema.has_table("systemuser") else None
         unit = user.get("businessunitid") if user else None
         teams = frozenset(str(r.get("teamid")) for r in self._rows("teammembership")
@@ -136,7 +140,7 @@ class Access:
                     if str(r.get("systemuserid")) == user_id]
         role_ids += [str(r.get("roleid")) for r in self._rows("teamroles") if str(r.get("teamid")) in teams]
         names = {str(r.get("roleid")): str(r.get("name") or "") for r in self._rows("role")}
-        granted = self.emulator.solutions.role_privileges
+        granted = self.roles.role_privileges
         return Principal(
             user_id=user_id,
             business_unit=_ref_id(unit),
@@ -152,12 +156,12 @@ class Access:
         ids = {str(r.get("name") or ""): str(r.get("roleid")) for r in self._rows("role")}
         names: dict[str, str] = {}
         for role in principal.roles:
-            for name in self.emulator.solutions.role_privileges.get(ids.get(role, role), {}):
+            for name in self.roles.role_privileges.get(ids.get(role, role), {}):
                 names.setdefault(name.lower(), name)
         return sorted((names.get(key, key), depth) for key, depth in principal.privileges.items())
 
     def _rows(self, table: str) -> list[dict[str, Any]]:
-        return self.emulator.store.all_raw(table) if self.emulator.schema.has_table(table) else []
+        return self.store.all_raw(table) if self.holder.schema.has_table(table) else []
 
     # --- what ---
 
@@ -177,16 +181,15 @@ class Access:
         owner_team = owner.id if isinstance(owner, Ref) and owner.table == "team" else None
         unit = _ref_id(row.get("owningbusinessunit"))
         if unit is None and isinstance(owner, Ref):
-            owner_row = self.emulator.store.raw(owner.table, owner.id) if self.emulator.schema.has_table(
-                owner.table) else None
+            owner_row = self.store.raw(owner.table, owner.id) if self.holder.schema.has_table(owner.table) else None
             unit = _ref_id(owner_row.get("businessunitid")) if owner_row else None
         return RowFacts(owner_user, owner_team, unit)
 
     # --- decisions ---
 
     def decide(self, verb: str, table: Table, row: Mapping[str, Any] | None, units: Units | None = None) -> Decision:
-        caller = self.principal(self.emulator.user_id)
-        acting_id = caller_id(self.emulator)
+        caller = self.principal(self.application_user)
+        acting_id = self.caller()
         acting = self.principal(acting_id) if acting_id != caller.user_id else None
         facts = self.row_facts(table, row) if row is not None else None
         return decide_impersonated(caller, acting, verb, self.table_facts(table), facts, units=units or self.units())
@@ -200,7 +203,7 @@ class Access:
         decision = self.decide(verb, table, row)
         if decision.allowed:
             return
-        principal = self.principal(decision.principal or caller_id(self.emulator))
+        principal = self.principal(decision.principal or self.caller())
         if decision.refusal == "privilege":
             raise self._privilege_error(principal, decision.privilege, table)
         row_id = row.get(table.primary_id) if row is not None else None
@@ -242,7 +245,7 @@ class Access:
         """Append on the row for each lookup it gains, AppendTo on the row each points at."""
         if not self.enforced():
             return
-        schema = self.emulator.schema
+        schema = self.holder.schema
         for name, value in values.items():
             if name in _SYSTEM_LOOKUPS or not isinstance(value, Ref):
                 continue
@@ -251,7 +254,7 @@ class Access:
             self.check("Append", table, row)
             if schema.has_table(value.table):
                 target_table = schema.table(value.table)
-                target = self.emulator.source_row(target_table, value.id)
+                target = self.rows.source_row(target_table, value.id)
                 if target is not None:
                     self.check("AppendTo", target_table, target)
 
@@ -260,22 +263,16 @@ class Access:
     def _privilege_error(self, principal: Principal, privilege: str, table: Table | None) -> ODataError:
         privilege_id = uuid.uuid5(_NAMESPACE, privilege.lower())
         entity = f" on OTC=0 for entity '{table.logical_name}'" if table is not None else ""
-        user = self.emulator.store.raw("systemuser", principal.user_id) if self.emulator.schema.has_table(
-            "systemuser") else None
+        user = self.store.raw("systemuser", principal.user_id) if self.holder.schema.has_table("systemuser") else None
         mode = user.get("accessmode") if user else None
         return ODataError(
             403, PRIVILEGE_DENIED,
             f"Principal user (Id={principal.user_id}, type=8, roleCount={len(principal.roles)}, "
             f"privilegeCount={len(principal.privileges)}, accessMode={mode or 0}), is missing {privilege} privilege "
-            f"(Id={privilege_id}){entity}. context.Caller={self.emulator.user_id}")
+            f"(Id={privilege_id}){entity}. context.Caller={self.application_user}")
 
 
 def _ref_id(value: Any) -> str | None:
     if isinstance(value, Ref):
         return value.id
     return None if value is None else str(value)
-
-
-def forbidden_sharing(action: str) -> ODataError:
-    """Sharing (principalobjectaccess) is not modelled: refused by name."""
-    return errors.unsupported(f"the action '{action}' (sharing records through principalobjectaccess)")

@@ -12,17 +12,18 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from werkzeug.datastructures import Headers
 
 from . import errors
 from .errors import ODataError
+from .ports import Dispatch
 from .protocol import API_PREFIX, Call, Outcome, Prefer, WriteEvent
+from .store import Store
 
-if TYPE_CHECKING:
-    from .service import DataverseEmulator
+__all__ = ["MAX_REQUESTS", "Part", "parse_multipart", "run_batch"]
 
 MAX_REQUESTS = 1000
 
@@ -45,7 +46,9 @@ class Part:
         return self.headers.get("Content-ID")
 
 
-def run_batch(emulator: DataverseEmulator, call: Call, events: list[WriteEvent]) -> Outcome:
+def run_batch(dispatch: Dispatch, store: Store, call: Call, events: list[WriteEvent]) -> Outcome:
+    """Run each part through ``dispatch`` (as the emulator answers a single call), changesets in ``store``'s
+    transactions."""
     if call.method != "POST":
         raise ODataError(405, errors.BAD_PROPERTY, "$batch only accepts POST.")
     boundary = _boundary(call.header("Content-Type") or "")
@@ -62,11 +65,12 @@ def run_batch(emulator: DataverseEmulator, call: Call, events: list[WriteEvent])
     status = 200
     for part in parts:
         if part.changeset is None:
-            outcome = _run_one(emulator, call, part, references, events)
+            outcome = _run_one(dispatch, call, part, references, events)
             chunks.append(_http_part(outcome, part.content_id))
             failed = outcome.status if outcome.status >= 400 else None
         else:
-            body, failed = _run_changeset(emulator, call, part.changeset, references, events)
+            body, failed = _run_changeset(dispatch, store, call, part.changeset, references=references,
+                                          events=events)
             chunks.append(body)
         if failed is not None and not prefer.continue_on_error:
             # Without continue-on-error the batch answers with the status of the request that failed.
@@ -82,7 +86,8 @@ def run_batch(emulator: DataverseEmulator, call: Call, events: list[WriteEvent])
 
 
 def _run_changeset(
-    emulator: DataverseEmulator, call: Call, parts: list[Part], references: dict[str, str], events: list[WriteEvent]
+    dispatch: Dispatch, store: Store, call: Call, parts: list[Part], *, references: dict[str, str],
+    events: list[WriteEvent],
 ) -> tuple[bytes, int | None]:
     """The changeset's response part and, when it failed and was rolled back, the failing status."""
     for part in parts:
@@ -93,9 +98,9 @@ def _run_changeset(
     local_refs = dict(references)
     outcomes: list[tuple[Outcome, str | None]] = []
     try:
-        with emulator.store.transaction():  # all or nothing
+        with store.transaction():  # all or nothing
             for part in parts:
-                outcome = _run_one(emulator, call, part, local_refs, local_events)
+                outcome = _run_one(dispatch, call, part, local_refs, local_events)
                 outcomes.append((outcome, part.content_id))
                 if outcome.status >= 400:
                     raise _RolledBack
@@ -112,7 +117,7 @@ def _run_changeset(
 
 
 def _run_one(
-    emulator: DataverseEmulator, outer: Call, part: Part, references: dict[str, str], events: list[WriteEvent]
+    dispatch: Dispatch, outer: Call, part: Part, references: dict[str, str], events: list[WriteEvent]
 ) -> Outcome:
     try:
         url = _resolve_references(part.url, references)
@@ -121,7 +126,7 @@ def _run_one(
         if body:
             body = _bind_references(body, references)
         inner = Call(part.method, path, query, part.request_headers, body, outer.base_url)
-        outcome = emulator.execute(inner, events)
+        outcome = dispatch(inner, events)
     except ODataError as err:
         outcome = Outcome.error(err)
     if part.content_id and outcome.status < 400:

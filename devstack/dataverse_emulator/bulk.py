@@ -22,7 +22,7 @@ import json
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from werkzeug.datastructures import Headers
 
@@ -30,22 +30,100 @@ from solution.schema import Table
 
 from . import conditions, errors
 from .errors import ODataError
-from .odata import parse_datetime, parse_key
+from .key_predicates import parse_key
+from .odata import parse_datetime
 from .platform import ASYNC_STATE, ASYNC_STATUS
+from .ports import AccessChecker, Clock, ReadModel, RecordWriter, SchemaHolder, TableVisibility
 from .protocol import Call, Outcome, WriteEvent, method_not_allowed, only_options
+from .routing import Routed
+from .store import Store
 
-if TYPE_CHECKING:
-    from .service import DataverseEmulator
-
-__all__ = ["BULK_DELETE_OPERATION_TYPE", "bound_action", "bulk_delete"]
+__all__ = ["BULK_DELETE_OPERATION_TYPE", "BulkOperations"]
 
 BULK_DELETE_OPERATION_TYPE = 13  # asyncoperation.operationtype "Bulk Delete"
 _BULK_ACTIONS = ("CreateMultiple", "UpdateMultiple", "UpsertMultiple")
 
 
-def bound_action(emulator: DataverseEmulator, call: Call, table: Table, name: str,
-                 events: list[WriteEvent]) -> Outcome:
-    """``<entityset>/Microsoft.Dynamics.CRM.<name>``."""
+class BulkOperations:
+    def __init__(self, writer: RecordWriter, store: Store, *, view: ReadModel, access: AccessChecker,
+                 holder: SchemaHolder, tables: TableVisibility, clock: Clock) -> None:
+        self.writer = writer
+        self.store = store
+        self.view = view
+        self.access = access
+        self.holder = holder
+        self.tables = tables
+        self.clock = clock
+
+    def bound_action(self, call: Call, table: Table, name: str, events: list[WriteEvent]) -> Outcome:
+        """``<entityset>/Microsoft.Dynamics.CRM.<name>``."""
+        return _bound_action(self.writer, self.store, call, table, name, events=events)
+
+    def bulk_delete(self, routed: Routed) -> Outcome:
+        """``POST BulkDelete``: delete what the query set matches in a system job; answer its id."""
+        call = routed.call
+        if call.method != "POST":
+            raise method_not_allowed(call)
+        only_options(call)
+        body = _bulk_delete_parameters(call)
+        now = self.clock()
+        start = parse_datetime(str(body["StartDateTime"]))
+        if start is None:
+            raise ODataError(400, errors.INVALID_ARGUMENT, f"StartDateTime '{body['StartDateTime']}' is not a date.")
+        if start > now + timedelta(minutes=5):
+            raise errors.unsupported("bulk delete jobs scheduled for later (StartDateTime in the future)")
+        context = conditions.QueryContext(now, self.view.query_context().user_id)
+        plans = [self._plan(query, context) for query in body["QuerySet"]]
+        job_id = str(uuid.uuid4())
+        deleted, failed, last_error = 0, 0, ""
+        for table, test in plans:
+            for row in list(self.view.visible_rows(table)):
+                row_id = str(row[table.primary_id])
+                # an earlier query of the set (or a cascade) may have removed the row already
+                if not test(row) or self.store.raw(table.logical_name, row_id) is None:
+                    continue
+                try:
+                    with _AllOrNothing(self.store):
+                        self.access.check_delete(table, row)
+                        self.writer.delete_row(table, row_id)
+                    deleted += 1
+                except ODataError as err:
+                    failed, last_error = failed + 1, err.message
+        status = "succeeded" if not failed else "failed"
+        self.store.insert("asyncoperation", {
+            "asyncoperationid": job_id, "name": str(body["JobName"]), "operationtype": BULK_DELETE_OPERATION_TYPE,
+            "statecode": ASYNC_STATE["completed"], "statuscode": ASYNC_STATUS[status], "startedon": now,
+            "completedon": self.clock(),
+            "message": f"{deleted} records deleted, {failed} failed." + (f" Last failure: {last_error}" if failed
+                                                                           else ""),
+            "friendlymessage": None if not failed else f"{failed} records could not be deleted.",
+        })
+        return Outcome.json(200, {
+            "@odata.context": f"{call.base_url}$metadata#Microsoft.Dynamics.CRM.BulkDeleteResponse", "JobId": job_id})
+
+    def _plan(self, query: Any, context: conditions.QueryContext) -> tuple[Table, Callable[[dict[str, Any]], bool]]:
+        if not isinstance(query, dict):
+            raise ODataError(400, errors.INVALID_ARGUMENT, "Each item of QuerySet must be a QueryExpression object.")
+        unknown = set(query) - _QUERY_KEYS
+        if unknown:
+            raise errors.unsupported(f"the QueryExpression properties {', '.join(sorted(unknown))} in BulkDelete")
+        if query.get("LinkEntities"):
+            raise errors.unsupported("LinkEntities in a BulkDelete query")
+        if query.get("TopCount") is not None or query.get("PageInfo"):
+            raise errors.unsupported("TopCount and PageInfo in a BulkDelete query")
+        name = query.get("EntityName")
+        schema = self.holder.schema
+        if not isinstance(name, str) or not schema.has_table(name) or not self.tables.visible(schema.table(name)):
+            raise ODataError(400, errors.INVALID_ARGUMENT, f"The entity with a name = '{name}' was not found.")
+        table = schema.table(name)
+        criteria = query.get("Criteria")
+        if criteria is None:
+            return table, lambda _row: True
+        return table, _filter(table, criteria, context)
+
+
+def _bound_action(writer: RecordWriter, store: Store, call: Call, table: Table, name: str, *,
+                  events: list[WriteEvent]) -> Outcome:
     if name not in _BULK_ACTIONS:
         raise errors.unsupported(f"the action 'Microsoft.Dynamics.CRM.{name}' bound to {table.entity_set}")
     if call.method != "POST":
@@ -54,10 +132,10 @@ def bound_action(emulator: DataverseEmulator, call: Call, table: Table, name: st
     targets = _targets(call, table, name)
     local_events: list[WriteEvent] = []
     ids: list[str] = []
-    with _AllOrNothing(emulator):
+    with _AllOrNothing(store):
         for index, target in enumerate(targets):
             try:
-                ids.append(_ACTIONS[name](emulator, call, table, target, local_events))
+                ids.append(_ACTIONS[name](writer, call, table, target, local_events))
             except ODataError as err:
                 # the failing target's own error, as Dataverse answers it; nothing of the request is written
                 err.message = f"{err.message} (Targets[{index}])"
@@ -72,8 +150,8 @@ def bound_action(emulator: DataverseEmulator, call: Call, table: Table, name: st
 class _AllOrNothing:
     """A transaction, unless the call already runs inside one (a $batch changeset), which then rolls back."""
 
-    def __init__(self, emulator: DataverseEmulator) -> None:
-        self.store = emulator.store
+    def __init__(self, store: Store) -> None:
+        self.store = store
         self.inner: Any = None
 
     def __enter__(self) -> None:
@@ -115,13 +193,13 @@ def _record_call(call: Call, method: str, path: str, body: dict[str, Any], heade
     return Call(method, path, [], headers, json.dumps(record).encode(), call.base_url)
 
 
-def _create(emulator: DataverseEmulator, call: Call, table: Table, target: dict[str, Any],
+def _create(writer: RecordWriter, call: Call, table: Table, target: dict[str, Any],
             events: list[WriteEvent]) -> str:
-    emulator.writer.create(_record_call(call, "POST", table.entity_set, target, Headers()), table, events)
+    writer.create(_record_call(call, "POST", table.entity_set, target, Headers()), table, events)
     return _last_id(events)
 
 
-def _update(emulator: DataverseEmulator, call: Call, table: Table, target: dict[str, Any],
+def _update(writer: RecordWriter, call: Call, table: Table, target: dict[str, Any],
             events: list[WriteEvent]) -> str:
     row_id = target.get(table.primary_id)
     if not isinstance(row_id, str):
@@ -129,11 +207,11 @@ def _update(emulator: DataverseEmulator, call: Call, table: Table, target: dict[
     key = parse_key(table, row_id)
     # update only: a missing record is 404, never created (If-Match: *)
     inner = _record_call(call, "PATCH", f"{table.entity_set}({row_id})", target, Headers([("If-Match", "*")]))
-    emulator.writer.upsert(inner, table, key, row_id, events)
+    writer.upsert(inner, table, key, row_id, events)
     return _last_id(events)
 
 
-def _upsert(emulator: DataverseEmulator, call: Call, table: Table, target: dict[str, Any],
+def _upsert(writer: RecordWriter, call: Call, table: Table, target: dict[str, Any],
             events: list[WriteEvent]) -> str:
     address = target.get("@odata.id")
     if address is not None:
@@ -151,8 +229,8 @@ def _upsert(emulator: DataverseEmulator, call: Call, table: Table, target: dict[
         raise errors.payload_error(
             table.entity_set, f"Each target of UpsertMultiple needs @odata.id or its {table.primary_id}.")
     key = parse_key(table, key_text)
-    emulator.writer.upsert(_record_call(call, "PATCH", f"{table.entity_set}({key_text})", target, Headers()),
-                           table, key, key_text, events)
+    writer.upsert(_record_call(call, "PATCH", f"{table.entity_set}({key_text})", target, Headers()),
+                  table, key, key_text, events)
     return _last_id(events)
 
 
@@ -160,7 +238,7 @@ def _last_id(events: list[WriteEvent]) -> str:
     return events[-1].row_id
 
 
-_ACTIONS: dict[str, Callable[[DataverseEmulator, Call, Table, dict[str, Any], list[WriteEvent]], str]] = {
+_ACTIONS: dict[str, Callable[[RecordWriter, Call, Table, dict[str, Any], list[WriteEvent]], str]] = {
     "CreateMultiple": _create,
     "UpdateMultiple": _update,
     "UpsertMultiple": _upsert,
@@ -175,47 +253,6 @@ _QUERY_KEYS = {"@odata.type", "EntityName", "ColumnSet", "Criteria", "Orders", "
                "NoLock", "TopCount", "PageInfo"}
 _FILTER_KEYS = {"@odata.type", "FilterOperator", "Conditions", "Filters", "IsQuickFindFilter"}
 _CONDITION_KEYS = {"@odata.type", "AttributeName", "Operator", "Values", "EntityName"}
-
-
-def bulk_delete(emulator: DataverseEmulator, call: Call) -> Outcome:
-    """``POST BulkDelete``: delete what the query set matches in a system job; answer its id."""
-    if call.method != "POST":
-        raise method_not_allowed(call)
-    only_options(call)
-    body = _bulk_delete_parameters(call)
-    now = emulator.clock()
-    start = parse_datetime(str(body["StartDateTime"]))
-    if start is None:
-        raise ODataError(400, errors.INVALID_ARGUMENT, f"StartDateTime '{body['StartDateTime']}' is not a date.")
-    if start > now + timedelta(minutes=5):
-        raise errors.unsupported("bulk delete jobs scheduled for later (StartDateTime in the future)")
-    context = conditions.QueryContext(now, emulator.reader.context().user_id)
-    plans = [_plan(emulator, query, context) for query in body["QuerySet"]]
-    job_id = str(uuid.uuid4())
-    deleted, failed, last_error = 0, 0, ""
-    for table, test in plans:
-        for row in list(emulator.reader.visible_rows(table)):
-            row_id = str(row[table.primary_id])
-            # an earlier query of the set (or a cascade) may have removed the row already
-            if not test(row) or emulator.store.raw(table.logical_name, row_id) is None:
-                continue
-            try:
-                with _AllOrNothing(emulator):
-                    emulator.access.check_delete(table, row)
-                    emulator.writer.delete_row(table, row_id)
-                deleted += 1
-            except ODataError as err:
-                failed, last_error = failed + 1, err.message
-    status = "succeeded" if not failed else "failed"
-    emulator.store.insert("asyncoperation", {
-        "asyncoperationid": job_id, "name": str(body["JobName"]), "operationtype": BULK_DELETE_OPERATION_TYPE,
-        "statecode": ASYNC_STATE["completed"], "statuscode": ASYNC_STATUS[status], "startedon": now,
-        "completedon": emulator.clock(),
-        "message": f"{deleted} records deleted, {failed} failed." + (f" Last failure: {last_error}" if failed else ""),
-        "friendlymessage": None if not failed else f"{failed} records could not be deleted.",
-    })
-    return Outcome.json(200, {"@odata.context": f"{call.base_url}$metadata#Microsoft.Dynamics.CRM.BulkDeleteResponse",
-                              "JobId": job_id})
 
 
 def _bulk_delete_parameters(call: Call) -> dict[str, Any]:
@@ -241,28 +278,6 @@ def _bulk_delete_parameters(call: Call) -> dict[str, Any]:
     if not isinstance(body["QuerySet"], list) or not body["QuerySet"]:
         raise ODataError(400, errors.INVALID_ARGUMENT, "QuerySet must be a non-empty array of QueryExpressions.")
     return body
-
-
-def _plan(emulator: DataverseEmulator, query: Any, context: conditions.QueryContext) -> tuple[
-        Table, Callable[[dict[str, Any]], bool]]:
-    if not isinstance(query, dict):
-        raise ODataError(400, errors.INVALID_ARGUMENT, "Each item of QuerySet must be a QueryExpression object.")
-    unknown = set(query) - _QUERY_KEYS
-    if unknown:
-        raise errors.unsupported(f"the QueryExpression properties {', '.join(sorted(unknown))} in BulkDelete")
-    if query.get("LinkEntities"):
-        raise errors.unsupported("LinkEntities in a BulkDelete query")
-    if query.get("TopCount") is not None or query.get("PageInfo"):
-        raise errors.unsupported("TopCount and PageInfo in a BulkDelete query")
-    name = query.get("EntityName")
-    schema = emulator.schema
-    if not isinstance(name, str) or not schema.has_table(name) or not emulator.solutions.visible(schema.table(name)):
-        raise ODataError(400, errors.INVALID_ARGUMENT, f"The entity with a name = '{name}' was not found.")
-    table = schema.table(name)
-    criteria = query.get("Criteria")
-    if criteria is None:
-        return table, lambda _row: True
-    return table, _filter(table, criteria, context)
 
 
 def _filter(table: Table, criteria: Any, context: conditions.QueryContext) -> Callable[[dict[str, Any]], bool]:

@@ -1,7 +1,8 @@
 """The org's table definitions as they change at run time, and what Dataverse's metadata holds beyond ``solution/``.
 
-Rows are stored under ``emulator.schema`` (a frozen :class:`solution.schema.Schema`); the metadata API builds a
-new schema and hands it to ``emulator.replace_schema``, which swaps it in under the store lock. This module
+Rows are stored under the org's schema (a frozen :class:`solution.schema.Schema`); the metadata API builds a
+new schema and hands it to :meth:`Catalog.apply`, which has the schema holder (the emulator) swap it in under the
+store lock. This module
 keeps the rest of a definition that ``solution.schema`` has no field for: the SchemaName as it was written
 (``new_BankAccount``; the logical name is its lowercase form), the N:N relationships (``platform.py``'s and those
 created through ``RelationshipDefinitions``), ObjectTypeCodes, the HasActivities/HasNotes flags a table was
@@ -17,15 +18,12 @@ CC BY 4.0); custom tables get codes from 10000 up, as Dataverse gives them (``Ob
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from solution.schema import AlternateKey, Schema
 
 from .platform import MANY_TO_MANY, ManyToMany
-from .solutions import PRODUCT_PREFIX
-
-if TYPE_CHECKING:
-    from .service import DataverseEmulator
+from .ports import Clock, SchemaHolder
+from .solution_package import PRODUCT_PREFIX
 
 __all__ = ["STANDARD_TYPE_CODES", "Catalog", "Component"]
 
@@ -64,8 +62,9 @@ class _State:
 class Catalog:
     """Run-time table definitions of one emulated org; every change happens with the store lock held."""
 
-    def __init__(self, emulator: DataverseEmulator) -> None:
-        self.emulator = emulator
+    def __init__(self, holder: SchemaHolder, clock: Clock) -> None:
+        self.holder = holder
+        self.clock = clock
         self._state = _State()
 
     def reset(self) -> None:
@@ -75,12 +74,12 @@ class Catalog:
 
     def apply(self, schema: Schema) -> None:
         """Store and serve rows under ``schema`` from now on."""
-        self.emulator.replace_schema(schema)
+        self.holder.replace_schema(schema)
         self._state.version += 1
 
     def version_stamp(self) -> str:
         """Changes whenever a definition changes (Dataverse's stamps are opaque strings too)."""
-        return f"{self._state.version}!{self.emulator.clock().strftime('%m/%d/%Y %H:%M:%S')}"
+        return f"{self._state.version}!{self.clock().strftime('%m/%d/%Y %H:%M:%S')}"
 
     # --- names ---
 
@@ -104,7 +103,7 @@ class Catalog:
     def number_table(self, table: str) -> None:
         """Give a table created at run time the next ObjectTypeCode after those of ``solution/``'s custom tables."""
         used = set(self._state.type_codes.values())
-        code = FIRST_CUSTOM_TYPE_CODE + len(self._custom_from_files(self.emulator.schema)) + len(used)
+        code = FIRST_CUSTOM_TYPE_CODE + len(self._custom_from_files(self.holder.schema)) + len(used)
         while code in used:
             code += 1
         self._state.type_codes[table] = code

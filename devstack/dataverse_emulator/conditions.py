@@ -21,7 +21,7 @@ from typing import Any
 from solution.schema import Column
 
 from . import errors
-from . import odata as _odata  # odata imports this module; its names are read at call time
+from .odata import Ref, normalize_guid, parse_datetime
 
 __all__ = [
     "FETCH_OPERATORS",
@@ -114,7 +114,7 @@ QUERY_EXPRESSION_OPERATORS: dict[str, str] = {
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, _odata.Ref):
+    if isinstance(value, Ref):
         return value.id
     if isinstance(value, str):
         return value.casefold()  # Dataverse compares text case-insensitively
@@ -337,14 +337,14 @@ def _bool_operand(raw: Any) -> bool:
 
 
 def _datetime_operand(raw: Any) -> datetime:
-    parsed = _odata.parse_datetime(str(raw).strip())
+    parsed = parse_datetime(str(raw).strip())
     if parsed is None:
         raise ValueError(raw)
     return parsed
 
 
 def _guid_operand(raw: Any) -> str:
-    guid = _odata.normalize_guid(str(raw))
+    guid = normalize_guid(str(raw))
     if guid is None:
         raise ValueError(raw)
     return guid

@@ -4,20 +4,33 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from werkzeug.wrappers import Request
 
 from .errors import INVALID_ARGUMENT, ODataError
+from .faults import Faults, RequestLog
 from .protocol import Outcome
+from .webhooks import WebhookDispatcher
 
-if TYPE_CHECKING:
-    from .service import DataverseEmulator
+__all__ = ["Controlled", "handle_devstack"]
 
 _FAULT_FIELDS = {"path_pattern", "status", "retry_after", "count", "share", "latency_ms", "method"}
 
 
-def handle_devstack(emulator: DataverseEmulator, request: Request) -> Outcome:
+class Controlled(Protocol):
+    """What the control routes reach: the emulator's request log, faults and deliveries, reset and seed."""
+
+    requests: RequestLog
+    faults: Faults
+    webhooks: WebhookDispatcher
+
+    def reset(self) -> None: ...
+
+    def seed_demo(self) -> dict[str, Any]: ...
+
+
+def handle_devstack(emulator: Controlled, request: Request) -> Outcome:
     route = _ROUTES.get((request.method, request.path.rstrip("/")))
     if route is None:
         routes = ", ".join(f"{m} {p}" for m, p in _ROUTES)
@@ -32,22 +45,22 @@ def handle_devstack(emulator: DataverseEmulator, request: Request) -> Outcome:
         return Outcome.error(err)
 
 
-def _requests(emulator: DataverseEmulator, _request: Request) -> Outcome:
+def _requests(emulator: Controlled, _request: Request) -> Outcome:
     return Outcome.json(
         200, {"requests": [r.to_json() for r in emulator.requests.records], "counters": emulator.requests.counters()}
     )
 
 
-def _clear_requests(emulator: DataverseEmulator, _request: Request) -> Outcome:
+def _clear_requests(emulator: Controlled, _request: Request) -> Outcome:
     emulator.requests.clear()
     return Outcome(204)
 
 
-def _faults(emulator: DataverseEmulator, _request: Request) -> Outcome:
+def _faults(emulator: Controlled, _request: Request) -> Outcome:
     return Outcome.json(200, {"faults": [r.to_json() for r in emulator.faults.rules]})
 
 
-def _add_fault(emulator: DataverseEmulator, request: Request) -> Outcome:
+def _add_fault(emulator: Controlled, request: Request) -> Outcome:
     spec = _json(request)
     if "path_pattern" not in spec:
         raise ODataError(400, INVALID_ARGUMENT, "A fault needs path_pattern.")
@@ -57,21 +70,21 @@ def _add_fault(emulator: DataverseEmulator, request: Request) -> Outcome:
     return Outcome.json(201, emulator.faults.add(**spec).to_json())
 
 
-def _clear_faults(emulator: DataverseEmulator, _request: Request) -> Outcome:
+def _clear_faults(emulator: Controlled, _request: Request) -> Outcome:
     emulator.faults.clear()
     return Outcome(204)
 
 
-def _reset(emulator: DataverseEmulator, _request: Request) -> Outcome:
+def _reset(emulator: Controlled, _request: Request) -> Outcome:
     emulator.reset()
     return Outcome(204)
 
 
-def _webhooks(emulator: DataverseEmulator, _request: Request) -> Outcome:
+def _webhooks(emulator: Controlled, _request: Request) -> Outcome:
     return Outcome.json(200, {"deliveries": [d.to_json() for d in emulator.webhooks.deliveries]})
 
 
-def _seed(emulator: DataverseEmulator, _request: Request) -> Outcome:
+def _seed(emulator: Controlled, _request: Request) -> Outcome:
     return Outcome.json(200, emulator.seed_demo())
 
 
@@ -82,7 +95,7 @@ def _json(request: Request) -> dict[str, Any]:
     return data
 
 
-_ROUTES: dict[tuple[str, str], Callable[[DataverseEmulator, Request], Outcome]] = {
+_ROUTES: dict[tuple[str, str], Callable[[Controlled, Request], Outcome]] = {
     ("GET", "/_devstack/requests"): _requests,
     ("DELETE", "/_devstack/requests"): _clear_requests,
     ("GET", "/_devstack/faults"): _faults,

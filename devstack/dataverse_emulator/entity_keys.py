@@ -16,23 +16,23 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from solution.schema import AlternateKey, ColumnType, Table
 
 from . import errors
 from .attribute_metadata import managed
 from .catalog import Catalog, Component
+from .definitions import Definitions
 from .errors import ODataError
 from .labels import label, label_text
 from .metadata_paths import alternate_key, find_table
-from .naming import check_name, json_body, solution_of
+from .naming import check_name, solution_of
 from .odata import Ref
-from .protocol import Call, Outcome
+from .ports import KeyIndexes
+from .protocol import Call, Outcome, json_body
 from .schema_changes import replace_table
-
-if TYPE_CHECKING:
-    from .service import DataverseEmulator
+from .store import Store
 
 __all__ = ["KEY_PROPERTIES", "create_key", "delete_key", "key_id", "key_json", "keys_of"]
 
@@ -55,7 +55,7 @@ def keys_of(catalog: Catalog, table: Table) -> tuple[AlternateKey, ...]:
     return (*table.keys, *catalog.failed_keys(table.logical_name))
 
 
-def key_json(catalog: Catalog, table: Table, key: AlternateKey) -> dict[str, Any]:
+def key_json(catalog: Catalog, indexes: KeyIndexes, table: Table, key: AlternateKey) -> dict[str, Any]:
     name = table.logical_name
     return {
         "MetadataId": key_id(name, key.name),
@@ -64,7 +64,7 @@ def key_json(catalog: Catalog, table: Table, key: AlternateKey) -> dict[str, Any
         "SchemaName": catalog.key_schema_name(name, key.name),
         "EntityLogicalName": name,
         "KeyAttributes": list(key.columns),
-        "EntityKeyIndexStatus": catalog.emulator.solutions.key_status(name, key.name),
+        "EntityKeyIndexStatus": indexes.key_status(name, key.name),
         "DisplayName": label(catalog.key_label(name, key.name), f"key:{name}:{key.name}"),
         "IsManaged": False,
         "IsCustomizable": managed(True, "iscustomizable"),
@@ -73,18 +73,17 @@ def key_json(catalog: Catalog, table: Table, key: AlternateKey) -> dict[str, Any
     }
 
 
-def create_key(emulator: DataverseEmulator, call: Call, entity_key: str) -> Outcome:
-    if emulator.store.in_transaction:
-        raise errors.unsupported("changing table definitions inside a $batch change set")
-    solution = solution_of(emulator, call)
-    table = find_table(emulator.solutions.visible_schema(), entity_key)
+def create_key(defs: Definitions, call: Call, entity_key: str) -> Outcome:
+    defs.check_writable()
+    solution = solution_of(defs.publishers, call)
+    table = find_table(defs.visible_schema(), entity_key)
     body = json_body(call, "Keys")
     for name in body:
         if name not in KEY_PROPERTIES and name != "@odata.type":
             raise errors.unknown_property("EntityKeyMetadata", name)
-    schema_name = check_name(emulator, solution, body.get("SchemaName"), "EntityKey")
+    schema_name = check_name(defs.publishers, solution, body.get("SchemaName"), "EntityKey")
     logical = schema_name.lower()
-    existing = keys_of(emulator.catalog, table)
+    existing = keys_of(defs.catalog, table)
     if any(k.name == logical for k in existing):
         raise ODataError(400, "0x80060893", f"An entity key with the name {logical} already exists on entity "
                                             f"{table.logical_name}.")
@@ -95,35 +94,34 @@ def create_key(emulator: DataverseEmulator, call: Call, entity_key: str) -> Outc
         raise ODataError(400, errors.INVALID_ARGUMENT, f"{table.logical_name} already has {_MAX_KEYS} alternate keys, "
                                                        "the most a table can have.")
     key = AlternateKey(logical, columns)
-    failed = _has_duplicates(emulator, table, columns)
+    failed = _has_duplicates(defs.store, table, columns)
     if failed:
-        emulator.catalog.add_failed_key(table.logical_name, key)
+        defs.catalog.add_failed_key(table.logical_name, key)
     else:
-        emulator.catalog.apply(replace_table(emulator.schema, replace(table, keys=(*table.keys, key))))
-    emulator.solutions.start_key_index(table.logical_name, logical, failed=failed)
-    emulator.catalog.name_key(table.logical_name, logical, schema_name,
-                              label_text(body.get("DisplayName"), "DisplayName") or schema_name)
-    emulator.catalog.add_component(solution, Component("EntityKey", f"{table.logical_name}.{logical}"))
+        defs.catalog.apply(replace_table(defs.schema, replace(table, keys=(*table.keys, key))))
+    defs.keys.start_key_index(table.logical_name, logical, failed=failed)
+    defs.catalog.name_key(table.logical_name, logical, schema_name,
+                          label_text(body.get("DisplayName"), "DisplayName") or schema_name)
+    defs.catalog.add_component(solution, Component("EntityKey", f"{table.logical_name}.{logical}"))
     location = f"{call.base_url}EntityDefinitions({entity_key})/Keys({key_id(table.logical_name, logical)})"
     return Outcome(204, [("OData-EntityId", location), ("OData-Version", "4.0")])
 
 
-def delete_key(emulator: DataverseEmulator, call: Call, entity_key: str, key_text: str) -> Outcome:
-    if emulator.store.in_transaction:
-        raise errors.unsupported("changing table definitions inside a $batch change set")
+def delete_key(defs: Definitions, call: Call, entity_key: str, key_text: str) -> Outcome:
+    defs.check_writable()
     if (call.header("If-Match") or "*").strip() != "*":
         raise errors.unsupported("If-Match with an ETag on table definitions (only '*')")
-    table = find_table(emulator.solutions.visible_schema(), entity_key)
+    table = find_table(defs.visible_schema(), entity_key)
     name = alternate_key(key_text, "LogicalName", "Keys")
-    key = next((k for k in keys_of(emulator.catalog, table)
+    key = next((k for k in keys_of(defs.catalog, table)
                 if k.name == name or (name is None and key_id(table.logical_name, k.name) == key_text.lower())), None)
     if key is None:
         raise ODataError(404, errors.NOT_FOUND, f"Could not find key {key_text} of entity '{table.logical_name}'.")
     if key in table.keys:
         kept = tuple(k for k in table.keys if k.name != key.name)
-        emulator.catalog.apply(replace_table(emulator.schema, replace(table, keys=kept)))
-    emulator.catalog.forget_key(table.logical_name, key.name)
-    emulator.solutions.forget_key(table.logical_name, key.name)
+        defs.catalog.apply(replace_table(defs.schema, replace(table, keys=kept)))
+    defs.catalog.forget_key(table.logical_name, key.name)
+    defs.keys.forget_key(table.logical_name, key.name)
     return Outcome(204, [("OData-Version", "4.0")])
 
 
@@ -144,9 +142,9 @@ def _key_columns(table: Table, raw: Any) -> tuple[str, ...]:
     return tuple(raw)
 
 
-def _has_duplicates(emulator: DataverseEmulator, table: Table, columns: tuple[str, ...]) -> bool:
+def _has_duplicates(store: Store, table: Table, columns: tuple[str, ...]) -> bool:
     seen: set[tuple[Any, ...]] = set()
-    for row in emulator.store.all_raw(table.logical_name):
+    for row in store.all_raw(table.logical_name):
         values = tuple(_normal(row.get(c)) for c in columns)
         if any(v is None for v in values):
             continue

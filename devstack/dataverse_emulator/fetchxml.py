@@ -22,19 +22,18 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote
 
 from solution.schema import Column, ColumnType, Table
 
 from . import conditions, errors
 from .errors import ODataError
-from .odata import Ref, normalize_guid, sort_key
+from .odata import Ref, normalize_guid
+from .ports import ReadModel
 from .protocol import FORMATTED, LOOKUP_NAME, MAX_PAGE_SIZE, Call, Outcome, Prefer
+from .query_options import sort_key
 from .values import formatted, json_value
-
-if TYPE_CHECKING:
-    from .reads import Reader
 
 __all__ = ["run_fetch"]
 
@@ -83,7 +82,7 @@ class _Node:
     links: list[_Node] = field(default_factory=list)
 
 
-def run_fetch(reader: Reader, call: Call, table: Table) -> Outcome:
+def run_fetch(view: ReadModel, call: Call, table: Table) -> Outcome:
     text = call.param("fetchXml") or ""
     for name, _ in call.query:
         if name != "fetchXml":
@@ -92,7 +91,7 @@ def run_fetch(reader: Reader, call: Call, table: Table) -> Outcome:
         root = ET.fromstring(text)  # noqa: S314 - ElementTree expands no external entities; a local dev service
     except ET.ParseError as exc:
         raise errors.syntax(f"The fetchXml is not well-formed XML: {exc}.") from None
-    plan = _Planner(reader, table)
+    plan = _Planner(view, table)
     query = plan.fetch(root)
     prefer = Prefer.parse(call.headers.getlist("Prefer"))
     rows = plan.run(query)
@@ -111,7 +110,7 @@ def run_fetch(reader: Reader, call: Call, table: Table) -> Outcome:
     if prefer.wants(MORE_RECORDS):
         body[f"@{MORE_RECORDS}"] = more
     body["value"] = [plan.represent(query.entity, joined, prefer) for joined in page_rows]
-    return Outcome.json(200, body, reader.applied(prefer, annotations=True))
+    return Outcome.json(200, body, view.applied(prefer, annotations=True))
 
 
 @dataclass
@@ -126,10 +125,10 @@ class _Query:
 
 
 class _Planner:
-    def __init__(self, reader: Reader, table: Table) -> None:
-        self.reader = reader
+    def __init__(self, view: ReadModel, table: Table) -> None:
+        self.view = view
         self.table = table
-        self.context = reader.context()
+        self.context = view.query_context()
         self.aliases: dict[str, _Node] = {}
         self.orders: list[tuple[str, str, bool]] = []
 
@@ -245,7 +244,7 @@ class _Planner:
         return col
 
     def _table(self, name: str) -> Table:
-        schema = self.reader.schema
+        schema = self.view.schema
         if not schema.has_table(name):
             raise ODataError(400, errors.BAD_PROPERTY, f"The entity with a name = '{name}' was not found.")
         return schema.table(name)
@@ -260,7 +259,7 @@ class _Planner:
 
     def run(self, query: _Query) -> list[Joined]:
         root = query.entity
-        rows: list[Joined] = [{"": r} for r in self.reader.visible_rows(root.table)]
+        rows: list[Joined] = [{"": r} for r in self.view.visible_rows(root.table)]
         for link in root.links:
             rows = self._join(rows, link)
         if root.filter is not None:
@@ -279,7 +278,7 @@ class _Planner:
         return rows
 
     def _join(self, rows: list[Joined], link: _Node) -> list[Joined]:
-        candidates = self.reader.visible_rows(link.table)
+        candidates = self.view.visible_rows(link.table)
         if link.filter is not None:
             candidates = [r for r in candidates if link.filter({link.alias: r})]
         by_key: dict[Any, list[dict[str, Any]]] = {}
@@ -303,7 +302,7 @@ class _Planner:
         row = joined.get(node.alias)
         if node.alias == "" and row is not None:
             select = None if node.columns is None else [c for c, _ in node.columns]
-            out = self.reader.represent(node.table, row, select, prefer)
+            out = self.view.represent(node.table, row, select, prefer)
             for column, output in node.columns or []:
                 if output != column:
                     out[output] = out.pop(self._output_name(node.table, column), None)
@@ -328,7 +327,7 @@ class _Planner:
                 continue
             label = None
             if isinstance(value, Ref):
-                label = self.reader.primary_name(value) if prefer.wants(FORMATTED) else None
+                label = self.view.primary_name(value) if prefer.wants(FORMATTED) else None
                 if prefer.wants(LOOKUP_NAME):
                     out[f"{key}@{LOOKUP_NAME}"] = value.table
             elif prefer.wants(FORMATTED) and col.type is not ColumnType.FILE:

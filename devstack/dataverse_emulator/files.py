@@ -12,17 +12,17 @@ import re
 import secrets
 import uuid
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from solution.schema import Column, Table
 
 from . import errors
 from .errors import ODataError
+from .ports import Clock
 from .protocol import Call, Outcome, only_options
-from .store import StoredFile
+from .store import Store, StoredFile
 
-if TYPE_CHECKING:
-    from .service import DataverseEmulator
+__all__ = ["CHUNK_SIZE", "SINGLE_REQUEST_LIMIT", "FileColumns"]
 
 CHUNK_SIZE = 4 * 1024 * 1024
 SINGLE_REQUEST_LIMIT = 128 * 1024 * 1024
@@ -40,8 +40,9 @@ class UploadSession:
 
 
 class FileColumns:
-    def __init__(self, emulator: DataverseEmulator) -> None:
-        self.emulator = emulator
+    def __init__(self, store: Store, clock: Clock) -> None:
+        self.store = store
+        self.clock = clock
         self.sessions: dict[str, UploadSession] = {}
 
     def handle(self, call: Call, table: Table, row: dict[str, Any], col: Column, *, raw_value: bool) -> Outcome:
@@ -68,7 +69,7 @@ class FileColumns:
                 return self._start(call, table, row_id, col)
             return self._single(call, table, row_id, col)
         if call.method == "DELETE":
-            if self.emulator.store.file(table.logical_name, row_id, col.name) is None:
+            if self.store.file(table.logical_name, row_id, col.name) is None:
                 raise _no_file(row_id, col)
             self._store(table, row_id, col, None)
             return Outcome(204, [("OData-Version", "4.0")])
@@ -157,7 +158,7 @@ class FileColumns:
         return Outcome(204, [("OData-Version", "4.0")])
 
     def _download(self, call: Call, table: Table, row_id: str, col: Column) -> Outcome:
-        stored = self.emulator.store.file(table.logical_name, row_id, col.name)
+        stored = self.store.file(table.logical_name, row_id, col.name)
         if stored is None:
             raise _no_file(row_id, col)
         headers = [
@@ -188,7 +189,7 @@ class FileColumns:
             )
 
     def _store(self, table: Table, row_id: str, col: Column, stored: StoredFile | None) -> None:
-        store = self.emulator.store
+        store = self.store
         row = store.raw(table.logical_name, row_id)
         if row is None:
             raise errors.not_found(table.logical_name, row_id)
@@ -200,7 +201,7 @@ class FileColumns:
         else:
             store.put_file(key, stored)
             updated[col.name] = stored.file_id
-        updated["modifiedon"] = self.emulator.clock()
+        updated["modifiedon"] = self.clock()
         store.put(table.logical_name, row_id, updated)
 
 

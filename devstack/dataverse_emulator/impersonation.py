@@ -13,28 +13,27 @@ import contextlib
 import uuid
 from collections.abc import Iterator
 from contextvars import ContextVar
-from typing import TYPE_CHECKING
 
 from werkzeug.datastructures import Headers
 
 from . import errors
 from .errors import ODataError
+from .store import Store
 
-if TYPE_CHECKING:
-    from .service import DataverseEmulator
+__all__ = ["CALLER_HEADER", "acting_user", "impersonating"]
 
 CALLER_HEADER = "MSCRMCallerID"
 
 _caller: ContextVar[str | None] = ContextVar("dataverse_emulator_caller", default=None)
 
 
-def caller_id(emulator: DataverseEmulator) -> str:
-    """The systemuserid the current request acts as."""
-    return _caller.get() or emulator.user_id
+def acting_user(application_user: str) -> str:
+    """The systemuserid the current request acts as: the impersonated user, else the application user."""
+    return _caller.get() or application_user
 
 
 @contextlib.contextmanager
-def impersonating(emulator: DataverseEmulator, headers: Headers) -> Iterator[None]:
+def impersonating(store: Store, headers: Headers) -> Iterator[None]:
     """Act as the user named by the request's ``MSCRMCallerID`` header (if any) while the request runs."""
     raw = (headers.get(CALLER_HEADER) or "").strip().strip("{}")
     if not raw:
@@ -45,7 +44,7 @@ def impersonating(emulator: DataverseEmulator, headers: Headers) -> Iterator[Non
     except ValueError:
         message = f"The {CALLER_HEADER} header '{raw}' is not a systemuserid."
         raise ODataError(400, errors.BAD_PROPERTY, message) from None
-    if emulator.store.get("systemuser", user) is None:
+    if store.get("systemuser", user) is None:
         raise ODataError(
             404, errors.NOT_FOUND, f"The user with SystemUserId={user} named by {CALLER_HEADER} does not exist."
         )

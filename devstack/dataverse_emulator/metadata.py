@@ -13,28 +13,22 @@ Microsoft's documentation decides what is served (each module cites its page):
   literals (``OwnershipType eq Microsoft.Dynamics.CRM.OwnershipTypes'UserOwned'``) and complex property paths
   (``RequiredLevel/Value``);
 * ``RetrieveMetadataChanges(Query=@p1)`` (``metadata_changes.py``);
-* writing (``metadata_writes.py``, ``entity_keys.py``): tables (``POST EntityDefinitions`` and the
-  ``CreateEntities`` action Microsoft's SDK sends), columns (``POST``/``PUT``/``DELETE`` on ``Attributes``),
-  relationships (``POST``/``DELETE`` ``RelationshipDefinitions``), alternate keys (``POST``/``DELETE`` on
-  ``Keys``, whose index builds like an imported key's), deleting tables; ``MSCRM.SolutionUniqueName`` picks the
-  solution, whose publisher's prefix custom names must carry. A table or column created this way is stored and
-  served like one from ``solution/`` (``catalog.py``, ``schema_changes.py``).
+* writing (``table_writes.py``, ``metadata_writes.py``, ``relationship_writes.py``, ``entity_keys.py``): tables
+  (``POST EntityDefinitions`` and the ``CreateEntities`` action Microsoft's SDK sends), columns
+  (``POST``/``PUT``/``DELETE`` on ``Attributes``), relationships (``POST``/``DELETE`` ``RelationshipDefinitions``),
+  alternate keys (``POST``/``DELETE`` on ``Keys``, whose index builds like an imported key's), deleting tables;
+  ``MSCRM.SolutionUniqueName`` picks the solution, whose publisher's prefix custom names must carry. A table or
+  column created this way is stored and served like one from ``solution/`` (``catalog.py``, ``schema_changes.py``).
 
-Anything else on these paths answers 501 naming what is not supported.
+Their routes are in the emulator's one routing table (``service.py``), reached through ``metadata_api.py``;
+anything else on these paths answers 501 naming what is not supported.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from solution.schema import ColumnType
 
-from .protocol import Call, Outcome, WriteEvent
-
-if TYPE_CHECKING:
-    from .service import DataverseEmulator
-
-__all__ = ["ATTRIBUTE_TYPES", "attribute_type_name", "handle_metadata", "is_metadata_path"]
+__all__ = ["ATTRIBUTE_TYPES", "attribute_type_name", "is_metadata_path"]
 
 # ColumnType -> (AttributeType, metadata class). File columns are "Virtual" with AttributeTypeName FileType;
 # customer and owner columns are LookupAttributeMetadata with their own AttributeType.
@@ -92,12 +86,3 @@ def is_metadata_path(path: str) -> bool:
     head = path.split("/", 1)[0]
     name = head.split("(", 1)[0]
     return name in _ROOTS or name in _OPERATIONS
-
-
-def handle_metadata(emulator: DataverseEmulator, call: Call, events: list[WriteEvent]) -> Outcome:
-    """Answer a call on a metadata path (the store lock is held)."""
-    # imported here: the modules that build definitions use ATTRIBUTE_TYPES from this module
-    from .metadata_routes import route_metadata
-
-    del events  # definition changes raise no Create/Update events
-    return route_metadata(emulator, call)

@@ -36,9 +36,10 @@ from .entity_metadata import ENTITY_PROPERTIES, NAVIGATION, entity_json
 from .errors import ODataError
 from .metadata_paths import Segment, alternate_key, find_column, find_relationship, find_table
 from .metadata_query import parse_metadata_filter, parse_select, project
-from .odata import parse_expand
 from .platform import ManyToMany
+from .ports import KeyIndexes
 from .protocol import Call, Outcome
+from .query_options import parse_expand
 from .relationship_metadata import BASE_PROPERTIES as RELATIONSHIP_BASE
 from .relationship_metadata import (
     MANY_TO_MANY_CLASS,
@@ -63,6 +64,7 @@ class MetadataView:
 
     schema: Schema
     catalog: Catalog
+    keys: KeyIndexes
 
     def entity(self, table: Table) -> dict[str, Any]:
         return entity_json(table, self.schema, self.catalog)
@@ -171,7 +173,7 @@ def _with_option_sets(table: Table, column: Column, item: dict[str, Any], cast: 
 def _relationships_of(view: MetadataView, call: Call, table: Table, nav: Segment, context: str) -> Outcome:
     if nav.name == "Keys":
         _options(call, "$select", "$filter")
-        items = [key_json(view.catalog, table, key) for key in keys_of(view.catalog, table)]
+        items = [key_json(view.catalog, view.keys, table, key) for key in keys_of(view.catalog, table)]
         type_name = "EntityKeyMetadata"
     elif nav.name == "ManyToManyRelationships":
         _options(call, "$select", "$filter")
@@ -276,7 +278,7 @@ def _expanded(view: MetadataView, table: Table, item: dict[str, Any], expand: st
     builders: dict[str, Callable[[], tuple[list[dict[str, Any]], Collection[str], str]]] = {
         "Attributes": lambda: ([view.attribute(table, c, cast=False) for c in table.columns], BASE_PROPERTIES,
                                _ATTRIBUTE),
-        "Keys": lambda: _typed([key_json(view.catalog, table, k) for k in keys_of(view.catalog, table)],
+        "Keys": lambda: _typed([key_json(view.catalog, view.keys, table, k) for k in keys_of(view.catalog, table)],
                                "EntityKeyMetadata"),
         "OneToManyRelationships": lambda: _typed(
             [one_to_many_json(r, view.schema, view.catalog) for r in view.one_to_many(table.logical_name)],

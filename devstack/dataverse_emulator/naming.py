@@ -14,53 +14,40 @@
 
 from __future__ import annotations
 
-import json
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import errors
 from .errors import ODataError
+from .ports import Publishers
 from .protocol import Call
 
-if TYPE_CHECKING:
-    from .service import DataverseEmulator
-
-__all__ = ["INVALID_PREFIX", "check_name", "entity_set_name", "json_body", "solution_of"]
+__all__ = ["INVALID_PREFIX", "check_name", "entity_set_name", "solution_of"]
 
 INVALID_PREFIX = "0x80044366"
 _PREFIXED = re.compile(r"(?P<prefix>[A-Za-z][A-Za-z0-9]{1,7})_(?P<rest>[A-Za-z0-9][A-Za-z0-9_]*)")
 
 
-def json_body(call: Call, what: str) -> dict[str, Any]:
-    try:
-        body = json.loads(call.body or b"{}")
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise errors.payload_error(what, f"Invalid JSON: {exc}.") from None
-    if not isinstance(body, dict):
-        raise errors.payload_error(what, "The payload must be a JSON object.")
-    return body
-
-
-def solution_of(emulator: DataverseEmulator, call: Call, parameter: Any = None) -> str | None:
+def solution_of(publishers: Publishers, call: Call, parameter: Any = None) -> str | None:
     """The solution a created component joins: ``MSCRM.SolutionUniqueName``, or the ``SolutionUniqueName``
     parameter of ``CreateEntities`` (in its body, or in the query string where Microsoft's SDK puts it); it must
     exist."""
     name = call.header("MSCRM.SolutionUniqueName") or parameter or call.param("SolutionUniqueName")
     if name is None:
         return None
-    if not isinstance(name, str) or not emulator.solutions.solution_exists(name):
+    if not isinstance(name, str) or not publishers.solution_exists(name):
         raise ODataError(404, errors.NOT_FOUND, f"The solution with unique name '{name}' does not exist.")
     return name
 
 
-def check_name(emulator: DataverseEmulator, solution: str | None, schema_name: Any, kind: str) -> str:
+def check_name(publishers: Publishers, solution: str | None, schema_name: Any, kind: str) -> str:
     """A valid custom SchemaName for a component of ``kind`` (Entity, Attribute, EntityKey, Relationship)."""
     if not isinstance(schema_name, str) or not schema_name:
         raise ODataError(400, INVALID_PREFIX, _prefix_message("", kind))
     match = _PREFIXED.fullmatch(schema_name)
     if match is None or match.group("prefix").lower().startswith("mscrm"):
         raise ODataError(400, INVALID_PREFIX, _prefix_message(schema_name, kind))
-    expected = emulator.solutions.publisher_prefix(solution) if solution else None
+    expected = publishers.publisher_prefix(solution) if solution else None
     if expected is not None and match.group("prefix").lower() != expected.lower():
         raise ODataError(400, INVALID_PREFIX, _prefix_message(schema_name, kind))
     return schema_name

@@ -1,4 +1,5 @@
-"""The HTTP shapes the emulator speaks: one call (alone or inside a $batch), its outcome, Prefer."""
+"""The HTTP shapes the emulator speaks: one call (alone or inside a $batch), its outcome, Prefer, a JSON body and
+the ``@odata.context`` of an answer."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from werkzeug.datastructures import Headers
+
+from solution.schema import Table
 
 from . import errors
 from .errors import ODataError
@@ -121,8 +124,25 @@ def _split_prefer(value: str) -> list[str]:
     return [p for p in parts if p]
 
 
+def context_url(call: Call, table: Table, select: list[str] | None, *, entity: bool = False) -> str:
+    """``$metadata#contacts(fullname,...)`` (plus ``/$entity`` for one row), as Dataverse writes it."""
+    columns = f"({','.join(select)})" if select else ""
+    return f"{call.base_url}$metadata#{table.entity_set}{columns}{'/$entity' if entity else ''}"
+
+
 def etag(row: dict[str, Any]) -> str:
     return f'W/"{row.get("versionnumber", 0)}"'
+
+
+def json_body(call: Call, what: str) -> dict[str, Any]:
+    """The call's body, a JSON object; ``what`` names the resource in the error Dataverse gives for anything else."""
+    try:
+        body = json.loads(call.body or b"{}")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise errors.payload_error(what, f"Invalid JSON: {exc}.") from None
+    if not isinstance(body, dict):
+        raise errors.payload_error(what, "The payload must be a JSON object.")
+    return body
 
 
 def only_options(call: Call, *allowed: str) -> None:

@@ -1,58 +1,48 @@
-"""Reading rows: retrieve, query ($filter, $orderby, $top, $count, paging), representation, $expand."""
+"""Reading rows: retrieve one (``set(key)``), query a set (``$filter``, ``$orderby``, ``$top``, ``$count``, paging
+with ``Prefer: odata.maxpagesize`` and an opaque ``$skiptoken``; ``?fetchXml=`` goes to ``fetchxml.py``) and count
+it (``set/$count``). How each row reads is ``read_view.py``'s business."""
 
 from __future__ import annotations
 
-import base64
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote, urlencode
 
-from solution.schema import Column, ColumnType, Schema, Table
+from solution.schema import Table
 
 from . import errors
-from .conditions import QueryContext
 from .fetchxml import run_fetch
-from .impersonation import caller_id
-from .odata import Predicate, Ref, parse_expand, parse_filter, parse_orderby, parse_select, sort_key
-from .protocol import ASSOCIATED_NAV, FORMATTED, LOOKUP_NAME, MAX_PAGE_SIZE, Call, Outcome, Prefer, etag
-from .store import Store
-from .values import describe_key, formatted, json_value
+from .filters import parse_filter
+from .ports import AccessChecker, ReadModel
+from .protocol import MAX_PAGE_SIZE, Call, Outcome, Prefer, context_url, etag
+from .query_options import (
+    Predicate,
+    check_query_options,
+    decode_skiptoken,
+    encode_skiptoken,
+    getter,
+    parse_orderby,
+    parse_select,
+    parse_top,
+    sorted_rows,
+)
+from .rows import Rows
+from .values import describe_key
 
-if TYPE_CHECKING:
-    from .service import DataverseEmulator
-
-_QUERY_OPTIONS = {"$select", "$filter", "$orderby", "$top", "$count", "$expand", "$skiptoken"}
-# Options Dataverse has and the emulator does not (https://learn.microsoft.com/power-apps/developer/data-platform/
-# webapi/query/overview): refused by name, never ignored. The SDK's query.sql() sends ?sql=.
-_UNSUPPORTED_OPTIONS = {
-    "$apply": "the query option '$apply' (aggregation)",
-    "$search": "the query option '$search'",
-    "$compute": "the query option '$compute'",
-    "$levels": "the query option '$levels'",
-    "sql": "the query option 'sql' (Dataverse's read-only SQL)",
-    "savedQuery": "the query option 'savedQuery' (system views)",
-    "userQuery": "the query option 'userQuery' (personal views)",
-}
+__all__ = ["Reader"]
 
 
 class Reader:
-    def __init__(self, emulator: DataverseEmulator) -> None:
-        self.emulator = emulator
-
-    @property
-    def schema(self) -> Schema:
-        return self.emulator.schema
-
-    @property
-    def store(self) -> Store:
-        return self.emulator.store
+    def __init__(self, view: ReadModel, rows: Rows, access: AccessChecker) -> None:
+        self.view = view
+        self.rows = rows
+        self.access = access
 
     def retrieve(self, call: Call, table: Table, key: str | dict[str, Any]) -> Outcome:
-        self._check_options(call, single=True)
-        row = self.emulator.find(table, key)
+        check_query_options(call, single=True)
+        row = self.rows.find(table, key)
         if row is None:
             raise errors.not_found(table.logical_name, key if isinstance(key, str) else describe_key(key))
-        self.emulator.access.check_read(table, row)
+        self.access.check_read(table, row)
         prefer = Prefer.parse(call.headers.getlist("Prefer"))
         select = parse_select(table, call.param("$select") or "") if call.param("$select") else None
         expand = call.param("$expand")
@@ -60,59 +50,36 @@ class Reader:
         if inm and inm not in ("null", "*") and not expand and not prefer.annotations and inm == etag(row):
             return Outcome(304, [("OData-Version", "4.0")])
         body = {"@odata.context": context_url(call, table, select, entity=True)}
-        body.update(self.represent(table, row, select, prefer, expand))
-        return Outcome.json(200, body, self.applied(prefer, annotations=True))
-
-    def _check_options(self, call: Call, single: bool = False, allowed: frozenset[str] | None = None) -> None:
-        for name, _ in call.query:
-            if name == "$skip":
-                raise errors.syntax("The query parameter $skip is not supported.")
-            if name in _UNSUPPORTED_OPTIONS:
-                raise errors.unsupported(_UNSUPPORTED_OPTIONS[name])
-            if name == "fetchXml" and not single and allowed is None:
-                continue  # answered by fetchxml.py
-            if name.startswith("@"):
-                raise errors.unsupported(f"parameter aliases ('{name}') in queries")
-            if not name.startswith("$"):
-                raise errors.unsupported(f"the query option '{name}'")
-            if name not in _QUERY_OPTIONS:
-                raise errors.syntax(f"The query parameter {name} is not supported.")
-            if single and name in ("$filter", "$orderby", "$top", "$count", "$skiptoken"):
-                raise errors.syntax(f"The query option '{name}' is not allowed on a single record.")
-            if allowed is not None and name not in allowed:
-                raise errors.syntax(f"The query option '{name}' is not allowed here.")
-
-    def context(self) -> QueryContext:
-        """Date and user conditions are judged at the emulator's time for the calling user."""
-        return QueryContext(self.emulator.clock(), caller_id(self.emulator))
+        body.update(self.view.represent(table, row, select, prefer, expand))
+        return Outcome.json(200, body, self.view.applied(prefer, annotations=True))
 
     def query(self, call: Call, table: Table) -> Outcome:
-        self._check_options(call)
+        check_query_options(call)
         if call.param("fetchXml") is not None:
-            return run_fetch(self, call, table)
+            return run_fetch(self.view, call, table)
         prefer = Prefer.parse(call.headers.getlist("Prefer"))
-        rows = self.visible_rows(table)
+        rows = self.view.visible_rows(table)
         filter_text = call.param("$filter")
         if filter_text:
-            predicate: Predicate = parse_filter(table, filter_text, self.context())
+            predicate: Predicate = parse_filter(table, filter_text, self.view.query_context())
             rows = [r for r in rows if predicate(getter(r))]
         orderby = call.param("$orderby")
         if orderby:
-            rows = _sorted(rows, parse_orderby(table, orderby))
+            rows = sorted_rows(rows, parse_orderby(table, orderby))
         total = len(rows)
         top_text = call.param("$top")
         headers: list[tuple[str, str]] = []
         next_link = None
-        top = _parse_top(top_text) if top_text is not None else None
+        top = parse_top(top_text) if top_text is not None else None
         if top is not None and prefer.max_page_size is None:
             rows = rows[:top]
         else:
             # "Don't use $top with Prefer: odata.maxpagesize. If you include both, $top is ignored." (paging docs)
             page = prefer.max_page_size or MAX_PAGE_SIZE
-            offset = _decode_skiptoken(call.param("$skiptoken"))
+            offset = decode_skiptoken(call.param("$skiptoken"))
             if offset + page < len(rows):
                 params = [(k, v) for k, v in call.query if k != "$skiptoken"]
-                params.append(("$skiptoken", _encode_skiptoken(offset + page)))
+                params.append(("$skiptoken", encode_skiptoken(offset + page)))
                 next_link = f"{call.base_url}{table.entity_set}?{urlencode(params, quote_via=quote, safe='$,()')}"
             rows = rows[offset : offset + page]
         if prefer.max_page_size is not None:
@@ -125,213 +92,17 @@ class Reader:
             raise errors.syntax(f"The value '{call.param('$count')}' of $count is not true or false.")
         if counted == "true":
             body["@odata.count"] = min(total, MAX_PAGE_SIZE)  # Dataverse counts up to 5,000 ("Count rows")
-        body["value"] = [self.represent(table, r, select, prefer, expand) for r in rows]
+        body["value"] = [self.view.represent(table, r, select, prefer, expand) for r in rows]
         if next_link:
             body["@odata.nextLink"] = next_link
-        return Outcome.json(200, body, [*headers, *self.applied(prefer, annotations=True)])
+        return Outcome.json(200, body, [*headers, *self.view.applied(prefer, annotations=True)])
 
     def count(self, call: Call, table: Table) -> Outcome:
         """``GET set/$count``: the number of rows (Dataverse caps it at 5000), as plain text."""
-        self._check_options(call, allowed=frozenset({"$filter"}))
-        rows = self.visible_rows(table)
+        check_query_options(call, allowed=frozenset({"$filter"}))
+        rows = self.view.visible_rows(table)
         filter_text = call.param("$filter")
         if filter_text:
-            predicate = parse_filter(table, filter_text, self.context())
+            predicate = parse_filter(table, filter_text, self.view.query_context())
             rows = [r for r in rows if predicate(getter(r))]
         return Outcome(200, [("OData-Version", "4.0")], str(min(len(rows), MAX_PAGE_SIZE)).encode(), "text/plain")
-
-    def visible_rows(self, table: Table) -> list[dict[str, Any]]:
-        """The rows of ``table`` the acting user may read: where every query, count, FetchXML and collection
-        ``$expand`` takes its rows from (``access.py``)."""
-        return self.emulator.access.readable(table, self.emulator.source_rows(table))
-
-    def applied(
-        self, prefer: Prefer, *, annotations: bool = False, representation: bool = False
-    ) -> list[tuple[str, str]]:
-        applied = []
-        if representation and prefer.representation:
-            applied.append("return=representation")
-        if annotations and prefer.annotations:
-            applied.append(f'odata.include-annotations="{prefer.annotations}"')
-        return [("Preference-Applied", a) for a in applied]
-
-    def represent(
-        self, table: Table, row: dict[str, Any], select: list[str] | None, prefer: Prefer, expand: str | None = None
-    ) -> dict[str, Any]:
-        out: dict[str, Any] = {"@odata.etag": etag(row)}
-        columns = _readable(table) if select is None else _selected(table, select)
-        annotate = prefer.wants(FORMATTED)
-        symbol: str | None = None
-        for col, category in columns:
-            name = col.name
-            value = row.get(name)
-            if category is _PLAIN:
-                if value is None:
-                    out[name] = None  # most of a standard table's columns are empty: keep them cheap
-                    continue
-                out[name] = json_value(value)
-                if annotate:
-                    if col.type is ColumnType.MONEY and symbol is None:
-                        symbol = self.currency_symbol(row)
-                    label = formatted(col, value, symbol or "$")
-                    if label is not None:
-                        out[f"{name}@{FORMATTED}"] = label
-            elif category is _REFERENCE:
-                out[col.value_name] = value.id if isinstance(value, Ref) else None
-                if isinstance(value, Ref):
-                    out.update(self._lookup_annotations(table, col, value, prefer))
-            else:
-                out[name] = value
-                stored = self.store.file(table.logical_name, str(row.get(table.primary_id)), name)
-                out[f"{name}_name"] = stored.name if stored is not None and value is not None else None
-        if expand:
-            for nav, options in parse_expand(expand):
-                out[nav] = self._expand(table, row, nav, options, prefer)
-        return out
-
-    def currency_symbol(self, row: dict[str, Any]) -> str:
-        """The symbol of the record's currency (transactioncurrencyid), else the organization's base currency's."""
-        currency = row.get("transactioncurrencyid")
-        if isinstance(currency, Ref) and self.schema.has_table("transactioncurrency"):
-            found = self.store.raw("transactioncurrency", currency.id)
-            if found is not None and found.get("currencysymbol"):
-                return str(found["currencysymbol"])
-        return "$"
-
-    def _lookup_annotations(self, table: Table, col: Column, value: Ref, prefer: Prefer) -> dict[str, Any]:
-        prop = col.value_name
-        out: dict[str, Any] = {}
-        if prefer.wants(FORMATTED):
-            label = self.primary_name(value)
-            if label is not None:
-                out[f"{prop}@{FORMATTED}"] = label
-        if prefer.wants(ASSOCIATED_NAV):
-            for rel in self.schema.relationships_from(table.logical_name, col.name):
-                if rel.referenced_table == value.table:
-                    out[f"{prop}@{ASSOCIATED_NAV}"] = rel.referencing_navigation
-                    break
-        if prefer.wants(LOOKUP_NAME):
-            out[f"{prop}@{LOOKUP_NAME}"] = value.table
-        return out
-
-    def primary_name(self, ref: Ref) -> str | None:
-        if not self.schema.has_table(ref.table):
-            return None
-        target = self.schema.table(ref.table)
-        row = self.emulator.source_row(target, ref.id)
-        if row is None or target.primary_name is None:
-            return None
-        value = row.get(target.primary_name)
-        return None if value is None else str(value)
-
-    def _expand(self, table: Table, row: dict[str, Any], nav: str, options: dict[str, str], prefer: Prefer) -> Any:
-        for option in options:
-            if option not in ("$select", "$filter", "$orderby", "$top"):
-                raise errors.unsupported(f"the $expand option '{option}'")
-        single = self.schema.single_navigation(table.logical_name, nav)
-        if single is not None:
-            if set(options) - {"$select"}:
-                raise errors.syntax(f"Only $select is allowed when expanding the single-valued '{nav}'.")
-            value = row.get(single.referencing_attribute)
-            if not isinstance(value, Ref) or value.table != single.referenced_table:
-                return None
-            target = self.schema.table(single.referenced_table)
-            target_row = self.emulator.source_row(target, value.id)
-            if target_row is None or not self.emulator.access.allows("Read", target, target_row):
-                return None
-            select = parse_select(target, options["$select"]) if "$select" in options else None
-            return self.represent(target, target_row, select, prefer)
-        collection = self.schema.collection_navigation(table.logical_name, nav)
-        if collection is None:
-            raise errors.unknown_query_property(table.logical_name, nav)
-        child = self.schema.table(collection.referencing_table)
-        ref = Ref(table.logical_name, str(row.get(table.primary_id)))
-        children = [r for r in self.visible_rows(child) if r.get(collection.referencing_attribute) == ref]
-        if "$filter" in options:
-            predicate = parse_filter(child, options["$filter"], self.context())
-            children = [r for r in children if predicate(getter(r))]
-        if "$orderby" in options:
-            children = _sorted(children, parse_orderby(child, options["$orderby"]))
-        if "$top" in options:
-            children = children[: _parse_top(options["$top"])]
-        select = parse_select(child, options["$select"]) if "$select" in options else None
-        return [self.represent(child, r, select, prefer) for r in children]
-
-
-_PLAIN, _REFERENCE, _FILE = "plain", "reference", "file"
-_READABLE: dict[int, tuple[Table, tuple[tuple[Column, str], ...]]] = {}
-
-
-def _category(col: Column) -> str:
-    if col.type.is_reference:
-        return _REFERENCE
-    return _FILE if col.type is ColumnType.FILE else _PLAIN
-
-
-def _readable(table: Table) -> tuple[tuple[Column, str], ...]:
-    # every column a full read returns; partylist columns are navigation collections in the Web API, not properties.
-    # Cached by identity: hashing a table of 300 columns on every row would cost more than the read.
-    cached = _READABLE.get(id(table))
-    if cached is None or cached[0] is not table:
-        columns = tuple((c, _category(c)) for c in table.columns if c.type is not ColumnType.PARTYLIST)
-        cached = (table, columns)
-        _READABLE[id(table)] = cached
-    return cached[1]
-
-
-def _selected(table: Table, select: list[str]) -> list[tuple[Column, str]]:
-    names = dict.fromkeys([*select, table.primary_id])
-    return [(col, _category(col)) for col in (table.column(name) for name in names)]
-
-
-def context_url(call: Call, table: Table, select: list[str] | None, *, entity: bool = False) -> str:
-    """``$metadata#contacts(fullname,...)`` (plus ``/$entity`` for one row), as Dataverse writes it."""
-    columns = f"({','.join(select)})" if select else ""
-    return f"{call.base_url}$metadata#{table.entity_set}{columns}{'/$entity' if entity else ''}"
-
-
-def _sorted(rows: list[dict[str, Any]], order: list[tuple[str, bool]]) -> list[dict[str, Any]]:
-    # stable sorts from the last key to the first give a multi-key order with mixed directions
-    for name, descending in reversed(order):
-        rows = sorted(rows, key=_sort_by(name), reverse=descending)
-    return rows
-
-
-def _sort_by(name: str) -> Callable[[dict[str, Any]], tuple[int, Any]]:
-    return lambda row: sort_key(getter(row)(name))
-
-
-def _parse_top(text: str) -> int:
-    try:
-        top = int(text)
-    except ValueError:
-        top = -1
-    if top < 0:
-        raise errors.syntax(f"Invalid value '{text}' for $top query option.")
-    return top
-
-
-def getter(row: dict[str, Any]) -> Callable[[str], Any]:
-    def get(name: str) -> Any:
-        if name.startswith("_") and name.endswith("_value"):
-            value = row.get(name[1:-6])
-            return value.id if isinstance(value, Ref) else value
-        return row.get(name)
-
-    return get
-
-
-def _encode_skiptoken(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"page:{offset}".encode()).decode().rstrip("=")
-
-
-def _decode_skiptoken(token: str | None) -> int:
-    if not token:
-        return 0
-    try:
-        text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
-        if not text.startswith("page:"):
-            raise ValueError(text)
-        return int(text[5:])
-    except (ValueError, UnicodeDecodeError):
-        raise errors.syntax("The $skiptoken is not valid; follow @odata.nextLink unmodified.") from None

@@ -7,12 +7,11 @@ as them (``MSCRMCallerID``, as the devstack browser does) needs once the emulato
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .odata import Ref
-
-if TYPE_CHECKING:
-    from .service import DataverseEmulator
+from .ports import OrgIds, RoleGrants
+from .store import Store
 
 TEAM_NAME = "SMS Bridge - SMS"
 _NAMESPACE = uuid.UUID("0d7f7a63-2a4e-4f55-9d3e-6c3a5a3f7b21")
@@ -49,13 +48,12 @@ def _id(kind: str, name: str) -> str:
     return str(uuid.uuid5(_NAMESPACE, f"{kind}:{name}"))
 
 
-def seed_demo(emulator: DataverseEmulator) -> dict[str, Any]:
+def seed_demo(store: Store, org: OrgIds, roles: RoleGrants) -> dict[str, Any]:
     """Insert (or re-insert) the demo rows; ids are stable across runs. Returns them by name."""
-    store = emulator.store
-    bu = Ref("businessunit", emulator.business_unit_id)
+    bu = Ref("businessunit", org.business_unit_id)
     team_id = _id("team", TEAM_NAME)
     ids: dict[str, Any] = {
-        "business_unit": emulator.business_unit_id,
+        "business_unit": org.business_unit_id,
         "team": team_id,
         "users": {},
         "contacts": {},
@@ -64,7 +62,7 @@ def seed_demo(emulator: DataverseEmulator) -> dict[str, Any]:
     with store.lock:
         if store.get("team", team_id) is None:
             store.insert("team", {"teamid": team_id, "name": TEAM_NAME, "teamtype": 0, "businessunitid": bu})
-        emulator.solutions.grant_team_role(team_id, "SMS Bridge User")
+        roles.grant_team_role(team_id, "SMS Bridge User")
         for first, last in USERS:
             user_id = _id("systemuser", f"{first} {last}")
             ids["users"][f"{first} {last}"] = user_id
@@ -86,9 +84,9 @@ def seed_demo(emulator: DataverseEmulator) -> dict[str, Any]:
                     {"teammembershipid": _id("membership", user_id), "teamid": team_id, "systemuserid": user_id},
                 )
             # every user of an org holds some role of their own; the team gives them the product's
-            emulator.solutions.grant_user_role(user_id, "Basic User")
+            roles.grant_user_role(user_id, "Basic User")
             if f"{first} {last}" == ADMINISTRATOR:
-                emulator.solutions.grant_user_role(user_id, "SMS Bridge Administrator")
+                roles.grant_user_role(user_id, "SMS Bridge Administrator")
         owner = Ref("team", team_id)
         for first, last, column, number in CONTACTS:
             contact_id = _id("contact", f"{first} {last}")

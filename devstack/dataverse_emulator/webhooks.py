@@ -1,9 +1,8 @@
 """Webhook delivery: registered steps on Create/Update POST a RemoteExecutionContext.
 
-Shape from "Use webhooks to create external handlers for server events"
-(https://learn.microsoft.com/power-apps/developer/data-platform/use-webhooks): DataContract JSON,
-dictionaries as ``[{"key", "value"}]`` arrays, objects with ``__type``, dates as ``"\\/Date(ms)\\/"``.
-One retry on 502/503/504, as the service does. By execution mode, as Microsoft documents it:
+The context's JSON is ``execution_context.py``'s ("Use webhooks to create external handlers for server events",
+https://learn.microsoft.com/power-apps/developer/data-platform/use-webhooks). One retry on 502/503/504, as the
+service does. By execution mode, as Microsoft documents it:
 
 * asynchronous (mode 1): the context is saved as a System Job (an ``asyncoperation`` row whose ``data`` holds it;
   "Asynchronous service", https://learn.microsoft.com/power-apps/developer/data-platform/asynchronous-service),
@@ -26,29 +25,26 @@ import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import requests
 
-from solution.schema import ColumnType, Table
-
 from . import errors
 from .errors import ODataError
+from .execution_context import NameOf, execution_context
 from .odata import Ref
+from .ports import Clock, OrgIds, SchemaHolder
 from .protocol import WriteEvent
+from .store import Store
 
-if TYPE_CHECKING:
-    from .service import DataverseEmulator
+__all__ = ["Sender", "SystemJob", "WebhookDelivery", "WebhookDispatcher"]
 
 Sender = Callable[[str, dict[str, str], bytes], int]
 
-_CONTRACTS = "http://schemas.microsoft.com/xrm/2011/Contracts"
 _WEBHOOK_CONTRACT = 8
 _AUTH_WEBHOOK_KEY, _AUTH_HTTP_HEADER, _AUTH_QUERY_STRING = 4, 5, 6
 _RETRY_STATUSES = {502, 503, 504}
-MAX_MESSAGE_BYTES = 256 * 1024
 _MODE_SYNCHRONOUS = 0
 _OPERATION_SYSTEM_EVENT = 1  # asyncoperation.operationtype of an asynchronous plug-in or webhook step
 
@@ -115,8 +111,13 @@ def _http_sender(url: str, headers: dict[str, str], body: bytes) -> int:
 
 
 class WebhookDispatcher:
-    def __init__(self, emulator: DataverseEmulator, sender: Sender | None = None) -> None:
-        self.emulator = emulator
+    def __init__(self, store: Store, holder: SchemaHolder, clock: Clock, *, org: OrgIds, name_of: NameOf,
+                 sender: Sender | None = None) -> None:
+        self.store = store
+        self.holder = holder
+        self.clock = clock
+        self.org = org
+        self.name_of = name_of
         self.sender: Sender = sender or _http_sender
         self.deliveries: list[WebhookDelivery] = []
         self.system_jobs: list[SystemJob] = []
@@ -131,7 +132,7 @@ class WebhookDispatcher:
         synchronous step's endpoint did not take its payload."""
         if not events:
             return
-        with self.emulator.store.lock:
+        with self.store.lock:
             jobs = [job for event in events for job in self._jobs(event)]
         for job in (j for j in jobs if j.synchronous):
             delivery = self._deliver(job)
@@ -146,8 +147,8 @@ class WebhookDispatcher:
             self._enqueue(job)
 
     def _persist(self, job: _Job) -> str | None:
-        store = self.emulator.store
-        if not self.emulator.schema.has_table("asyncoperation"):
+        store = self.store
+        if not self.holder.schema.has_table("asyncoperation"):
             return None
         data = job.body.decode("utf-8")
         with store.lock:
@@ -162,7 +163,7 @@ class WebhookDispatcher:
     def _settle(self, job: _Job, delivery: WebhookDelivery) -> None:
         if job.system_job is None:
             return
-        store = self.emulator.store
+        store = self.store
         with store.lock:
             row = store.raw("asyncoperation", job.system_job)
             if row is None:
@@ -172,13 +173,13 @@ class WebhookDispatcher:
                 store.remove("asyncoperation", job.system_job)
                 return
             updated = {**row, "statecode": 3, "statuscode": 30 if succeeded else 31,
-                       "completedon": self.emulator.clock(), "modifiedon": self.emulator.clock()}
+                       "completedon": self.clock(), "modifiedon": self.clock()}
             if not succeeded:
                 updated["message"] = updated["friendlymessage"] = delivery.error or f"HTTP {delivery.status}"
             store.put("asyncoperation", job.system_job, updated)
 
     def _undo(self, events: list[WriteEvent]) -> None:
-        store = self.emulator.store
+        store = self.store
         with store.lock:
             for event in reversed(events):
                 if event.message == "Create":
@@ -187,8 +188,8 @@ class WebhookDispatcher:
                     store.put(event.table, event.row_id, dict(event.pre_image))
 
     def _jobs(self, event: WriteEvent) -> list[_Job]:
-        store = self.emulator.store
-        schema = self.emulator.schema
+        store = self.store
+        schema = self.holder.schema
         if not schema.has_table("sdkmessageprocessingstep"):
             return []
         jobs = []
@@ -208,7 +209,8 @@ class WebhookDispatcher:
                 wanted = {a.strip() for a in str(step["filteringattributes"]).split(",") if a.strip()}
                 if not wanted & set(event.target):
                     continue
-            body, trimmed = self._context(event, step)
+            body, trimmed = execution_context(event, step, schema.table(event.table), images=self._images(step),
+                                              org=self.org, now=self.clock(), name_of=self.name_of)
             url, headers = _authenticate(str(endpoint["url"]), endpoint)
             if trimmed:
                 headers["x-ms-dynamics-msg-size-exceeded"] = "true"
@@ -231,148 +233,12 @@ class WebhookDispatcher:
                              auto_delete=bool(step.get("asyncautodelete")), name=str(step.get("name") or "")))
         return jobs
 
-    def _context(self, event: WriteEvent, step: dict[str, Any]) -> tuple[bytes, bool]:
-        """The RemoteExecutionContext JSON, and whether it had to be trimmed for size."""
-        emulator = self.emulator
-        table = emulator.schema.table(event.table)
-        now = emulator.clock()
+    def _images(self, step: dict[str, Any]) -> list[dict[str, Any]]:
+        if not self.holder.schema.has_table("sdkmessageprocessingstepimage"):
+            return []
         step_id = str(step["sdkmessageprocessingstepid"])
-        mode = int(step.get("mode") or 0)
-        stage = int(step.get("stage") or 40)
-        post_images: list[dict[str, Any]] = []
-        pre_images: list[dict[str, Any]] = []
-        for image in (
-            emulator.store.all_raw("sdkmessageprocessingstepimage")
-            if emulator.schema.has_table("sdkmessageprocessingstepimage")
-            else []
-        ):
-            ref = image.get("sdkmessageprocessingstepid")
-            if not isinstance(ref, Ref) or ref.id != step_id:
-                continue
-            columns = [c.strip() for c in str(image.get("attributes") or "").split(",") if c.strip()] or None
-            alias = str(image.get("entityalias") or image.get("name") or "Image")
-            kind = image.get("imagetype")
-            if kind in (1, 2):
-                post_images.append(_kv(alias, self._entity(table, event.post_image, columns)))
-            if kind in (0, 2) and event.pre_image is not None:
-                pre_images.append(_kv(alias, self._entity(table, event.pre_image, columns)))
-        if mode == 1 and table.primary_name:
-            # async steps carry the primary name in this image
-            post_images.append(
-                _kv("AsynchronousStepPrimaryName", self._entity(table, event.post_image, [table.primary_name]))
-            )
-        target = self._entity(table, event.target, None)
-        output = [_kv("id", event.row_id)] if event.message == "Create" else []
-        common = {
-            "BusinessUnitId": emulator.business_unit_id,
-            "CorrelationId": str(uuid.uuid4()),
-            "Depth": 1,
-            "InitiatingUserAzureActiveDirectoryObjectId": "00000000-0000-0000-0000-000000000000",
-            "InitiatingUserId": emulator.user_id,
-            "InputParameters": [_kv("Target", target)],
-            "IsExecutingOffline": False,
-            "IsInTransaction": mode == 0,
-            "IsOfflinePlayback": False,
-            "IsolationMode": 1,
-            "MessageName": event.message,
-            "Mode": mode,
-            "OperationCreatedOn": _date(now),
-            "OperationId": str(uuid.uuid4()),
-            "OrganizationId": emulator.organization_id,
-            "OrganizationName": "devstack",
-            "OutputParameters": output,
-            "OwningExtension": {
-                "Id": step_id,
-                "KeyAttributes": [],
-                "LogicalName": "sdkmessageprocessingstep",
-                "Name": step.get("name"),
-                "RowVersion": None,
-            },
-            "PrimaryEntityId": event.row_id,
-            "PrimaryEntityName": event.table,
-            "RequestId": str(uuid.uuid4()),
-            "SecondaryEntityName": "none",
-            "SharedVariables": [_kv("IsAutoTransact", True), _kv("DefaultsAddedFlag", True)],
-            "UserAzureActiveDirectoryObjectId": "00000000-0000-0000-0000-000000000000",
-            "UserId": emulator.user_id,
-        }
-        parent = {
-            **common,
-            "Mode": 0,
-            "Stage": 30,
-            "IsInTransaction": True,
-            "ParentContext": None,
-            "PostEntityImages": [],
-            "PreEntityImages": [],
-            "OwningExtension": {
-                "Id": "00000000-0000-0000-0000-000000000000",
-                "KeyAttributes": [],
-                "LogicalName": "sdkmessageprocessingstep",
-                "Name": None,
-                "RowVersion": None,
-            },
-        }
-        context = {
-            **common,
-            "ParentContext": parent,
-            "PostEntityImages": post_images,
-            "PreEntityImages": pre_images,
-            "Stage": stage,
-        }
-        body = _serialize(context)
-        if len(body) > MAX_MESSAGE_BYTES:
-            # Too large: the service drops these parts and flags the request; handlers re-read the row.
-            context.update(
-                {"ParentContext": None, "InputParameters": [], "PreEntityImages": [], "PostEntityImages": []}
-            )
-            return _serialize(context), True
-        return body, False
-
-    def _entity(self, table: Table, values: dict[str, Any], columns: list[str] | None) -> dict[str, Any]:
-        attributes = []
-        formatted = []
-        for name, value in values.items():
-            if columns is not None and name not in columns:
-                continue
-            col = table.find_column(name)
-            if col is None or col.type is ColumnType.FILE:
-                continue
-            attributes.append(_kv(name, self._value(col.type, value)))
-            if value is not None and col.type.has_choices:
-                label = col.choice_label(int(value) if isinstance(value, bool) else value)
-                if label is not None:
-                    formatted.append(_kv(name, label))
-        row_id = values.get(table.primary_id)
-        return {
-            "__type": f"Entity:{_CONTRACTS}",
-            "Attributes": attributes,
-            "EntityState": None,
-            "FormattedValues": formatted,
-            "Id": row_id,
-            "KeyAttributes": [],
-            "LogicalName": table.logical_name,
-            "RelatedEntities": [],
-            "RowVersion": str(values.get("versionnumber")) if values.get("versionnumber") is not None else None,
-        }
-
-    def _value(self, ctype: ColumnType, value: Any) -> Any:
-        if value is None:
-            return None
-        if isinstance(value, Ref):
-            name = self.emulator.reader.primary_name(value)
-            return {
-                "__type": f"EntityReference:{_CONTRACTS}",
-                "Id": value.id,
-                "KeyAttributes": [],
-                "LogicalName": value.table,
-                "Name": name,
-                "RowVersion": None,
-            }
-        if ctype in (ColumnType.CHOICE, ColumnType.STATE, ColumnType.STATUS):
-            return {"__type": f"OptionSetValue:{_CONTRACTS}", "Value": value}
-        if isinstance(value, datetime):
-            return _date(value)
-        return value
+        return [image for image in self.store.all_raw("sdkmessageprocessingstepimage")
+                if isinstance(ref := image.get("sdkmessageprocessingstepid"), Ref) and ref.id == step_id]
 
     # --- delivery (background thread) ---
 
@@ -431,21 +297,6 @@ class WebhookDispatcher:
         if thread is not None and thread.is_alive():
             self._queue.put(None)
             thread.join(timeout=5)
-
-
-def _serialize(context: dict[str, Any]) -> bytes:
-    text = json.dumps(context, separators=(",", ":"), ensure_ascii=False, default=str)
-    # DataContract JSON escapes the slashes of its date literal: "\/Date(ms)\/"
-    return text.replace('"/Date(', '"\\/Date(').replace(')/"', ')\\/"').encode()
-
-
-def _kv(key: str, value: Any) -> dict[str, Any]:
-    return {"key": key, "value": value}
-
-
-def _date(value: datetime) -> str:
-    epoch = datetime(1970, 1, 1, tzinfo=UTC)
-    return f"/Date({int((value - epoch).total_seconds() * 1000)})/"
 
 
 def _deref(store: Any, ref: Any) -> dict[str, Any] | None:

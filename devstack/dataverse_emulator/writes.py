@@ -2,54 +2,48 @@
 
 from __future__ import annotations
 
-import json
-import re
 import uuid
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from typing import Any
 
-from solution.schema import Cascade, Column, Relationship, Schema, Table
+from solution.schema import Cascade, Relationship, Schema, Table
 
 from . import computed, errors
 from .errors import ODataError
-from .impersonation import caller_id
-from .odata import Ref, parse_key, parse_select
-from .protocol import Call, Outcome, Prefer, WriteEvent, etag, only_options
-from .reads import context_url
+from .odata import Ref
+from .payloads import Payloads
+from .ports import AccessChecker, Caller, Clock, OrgIds, ReadModel, SchemaHolder
+from .protocol import Call, Outcome, Prefer, WriteEvent, context_url, etag, json_body, only_options
+from .query_options import parse_select
+from .rows import Rows
 from .store import Store
-from .values import READ_ONLY, coerce, describe_key, json_value
+from .values import describe_key, json_value
 
-if TYPE_CHECKING:
-    from .service import DataverseEmulator
+__all__ = ["Writer"]
 
 
 class Writer:
-    def __init__(self, emulator: DataverseEmulator) -> None:
-        self.emulator = emulator
+    def __init__(self, holder: SchemaHolder, store: Store, rows: Rows, *, payloads: Payloads, access: AccessChecker,
+                 view: ReadModel, clock: Clock, caller: Caller, org: OrgIds) -> None:
+        self.holder = holder
+        self.store = store
+        self.rows = rows
+        self.payloads = payloads
+        self.access = access
+        self.view = view
+        self.clock = clock
+        self.caller = caller
+        self.org = org
 
     @property
     def schema(self) -> Schema:
-        return self.emulator.schema
-
-    @property
-    def store(self) -> Store:
-        return self.emulator.store
-
-    def body(self, call: Call, table: Table) -> dict[str, Any]:
-        try:
-            body = json.loads(call.body or b"{}")
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise errors.payload_error(table.entity_set, f"Invalid JSON: {exc}.") from None
-        if not isinstance(body, dict):
-            raise errors.payload_error(table.entity_set, "The payload must be a JSON object.")
-        return body
+        return self.holder.schema
 
     def create(self, call: Call, table: Table, events: list[WriteEvent]) -> Outcome:
         only_options(call, "$select", "$expand")
         if table.logical_name == "activitypointer":
             raise errors.unsupported("creating activitypointer rows directly; create the specific activity")
-        values, parties = self._payload(table, self.body(call, table))
+        values, parties = self.payloads.record(table, json_body(call, table.entity_set))
         row_id = values.pop(table.primary_id, None) or str(uuid.uuid4())
         if self.store.raw(table.logical_name, row_id) is not None:
             raise errors.duplicate_key()
@@ -62,10 +56,10 @@ class Writer:
         only_options(call, "$select", "$expand")
         if table.logical_name == "activitypointer":
             raise errors.unsupported("writing activitypointer rows directly; update the specific activity")
-        body = self.body(call, table)
-        existing = self.emulator.find(table, key)
+        body = json_body(call, table.entity_set)
+        existing = self.rows.find(table, key)
         _check_preconditions(call, table, existing, key_text)
-        values, parties = self._payload(table, body)
+        values, parties = self.payloads.record(table, body)
         # Dataverse answers an alternate-key upsert with the key form of the URL
         address = None if isinstance(key, str) else key_text
         if existing is None:
@@ -93,8 +87,8 @@ class Writer:
         if prefer.representation:
             select = parse_select(table, call.param("$select") or "") if call.param("$select") else None
             body = {"@odata.context": context_url(call, table, select, entity=True)}
-            body.update(self.emulator.reader.represent(table, row, select, prefer, call.param("$expand")))
-            applied = self.emulator.reader.applied(prefer, representation=True, annotations=True)
+            body.update(self.view.represent(table, row, select, prefer, call.param("$expand")))
+            applied = self.view.applied(prefer, representation=True, annotations=True)
             return Outcome.json(201 if created else 200, body, [*headers, *applied])
         return Outcome(204, [*headers, ("OData-Version", "4.0")])
 
@@ -106,13 +100,13 @@ class Writer:
         parties: list[dict[str, Any]] | None,
         events: list[WriteEvent],
     ) -> dict[str, Any]:
-        now = self.emulator.clock()
+        now = self.clock()
         row = self.store.defaults(table)
         row.update(values)
         row[table.primary_id] = row_id
         row["createdon"] = now
         row["modifiedon"] = now
-        caller = Ref("systemuser", caller_id(self.emulator))
+        caller = Ref("systemuser", self.caller())
         row["createdby"] = caller
         row["modifiedby"] = caller
         if table.has_column("ownerid"):
@@ -121,7 +115,7 @@ class Writer:
             self._set_owning(row)
         if table.is_activity:
             row["activitytypecode"] = table.logical_name
-        self.emulator.access.check_create(table, row)
+        self.access.check_create(table, row)
         computed.apply(table, row, self.store)
         self._settle_state(table, row, values)
         self._check_keys(table, row)
@@ -140,11 +134,11 @@ class Writer:
         events: list[WriteEvent],
     ) -> dict[str, Any]:
         before = dict(existing)
-        self.emulator.access.check_update(table, before, values)
+        self.access.check_update(table, before, values)
         row = dict(existing)
         row.update(values)
-        row["modifiedon"] = self.emulator.clock()
-        row["modifiedby"] = Ref("systemuser", caller_id(self.emulator))
+        row["modifiedon"] = self.clock()
+        row["modifiedby"] = Ref("systemuser", self.caller())
         if "ownerid" in values:
             self._set_owning(row)
         computed.apply(table, row, self.store)
@@ -166,8 +160,8 @@ class Writer:
             # a row belongs to its owner's business unit (what Local and Deep privileges reach)
             owner_row = self.store.raw(owner.table, owner.id) if self.schema.has_table(owner.table) else None
             unit = owner_row.get("businessunitid") if owner_row else None
-            row["owningbusinessunit"] = unit if isinstance(unit, Ref) else Ref("businessunit",
-                                                                               self.emulator.business_unit_id)
+            fallback = Ref("businessunit", self.org.business_unit_id)
+            row["owningbusinessunit"] = unit if isinstance(unit, Ref) else fallback
 
     def _settle_state(self, table: Table, row: dict[str, Any], values: dict[str, Any]) -> None:
         state_col, status_col = table.find_column("statecode"), table.find_column("statuscode")
@@ -211,7 +205,7 @@ class Writer:
             if party.get("activityid") == ref:
                 self.store.remove("activityparty", str(party["activitypartyid"]))
         party_table = self.schema.table("activityparty")
-        now = self.emulator.clock()
+        now = self.clock()
         for values in parties:
             party_id = values.pop("activitypartyid", None) or str(uuid.uuid4())
             row = self.store.defaults(party_table)
@@ -223,13 +217,13 @@ class Writer:
         only_options(call)
         if table.logical_name == "activitypointer":
             raise errors.unsupported("deleting activitypointer rows directly; delete the specific activity")
-        row = self.emulator.find(table, key)
+        row = self.rows.find(table, key)
         if row is None:
             raise errors.not_found(table.logical_name, key if isinstance(key, str) else describe_key(key))
         if_match = call.header("If-Match")
         if if_match and if_match.strip() != "*" and if_match.strip() != etag(row):
             raise errors.version_mismatch()
-        self.emulator.access.check_delete(table, row)
+        self.access.check_delete(table, row)
         self.delete_row(table, str(row[table.primary_id]))
         return Outcome(204, [("OData-Version", "4.0")])
 
@@ -277,97 +271,6 @@ class Writer:
                     updated[rel.referencing_attribute] = None
                     self.store.put(rel.referencing_table, child_id, updated)
         self.store.remove(table.logical_name, row_id)
-
-    def _payload(self, table: Table, body: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]] | None]:
-        values: dict[str, Any] = {}
-        parties: list[dict[str, Any]] | None = None
-        annotated = {k.split("@", 1)[0] for k in body if "@" in k and not k.startswith("@")}
-        for key, raw in body.items():
-            if key.startswith("@odata."):
-                continue
-            if "@" in key:
-                prop, annotation = key.split("@", 1)
-                if annotation == "odata.bind":
-                    bound, ref = self._bind(table, prop, raw)
-                    values[bound.name] = ref
-                    continue
-                if prop not in body and not table.has_column(prop):
-                    raise errors.undeclared_annotation(prop)
-                continue
-            if key == f"{table.logical_name}_activity_parties" and table.is_activity:
-                parties = self._parties(table, raw)
-                continue
-            col = table.find_column(key)
-            if col is None:
-                if self.schema.collection_navigation(table.logical_name, key):
-                    raise errors.unsupported(f"deep insert through '{key}'")
-                if key in annotated:
-                    raise errors.undeclared_annotation(key)
-                raise errors.unknown_property(table.logical_name, key)
-            if col.read_only and col.name not in READ_ONLY:
-                continue  # Dataverse computes it (fullname, *_base, owneridtype): a value sent for it is ignored
-            values[col.name] = coerce(table, col, raw)
-        return values, parties
-
-    def _bind(self, table: Table, nav: str, raw: Any) -> tuple[Column, Ref | None]:
-        rel = self.schema.single_navigation(table.logical_name, nav)
-        if rel is None:
-            raise errors.undeclared_annotation(nav)
-        col = table.column(rel.referencing_attribute)
-        if raw is None:
-            return col, None
-        if not isinstance(raw, str):
-            raise errors.payload_error(table.entity_set, f"The value of '{nav}@odata.bind' must be a URL string.")
-        target_table, target_id = self._resolve_reference(raw)
-        allowed = [
-            r.referenced_table
-            for r in self.schema.relationships_from(table.logical_name, col.name)
-            if r.referencing_navigation == nav or nav in r.navigation_aliases
-        ]
-        if target_table.logical_name not in allowed:
-            raise ODataError(
-                400,
-                errors.BAD_PROPERTY,
-                f"An entity of type '{target_table.logical_name}' cannot be bound to the navigation property"
-                f" '{nav}' of '{table.logical_name}', which expects '{', '.join(allowed)}'.",
-            )
-        return col, Ref(target_table.logical_name, target_id)
-
-    def _resolve_reference(self, url: str) -> tuple[Table, str]:
-        path = urlsplit(url).path if "://" in url else url
-        segment = path.rstrip("/").rsplit("/", 1)[-1]
-        m = re.fullmatch(r"([A-Za-z_]\w*)\((.+)\)", segment)
-        if m is None:
-            raise ODataError(
-                400, errors.BAD_PROPERTY, f"The URL '{url}' in @odata.bind is not a reference to a record."
-            )
-        target = self.schema.find_entity_set(m.group(1))
-        if target is None:
-            raise ODataError(400, errors.BAD_PROPERTY, f"Resource not found for the segment '{m.group(1)}'.")
-        key = parse_key(target, m.group(2))
-        row = self.emulator.find(target, key)
-        if row is None:
-            raise errors.not_found(target.logical_name, m.group(2))
-        return target, str(row[target.primary_id])
-
-    def _parties(self, table: Table, raw: Any) -> list[dict[str, Any]]:
-        if not isinstance(raw, list):
-            raise errors.payload_error(table.entity_set, f"'{table.logical_name}_activity_parties' must be an array.")
-        party_table = self.schema.table("activityparty")
-        parties = []
-        for item in raw:
-            if not isinstance(item, dict):
-                raise errors.payload_error(table.entity_set, "Each activity party must be an object.")
-            values, nested = self._payload(party_table, item)
-            if nested is not None:
-                raise errors.unsupported("nested activity parties")
-            if values.get("participationtypemask") is None:
-                raise ODataError(400, errors.INVALID_ARGUMENT, "An activity party needs participationtypemask.")
-            if values.get("partyid") is None and not values.get("addressused"):
-                raise ODataError(400, errors.INVALID_ARGUMENT, "An activity party needs a partyid bind or addressused.")
-            values.pop("activityid", None)
-            parties.append(values)
-        return parties
 
 
 def _check_preconditions(call: Call, table: Table, existing: dict[str, Any] | None, key_text: str) -> None:

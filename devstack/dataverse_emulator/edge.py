@@ -1,0 +1,94 @@
+"""The HTTP edge: a WSGI request becomes a :class:`~.protocol.Call` and its :class:`~.protocol.Outcome` a response.
+
+On the way in: ``/_devstack/`` goes to the control routes (``devstack_api.py``), anything else outside
+``/api/data/v9.2/`` is 404, a request without a bearer token (or with another than the only accepted one) is 401,
+and an injected fault (``faults.py``) answers instead of the API. On the way out: every Web API answer is logged
+(``requests``, without the Authorization header) and carries an ``x-ms-service-request-id``, the id support would
+ask for; absolute URLs in answers use the address the client used (``headers.public_base_url``).
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from urllib.parse import parse_qsl
+
+from werkzeug.datastructures import Headers
+from werkzeug.wrappers import Request, Response
+
+from .faults import Faults, RequestLog, RequestRecord, fault_error
+from .headers import public_base_url
+from .protocol import API_PREFIX, Call, Outcome
+
+__all__ = ["respond"]
+
+_CONTROL_PREFIX = "/_devstack/"
+
+
+def respond(request: Request, *, api: Callable[[Call], Outcome], control: Callable[[Request], Outcome],
+            faults: Faults, log: RequestLog, token: str | None) -> Response:
+    """Answer one HTTP request; ``token`` is the only bearer token accepted (None: any non-empty one)."""
+    path = request.path
+    fault = False
+    if path.startswith(_CONTROL_PREFIX):
+        outcome = control(request)
+    elif not path.startswith(API_PREFIX.rstrip("/")):
+        outcome = Outcome.json(
+            404,
+            {"error": {"code": "0x80060888", "message": f"No resource at {path}; the Web API is under {API_PREFIX}."}},
+        )
+    elif not _authorized(request, token):
+        outcome = Outcome(
+            401, [("WWW-Authenticate", 'Bearer authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize"')]
+        )
+    else:
+        rule = faults.match(request.method, path)
+        error = None
+        if rule is not None:
+            if rule.latency_ms:
+                time.sleep(rule.latency_ms / 1000)
+            error = fault_error(rule)
+        if error is not None:
+            fault = True
+            outcome = Outcome.error(error)
+        else:
+            outcome = api(_call_of(request))
+    if not path.startswith(_CONTROL_PREFIX):  # the log is about Web API traffic, not test control
+        log.append(
+            RequestRecord(
+                method=request.method,
+                path=path,
+                query=request.query_string.decode("latin-1"),
+                status=outcome.status,
+                fault=fault,
+                headers={k: v for k, v in request.headers.items() if k.lower() != "authorization"},
+            )
+        )
+    response = Response(outcome.body, status=outcome.status, headers=outcome.headers)
+    if outcome.content_type:
+        response.headers["Content-Type"] = outcome.content_type
+    elif not outcome.body:
+        response.headers.pop("Content-Type", None)
+    if path.startswith(API_PREFIX.rstrip("/")):
+        response.headers["x-ms-service-request-id"] = str(uuid.uuid4())
+    return response
+
+
+def _authorized(request: Request, token: str | None) -> bool:
+    header = request.headers.get("Authorization", "")
+    scheme, _, given = header.partition(" ")
+    if scheme.lower() != "bearer" or not given.strip():
+        return False
+    return token is None or given.strip() == token
+
+
+def _call_of(request: Request) -> Call:
+    return Call(
+        method=request.method.upper(),
+        path=request.path[len(API_PREFIX) :] if request.path.startswith(API_PREFIX) else "",
+        query=parse_qsl(request.query_string.decode("utf-8"), keep_blank_values=True),
+        headers=Headers(request.headers),
+        body=request.get_data(),
+        base_url=public_base_url(request.headers, request.scheme, request.host) + API_PREFIX,
+    )
