@@ -31,9 +31,6 @@ KNOWN_CYCLES: dict[str, tuple[frozenset[str], str]] = {
         " that package is being restructured by its owners"),
     "dataverse emulator OData": (_in("devstack.dataverse_emulator", ("conditions", "odata")),
                                  "$filter parsing (odata) and its condition trees (conditions) call into each other"),
-    "app health": (_in("app", ("health", "runtime")),
-                   "the runtime builds its HealthMonitor on first use (a function-level import) and the monitor reads"
-                   " the current runtime"),
 }
 
 

@@ -3,6 +3,9 @@
 Every failure leaves ``twilio_bridge`` as a ``TwilioBridgeError`` subclass carrying the facts a caller
 needs to react: which check failed and why, which field was malformed, whether a failed send may be
 retried or may already have reached Twilio.
+
+``is_transient`` says whether trying again later may succeed. A signature, a webhook, credentials or a number that
+are wrong stay wrong, so that is the default; failures of a call to Twilio say which they are.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ __all__ = [
 
 class TwilioBridgeError(Exception):
     """Base of every error raised by ``twilio_bridge``."""
+
+    is_transient: bool = False
 
 
 class InvalidSignature(TwilioBridgeError):

@@ -9,8 +9,8 @@ import uuid
 import pytest
 
 from devstack.sandbox import Sandbox
-from messaging.configurations import ConfigurationService, SealResult, ValidationStatus
-from messaging.jobs import ConfigurationJob
+from messaging.configuration import ConfigurationService, SealResult, ValidationStatus
+from messaging.envelopes import ConfigurationJob
 from messaging.tokens import PREFIX, TokenCipher
 from messaging.worker import is_permanent
 from tests.configuration.conftest import WRONG_TOKEN, error_rows, new_configuration, stored
@@ -68,7 +68,7 @@ def test_a_token_under_the_previous_key_is_sealed_again_under_the_current_one(sa
     sandbox.app.dataverse.update("smsb_configurations", configuration,
                                  {"smsb_authtoken": old.encrypt(sandbox.options.auth_token, configuration)})
     app = sandbox.app
-    rotated = ConfigurationService(app.dataverse, new, TwilioAccounts(app.twilio), app.errors, public_url=sandbox.url)
+    rotated = ConfigurationService(app.dataverse, new, TwilioAccounts(app.twilio), app.store, public_url=sandbox.url)
 
     assert rotated.seal_token(configuration) is SealResult.RESEALED
 

@@ -7,8 +7,8 @@ import uuid
 import pytest
 
 from devstack.sandbox import Sandbox
-from messaging.jobs import RecordTypeJob
-from messaging.record_types import RecordTypeService
+from messaging.configuration import RecordTypeService
+from messaging.envelopes import RecordTypeJob
 from tests.configuration.conftest import error_rows, new_configuration, new_record_type, stored
 
 pytestmark = pytest.mark.azurite

@@ -14,7 +14,7 @@ from dataverse import DataverseClient, DataverseConfig, DataverseError, StaticTo
 from devstack.dataverse_emulator import DataverseEmulator, mount_responses
 from messaging.directory import ConfigurationDirectory, ConfigurationMap
 from messaging.errors import ConfigurationNotFound
-from messaging.model import Configuration
+from messaging.rows.configuration import Configuration
 
 ORG = "https://contoso.crm.dynamics.com"
 ACCOUNT = "AC" + "1" * 32

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from messaging.media_files import GIVE_UP_AFTER, Verdict, hopeless, verdict
+from messaging.inbound.pictures import GIVE_UP_AFTER, Verdict, hopeless, verdict
 from twilio_bridge import MediaDownloadFailed
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from werkzeug.http import parse_options_header
 
-from messaging.served_media import content_disposition, serve, sniff_image
+from messaging.outbound.served_media import content_disposition, serve, sniff_image
 
 
 @pytest.mark.parametrize(("content", "expected"), [

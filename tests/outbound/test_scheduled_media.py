@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from messaging.errors import InvalidMediaLink
-from messaging.media_links import DEFAULT_TTL, SEND_MARGIN, MediaLinks, media_key
+from messaging.outbound.media_links import DEFAULT_TTL, SEND_MARGIN, MediaLinks, media_key
 
 KEY = media_key(bytes(range(32)))
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)

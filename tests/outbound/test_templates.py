@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from dataverse import Row
 from messaging.errors import TemplateError
-from messaging.templates import Literal, Placeholder, escape, parse, render, select_for, value_of, values_from
+from messaging.outbound.templates import Literal, Placeholder, escape, parse, render, select_for, value_of, values_from
 from solution.schema import load_schema
 
 CONTACT = load_schema().table("contact")
