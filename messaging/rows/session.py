@@ -17,6 +17,7 @@ from messaging.names import (
     ActivityStatus,
     Participation,
     bind_key,
+    party_navigation,
 )
 from messaging.plans import Mode, Write
 from messaging.rows.owner import Owner
@@ -65,7 +66,7 @@ def opened(session_id: uuid.UUID, *, conversation_id: uuid.UUID, configuration_i
         if about.entity in _CUSTOMER:
             values[bind_key(_CUSTOMER[about.entity])] = record
             party = {_P.participationtypemask: int(Participation.TO_RECIPIENT),
-                     bind_key(ACTIVITYPARTY.party_navigation(about.entity)): record}
+                     bind_key(party_navigation(about.entity)): record}
     values[SMSB_MESSAGESESSION.collections.smsb_messagesession_activity_parties] = [party]
     return Write(SMSB_MESSAGESESSION, session_id, values, Mode.CREATE_WITH_ID)
 
