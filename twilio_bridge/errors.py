@@ -16,6 +16,8 @@ __all__ = [
     "MalformedWebhook",
     "MediaDownloadFailed",
     "NumberNotFound",
+    "RequestNotSent",
+    "ResponseLost",
     "SendFailed",
     "TwilioApiError",
     "TwilioBridgeError",
@@ -108,3 +110,35 @@ class MediaDownloadFailed(TwilioBridgeError):
         self.reason = reason
         self.is_transient = is_transient
         self.status = status
+
+
+class RequestNotSent(TwilioBridgeError):
+    """Twilio certainly did not process the request (it never left, or Twilio answered 429), retries exhausted.
+    Raised by the transport; callers see it as ``SendFailed`` or ``TwilioApiError``."""
+
+    is_transient = True
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        status: int | None = None,
+        code: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+        self.code = code
+        self.retry_after = retry_after
+
+
+class ResponseLost(TwilioBridgeError):
+    """The request may have reached Twilio but no usable answer came back. Raised by the transport; callers see it
+    as ``SendFailed`` (ambiguous) or ``TwilioApiError``."""
+
+    is_transient = True
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
