@@ -87,14 +87,6 @@ class ConfigurationService:
         self._urls = Urls(public_url.rstrip("/") + MESSAGES_ROUTE, public_url.rstrip("/") + STATUS_ROUTE)
         self._clock = clock
 
-    @property
-    def messages_url(self) -> str:
-        return self._urls.messages
-
-    @property
-    def status_url(self) -> str:
-        return self._urls.status
-
     def process(self, job: ConfigurationJob) -> ConfigurationOutcome:
         sealed = self.seal_token(job.configuration_id)
         if sealed is SealResult.MISSING or not job.validate:

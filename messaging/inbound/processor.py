@@ -98,11 +98,6 @@ class InboundProcessor:
         token = self._cipher.decrypt(configuration.auth_token_sealed, configuration.id)
         return TwilioCredentials(configuration.account_sid, token)
 
-    def forget_conversation(self, conversation: uuid.UUID) -> None:
-        """Drop what this worker remembers of a conversation (its state and owner decide who is notified), so
-        the next text re-reads it; for when the conversation is known to have changed elsewhere."""
-        self._conversations.discard(conversation)
-
     def process(self, envelope: InboundEnvelope) -> InboundOutcome:
         context = self._directory.context(envelope.configuration_id)
         text = Text.of(envelope, context.configuration, context.record_types)
