@@ -20,9 +20,11 @@ from datetime import UTC, datetime
 from dataverse import DataverseClient, PreconditionFailed, Row
 from messaging.configuration.sealing import SealResult, seal
 from messaging.configuration.validation import (
+    Account,
     Answers,
     CheckCredentials,
     FindNumber,
+    Number,
     Refused,
     Setup,
     Step,
@@ -173,9 +175,12 @@ class ConfigurationService:
     def _ask(self, step: Step, credentials: TwilioCredentials, answers: Answers) -> Answers:
         try:
             if isinstance(step, CheckCredentials):
-                return replace(answers, account=self._accounts.validate_credentials(credentials))
+                account = self._accounts.validate_credentials(credentials)
+                return replace(answers, account=Account(account.sid, account.friendly_name))
             if isinstance(step, FindNumber):
-                return replace(answers, phone=self._accounts.find_number(credentials, step.e164))
+                phone = self._accounts.find_number(credentials, step.e164)
+                return replace(answers, phone=Number(phone.sid, phone.phone_number, phone.sms_url, phone.sms_method,
+                                                     phone.sms_capable))
             if isinstance(step, WireNumber):
                 self._accounts.wire_number(credentials, step.number_sid, sms_url=step.sms_url)
             else:

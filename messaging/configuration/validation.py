@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from typing import Literal
 
 from messaging.phones import normalize
-from twilio_bridge import AccountInfo, PhoneNumber
 
 __all__ = [
+    "Account",
     "Answers",
     "CheckCredentials",
     "FindNumber",
+    "Number",
     "Refused",
     "Setup",
     "Step",
@@ -26,6 +27,25 @@ __all__ = [
     "Wired",
     "next_step",
 ]
+
+
+@dataclass(frozen=True)
+class Account:
+    """The Twilio account the credentials opened."""
+
+    sid: str
+    friendly_name: str | None
+
+
+@dataclass(frozen=True)
+class Number:
+    """The number as the account holds it, and where its SMS webhook points."""
+
+    sid: str
+    phone_number: str
+    sms_url: str | None
+    sms_method: str | None
+    sms_capable: bool | None
 
 
 @dataclass(frozen=True)
@@ -61,8 +81,8 @@ class Wired:
 
 @dataclass(frozen=True)
 class Answers:
-    account: AccountInfo | Refused | None = None
-    phone: PhoneNumber | Refused | None = None
+    account: Account | Refused | None = None
+    phone: Number | Refused | None = None
     wiring: Wired | Refused | None = None
 
 
@@ -106,10 +126,10 @@ def _invalid(message: str) -> Verdict:
 def next_step(setup: Setup, answers: Answers, urls: Urls) -> Step | Verdict:
     """Credentials, number, wiring — in that order, stopping at the first problem."""
     account = _account(setup, answers)
-    if not isinstance(account, AccountInfo):
+    if not isinstance(account, Account):
         return account
     phone = _phone(setup, answers)
-    if not isinstance(phone, PhoneNumber):
+    if not isinstance(phone, Number):
         return phone
     name = f" '{account.friendly_name}'" if account.friendly_name else ""
     verified = f"Credentials and number verified: {phone.phone_number} belongs to account{name} ({account.sid})."
@@ -118,7 +138,7 @@ def next_step(setup: Setup, answers: Answers, urls: Urls) -> Step | Verdict:
     return _number(phone, setup.autoconfigure, answers.wiring, verified, urls)
 
 
-def _account(setup: Setup, answers: Answers) -> AccountInfo | Step | Verdict:
+def _account(setup: Setup, answers: Answers) -> Account | Step | Verdict:
     if not setup.account_sid:
         return _invalid("No Account SID: copy it from the Twilio console (it starts with AC).")
     if not setup.has_token:
@@ -134,7 +154,7 @@ def _account(setup: Setup, answers: Answers) -> AccountInfo | Step | Verdict:
     return account
 
 
-def _phone(setup: Setup, answers: Answers) -> PhoneNumber | Step | Verdict:
+def _phone(setup: Setup, answers: Answers) -> Number | Step | Verdict:
     number = normalize(setup.mobile_number) if setup.mobile_number else None
     if number is None or not number.parsed:
         return _invalid(f"The Mobile Number '{setup.mobile_number}' is not a phone number: enter it in E.164 form, "
@@ -154,7 +174,7 @@ def _phone(setup: Setup, answers: Answers) -> PhoneNumber | Step | Verdict:
     return phone
 
 
-def _number(phone: PhoneNumber, autoconfigure: bool, wiring: Wired | Refused | None, verified: str,
+def _number(phone: Number, autoconfigure: bool, wiring: Wired | Refused | None, verified: str,
             urls: Urls) -> Step | Verdict:
     url = urls.messages
     if not autoconfigure:

@@ -18,13 +18,9 @@ from typing import Any, Literal
 
 from messaging.envelopes._document import VERSION, Unreadable, correlation_of, load_object, received_at
 from messaging.errors import PermanentFailure
-from twilio_bridge import (
-    SIGNATURE_HEADER,
-    SIGNATURE_SETTINGS_HEADER,
-    InboundMessage,
-    StatusCallback,
-    TwilioBridgeError,
-)
+from twilio_bridge.errors import TwilioBridgeError
+from twilio_bridge.signature import SIGNATURE_HEADER, SIGNATURE_SETTINGS_HEADER
+from twilio_bridge.webhooks import InboundMessage, StatusCallback
 
 __all__ = ["DeferredWebhook", "InboundEnvelope", "InboundQueueMessage", "StatusEnvelope", "read_inbound"]
 

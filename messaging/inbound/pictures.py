@@ -25,7 +25,8 @@ from datetime import datetime, timedelta
 from messaging.ids import media_id
 from messaging.names import MediaFileStatus
 from messaging.rows.media import MediaStatus
-from twilio_bridge import InboundMessage, MediaDownloadFailed
+from twilio_bridge.errors import MediaDownloadFailed
+from twilio_bridge.webhooks import InboundMessage
 
 __all__ = [
     "GIVE_UP_AFTER",

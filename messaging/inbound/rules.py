@@ -26,7 +26,7 @@ from messaging.rows.configuration import Configuration, RecordType
 from messaging.rows.conversation import StoredConversation
 from messaging.rows.owner import Owner
 from messaging.windows import Window, window_for
-from twilio_bridge import InboundMessage
+from twilio_bridge.webhooks import InboundMessage
 
 __all__ = ["Correction", "Filing", "Known", "Text", "correction", "first_contact", "known_from", "plan_filing"]
 

@@ -13,7 +13,7 @@ from messaging.outbound.templates import Record
 from messaging.rows.configuration import Configuration, RecordType
 from messaging.rows.conversation import StoredConversation
 from messaging.rows.outbox import MessageTemplate, Party
-from twilio_bridge import MAX_BODY_LENGTH
+from twilio_bridge.webhooks import MAX_BODY_LENGTH
 
 __all__ = [
     "Stop",

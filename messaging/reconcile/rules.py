@@ -6,10 +6,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
+from typing import Protocol, TypeVar
 
 from messaging.inbound.pictures import AwaitingFile
 from messaging.names import StatusChoice
-from twilio_bridge import HistoricMessage
+from twilio_bridge.webhooks import InboundMessage
 
 __all__ = ["SETTLE_AFTER", "UNSETTLED", "by_configuration", "missing"]
 
@@ -19,7 +20,17 @@ UNSETTLED = (StatusChoice.ACCEPTED, StatusChoice.SCHEDULED, StatusChoice.QUEUED,
 SETTLE_AFTER = timedelta(hours=1)
 
 
-def missing(received: Sequence[HistoricMessage], filed: set[str]) -> list[HistoricMessage]:
+class Received(Protocol):
+    """A text as Twilio's message log holds it."""
+
+    @property
+    def message(self) -> InboundMessage: ...
+
+
+R = TypeVar("R", bound=Received)
+
+
+def missing(received: Sequence[R], filed: set[str]) -> list[R]:
     """The texts Twilio received that no message row has (by SID), in Twilio's order."""
     return [item for item in received if item.message.message_sid not in filed]
 

@@ -27,7 +27,7 @@ from messaging.names import (
 from messaging.plans import Mode, Write
 from messaging.rows.owner import Owner
 from messaging.times import parse_datetime
-from twilio_bridge import Encoding, segment_info
+from twilio_bridge.segments import Encoding, segment_info
 
 __all__ = [
     "ID",

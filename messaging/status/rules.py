@@ -24,7 +24,7 @@ from messaging.rows import conversation, message, outbox
 from messaging.rows.errorlog import ErrorSource, LoggedError
 from messaging.rows.message import StoredMessage, status_choice, twilio_status
 from messaging.twilio_errors import OPTED_OUT_CODE, describe
-from twilio_bridge import MessageStatus, is_forward
+from twilio_bridge.statuses import MessageStatus, is_forward
 
 __all__ = [
     "RECORDING_GRACE",

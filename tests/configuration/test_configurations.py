@@ -53,14 +53,6 @@ def test_sealing_twice_changes_nothing(sandbox: Sandbox, service: ConfigurationS
     assert stored(sandbox, "smsb_configuration", configuration)["versionnumber"] == version
 
 
-def test_a_token_pasted_with_spaces_is_sealed_without_them(sandbox: Sandbox, service: ConfigurationService) -> None:
-    configuration = new_configuration(sandbox, token=f"  {sandbox.options.auth_token}\n")
-
-    service.process(job(configuration))
-
-    sealed = stored(sandbox, "smsb_configuration", configuration)["smsb_authtoken"]
-    assert sandbox.app.cipher.decrypt(sealed, configuration) == sandbox.options.auth_token
-
 
 def test_a_token_under_the_previous_key_is_sealed_again_under_the_current_one(sandbox: Sandbox) -> None:
     old, new = TokenCipher(b"o" * 32), TokenCipher(b"n" * 32, previous_key=b"o" * 32)
