@@ -138,9 +138,9 @@ def read_plan(outbox: Outbox, sender: Sender, table: CustomerTable | None, defin
     to = outbox.to
     record_type = next((rt for rt in sender.record_types if rt.entity == to.table), None) if to and to.table else None
     fill_in = _fill_in(outbox, table, definition)
-    own = normalize(sender.configuration.mobile_number) if sender.configuration.mobile_number else None
-    country = (record_type.default_country_code if record_type is not None and record_type.default_country_code
-               else own.country_code if own is not None else None)
+    country = record_type.default_country_code if record_type is not None else None
+    if not country and sender.configuration.mobile_number:
+        country = normalize(sender.configuration.mobile_number).country_code  # the sending number's own country
     explicit = outbox.explicit_number
     if explicit is None and (to is None or to.id is None):
         explicit = outbox.session_phone or (to.address if to is not None else None)
