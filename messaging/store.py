@@ -4,7 +4,9 @@ A flow's decision returns `Write`s and `Changeset`s (`messaging.plans`); its she
 (`apply`: one request) or together with the reads that ride along in the same round trip (`run`: one `$batch`, in
 the order given, changesets atomic). Which request a write becomes is decided here only: a create-only write is a
 `PATCH` with `If-None-Match: *`, a create with its own id a `POST` whose duplicate-key answer means "already there",
-an update a `PATCH` with `If-Match` (the row's ETag when the plan carries one).
+an update a `PATCH` with `If-Match` (the row's ETag when the plan carries one). Outside a changeset, a create-only
+write that meets its row reports "already there" as an outcome, not a failure; inside one, it fails the changeset,
+which is how a flow learns that another worker got there first.
 
 `record` writes an Error Log row and never fails: recording an error must not become a second failure.
 """
