@@ -6,9 +6,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PIP_STAMP := $(VENV)/.deps-installed
+# One npm workspace at the root: the front end (frontend/) and the devstack's Node tools (frontend/README.md).
 NODE_STAMP := node_modules/.deps-installed
-WEB_STAMP := webresources/node_modules/.deps-installed
-CONTROLS_STAMP := solution/controls/node_modules/.deps-installed
 # checkov lives in a venv of its own: its dependencies must not move the product's pins.
 CHECKOV_VENV := .venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.checkov-3.3.30
@@ -26,7 +25,7 @@ help:
 	@echo "make setup  only install Python and Node dependencies"
 	@echo "make clean  remove the virtual environments, node_modules and caches"
 
-setup: $(PIP_STAMP) $(WORKER_STAMP) $(NODE_STAMP) $(WEB_STAMP) $(CONTROLS_STAMP) browser
+setup: $(PIP_STAMP) $(WORKER_STAMP) $(NODE_STAMP) browser
 
 # Browser tests drive Debian's Chromium through Playwright; nothing downloads a browser of its own. The emoji font
 # lets screenshots show emoji rather than empty boxes.
@@ -56,16 +55,8 @@ $(WORKER_STAMP): requirements-worker.txt
 	$(WORKER_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-worker.txt
 	@touch $@
 
-$(NODE_STAMP): package.json package-lock.json
+$(NODE_STAMP): package.json package-lock.json $(wildcard frontend/*/package.json)
 	npm ci --no-audit --no-fund --loglevel=error
-	@touch $@
-
-$(WEB_STAMP): webresources/package.json webresources/package-lock.json
-	npm ci --prefix webresources --no-audit --no-fund --loglevel=error
-	@touch $@
-
-$(CONTROLS_STAMP): solution/controls/package.json solution/controls/package-lock.json
-	npm ci --prefix solution/controls --no-audit --no-fund --loglevel=error
 	@touch $@
 
 $(CHECKOV_STAMP):
@@ -77,26 +68,38 @@ $(CHECKOV_STAMP):
 infra-check: $(CHECKOV_STAMP)
 	LOG_LEVEL=ERROR $(CHECKOV_VENV)/bin/checkov -d infra --compact --quiet --skip-download
 
-# The chat control and the web resources as the devstack serves them; rebuilt only when their sources change.
-CONTROL_BUNDLE := solution/controls/out/controls/TextSMSChatSystem/bundle.js
-WEB_BUNDLE := webresources/dist/smsb_/scripts/smsbridge.js
+# Table, column and choice names for code, generated from solution/tables (python -m solution.names); the files are
+# committed, and rewritten here when a table definition changed.
+NAMES := schema/names.py frontend/shared/src/names.ts
+$(NAMES) &: solution/names.py solution/schema.py $(shell find solution/tables -name '*.toml' 2>/dev/null) | $(PIP_STAMP)
+	$(PY) -m solution.names
+	@touch $(NAMES)
 
-$(CONTROL_BUNDLE): $(CONTROLS_STAMP) $(shell find solution/controls/TextSMSChatSystem -type f 2>/dev/null)
-	PP_TOOLS_TELEMETRY_OPTOUT=true npm --prefix solution/controls run --silent build:prod
+# The chat control and the web resources as the packer and the devstack take them; rebuilt only when their sources
+# change (frontend/shared is part of both).
+CONTROL_BUNDLE := frontend/chat-control/out/controls/TextSMSChatSystem/bundle.js
+WEB_BUNDLE := frontend/webresources/dist/smsb_/scripts/smsbridge.js
+SHARED_SOURCES := $(shell find frontend/shared/src -type f 2>/dev/null)
 
-$(WEB_BUNDLE): $(WEB_STAMP) $(shell find webresources/src webresources/static -type f 2>/dev/null)
-	npm --prefix webresources run --silent build
+$(CONTROL_BUNDLE): $(NODE_STAMP) $(NAMES) $(SHARED_SOURCES) \
+		$(shell find frontend/chat-control/TextSMSChatSystem -type f -not -path '*/generated/*' 2>/dev/null)
+	PP_TOOLS_TELEMETRY_OPTOUT=true npm run --silent build --workspace @smsb/chat-control
+
+$(WEB_BUNDLE): $(NODE_STAMP) $(NAMES) $(SHARED_SOURCES) \
+		$(shell find frontend/webresources/src frontend/webresources/static -type f 2>/dev/null)
+	npm run --silent build --workspace @smsb/webresources
 
 controls: $(CONTROL_BUNDLE) $(WEB_BUNDLE)
 
-# The front end: the inbox pane and form scripts (typecheck, lint, unit tests, build into webresources/dist) and the
-# PCF chat control (typecheck, unit and component tests, production build with lint into solution/controls/out).
+# The front end (frontend/README.md), every step of it: the generated names are current; both bundles build (the
+# control's build lints it and writes the manifest types the typecheck reads); typecheck, ESLint and Prettier; then
+# every front-end test (Vitest), the built control's bundle test included.
 frontend: setup
-	npm --prefix webresources run --silent check
-	@# The build writes generated/ManifestTypes.d.ts, which the typecheck and the tests need.
-	PP_TOOLS_TELEMETRY_OPTOUT=true npm --prefix solution/controls run --silent build:prod
-	npm --prefix solution/controls run --silent typecheck
-	npm --prefix solution/controls test --silent
+	$(PY) -m solution.names --check
+	PP_TOOLS_TELEMETRY_OPTOUT=true npm run --silent build
+	npm run --silent typecheck
+	npm run --silent lint
+	npm test --silent
 
 run: setup controls
 	$(PY) -m devstack run
@@ -125,6 +128,6 @@ test: setup
 	if [ -n "$$failed" ]; then echo "make test: failed:$$failed" >&2; exit 1; fi
 
 clean:
-	rm -rf $(VENV) $(CHECKOV_VENV) $(WORKER_VENV) node_modules webresources/node_modules webresources/dist dist \
-		solution/controls/node_modules solution/controls/out .mypy_cache .ruff_cache \
+	rm -rf $(VENV) $(CHECKOV_VENV) $(WORKER_VENV) node_modules dist frontend/webresources/dist \
+		frontend/chat-control/out frontend/chat-control/TextSMSChatSystem/generated .mypy_cache .ruff_cache \
 		.pytest_cache .hypothesis

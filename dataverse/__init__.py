@@ -25,7 +25,8 @@ from dataverse.errors import (
 )
 from dataverse.odata import F, Filter, Key, bind, entity_path, format_literal, owner_bind
 from dataverse.rows import Page, PingResult, Row, StoredFile, UpsertMode, UpsertResult, WhoAmI
-from dataverse.transport import OperationScope, TransportStats
+from dataverse.scope import OperationScope
+from dataverse.transport import TransportStats
 from dataverse.webhook import (
     Entity,
     EntityCollection,

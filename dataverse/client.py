@@ -12,15 +12,9 @@ from typing import Any
 import requests
 
 from dataverse.auth import TokenProvider, token_provider_for
-from dataverse.batch import (
-    Batch,
-    BatchPartResult,
-    BatchResult,
-    batch_request,
-    match_results,
-    parse_batch_response,
-    plan_batches,
-)
+from dataverse.batch.builder import Batch
+from dataverse.batch.execution import execute_batch
+from dataverse.batch.results import BatchResult
 from dataverse.config import DataverseConfig
 from dataverse.errors import (
     AlreadyExists,
@@ -30,21 +24,15 @@ from dataverse.errors import (
     NotFound,
     PreconditionFailed,
 )
-from dataverse.files import (
-    DEFAULT_CHUNK_SIZE,
-    SINGLE_UPLOAD_LIMIT,
-    chunk_request,
-    chunks,
-    download_request,
-    single_upload_request,
-    start_chunked_upload_request,
-)
+from dataverse.file_transfer import download, upload
+from dataverse.files import DEFAULT_CHUNK_SIZE
 from dataverse.odata import DataverseRequest, Filter, Key, entity_path
 from dataverse.operations import (
     RawResponse,
     create_request,
     delete_request,
     key_guid,
+    primary_id_in,
     query_request,
     read_row,
     read_written,
@@ -53,10 +41,10 @@ from dataverse.operations import (
     upsert_request,
 )
 from dataverse.rows import Page, PingResult, Row, StoredFile, UpsertMode, UpsertResult, WhoAmI
-from dataverse.transport import OperationScope, Transport, TransportStats, current_scope, operation
+from dataverse.scope import OperationScope, current_scope, operation
+from dataverse.transport import Transport, TransportStats
 
 __all__ = ["DataverseClient"]
-
 
 
 def _raw(response: requests.Response) -> RawResponse:
@@ -223,7 +211,7 @@ class DataverseClient:
                 raise
             return UpsertResult(id=key_guid(key), created=False)
         row_id, row = read_written(response)
-        row_id = row_id or key_guid(key) or _primary_id_in(entity_set, row)
+        row_id = row_id or key_guid(key) or primary_id_in(entity_set, row)
         if mode is UpsertMode.CREATE_ONLY:
             created: bool | None = True
         elif mode is UpsertMode.UPDATE_ONLY:
@@ -314,24 +302,9 @@ class DataverseClient:
         Without ``continue_on_error`` the first failure stops the batch; operations after it are
         reported as not executed (``status`` None), including those of later ``$batch`` requests.
         """
-        results: list[BatchPartResult] = []
-        round_trips = 0
-        stopped = False
         with self.operation() as scope:
-            for plan in plan_batches(batch.items):
-                if stopped:
-                    results.extend(match_results(plan, [], self._part_error(scope)))
-                    continue
-                request = batch_request(plan, self._transport.config.api_root,
-                                        continue_on_error=continue_on_error)
-                response = self._send(request)
-                round_trips += 1
-                parts = parse_batch_response(response.headers.get("Content-Type", ""), response.body)
-                planned = match_results(plan, parts, self._part_error(scope))
-                results.extend(planned)
-                if not continue_on_error and any(not part.ok for part in planned):
-                    stopped = True
-        return BatchResult(parts=tuple(results), round_trips=round_trips)
+            return execute_batch(batch.items, self._send, self._part_error(scope), self._transport.config.api_root,
+                                 continue_on_error=continue_on_error)
 
     def _part_error(self, scope: OperationScope) -> Callable[[RawResponse], DataverseHttpError]:
         return lambda raw: self._transport.error_from(raw.status, raw.headers, raw.body, raw.reason, scope)
@@ -342,16 +315,7 @@ class DataverseClient:
                     *, chunk_size: int | None = None) -> None:
         """Store ``content`` in a file column of an existing row: one PATCH up to 4 MB, chunks above."""
         with self.operation():
-            if len(content) <= SINGLE_UPLOAD_LIMIT and chunk_size is None:
-                self._send(single_upload_request(entity_set, row_id, column, content, file_name))
-                return
-            start = self._send(start_chunked_upload_request(entity_set, row_id, column, file_name))
-            location = start.headers.get("Location")
-            if not location:
-                raise MalformedResponse("the chunked upload did not answer with a Location")
-            size = chunk_size or int(start.headers.get("x-ms-chunk-size") or DEFAULT_CHUNK_SIZE)
-            for chunk in chunks(len(content), size):
-                self._send(chunk_request(location, chunk, content, file_name))
+            upload(self._send, entity_set, row_id, column, content, file_name=file_name, chunk_size=chunk_size)
 
     def download_file(self, entity_set: str, row_id: uuid.UUID, column: str, *,
                       chunk_size: int = DEFAULT_CHUNK_SIZE) -> bytes:
@@ -361,20 +325,8 @@ class DataverseClient:
     def fetch_file(self, entity_set: str, row_id: uuid.UUID, column: str, *,
                    chunk_size: int = DEFAULT_CHUNK_SIZE) -> StoredFile:
         """A file column's content and the file name it was stored under (``x-ms-file-name``)."""
-        received = bytearray()
-        name: str | None = None
         with self.operation():
-            while True:
-                response = self._send(download_request(entity_set, row_id, column, start=len(received),
-                                                       length=chunk_size))
-                name = name or response.headers.get("x-ms-file-name")
-                received += response.body
-                if response.status != 206:
-                    break
-                total = _total_size(response)
-                if total is None or len(received) >= total or not response.body:
-                    break
-        return StoredFile(content=bytes(received), file_name=name)
+            return download(self._send, entity_set, row_id, column, chunk_size=chunk_size)
 
     # -- identity and health -----------------------------------------------------------------------
 
@@ -405,28 +357,3 @@ class DataverseClient:
     def entity_url(self, entity_set: str, key: Key) -> str:
         return self._transport.url_for(entity_path(entity_set, key))
 
-
-def _primary_id_in(entity_set: str, row: Row | None) -> uuid.UUID | None:
-    """The row's primary id, when a write addressed by alternate key returned the row: ``OData-EntityId`` then
-    holds the key form of the URL, not the GUID. Entity sets are the logical name plus "s" or "es", and
-    activities keep theirs in ``activityid``."""
-    if row is None:
-        return None
-    stems = (entity_set.removesuffix("es"), entity_set.removesuffix("s"))
-    for column in (*(f"{stem}id" for stem in stems), "activityid"):
-        value = row.get(column)
-        if value:
-            try:
-                return uuid.UUID(str(value))
-            except ValueError:
-                continue
-    return None
-
-
-def _total_size(response: RawResponse) -> int | None:
-    size = response.headers.get("x-ms-file-size")
-    if size and size.isdigit():
-        return int(size)
-    content_range = response.headers.get("Content-Range", "")
-    total = content_range.rpartition("/")[2]
-    return int(total) if total.isdigit() else None

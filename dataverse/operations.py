@@ -31,6 +31,8 @@ __all__ = [
     "RawResponse",
     "create_request",
     "delete_request",
+    "key_guid",
+    "primary_id_in",
     "query_request",
     "read_row",
     "read_written",
@@ -201,4 +203,21 @@ def key_guid(key: Key) -> uuid.UUID | None:
         return key
     if isinstance(key, str):
         return uuid.UUID(format_guid(key))
+    return None
+
+
+def primary_id_in(entity_set: str, row: Row | None) -> uuid.UUID | None:
+    """The row's primary id, when a write addressed by alternate key returned the row: ``OData-EntityId`` then
+    holds the key form of the URL, not the GUID. Entity sets are the logical name plus "s" or "es", and
+    activities keep theirs in ``activityid``."""
+    if row is None:
+        return None
+    stems = (entity_set.removesuffix("es"), entity_set.removesuffix("s"))
+    for column in (*(f"{stem}id" for stem in stems), "activityid"):
+        value = row.get(column)
+        if value:
+            try:
+                return uuid.UUID(str(value))
+            except ValueError:
+                continue
     return None

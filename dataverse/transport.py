@@ -19,18 +19,14 @@ Retry rules:
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
-import email.utils
-import json
 import logging
 import random
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Final
 from urllib.parse import urlsplit
 
 import requests
@@ -41,20 +37,20 @@ from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from dataverse.auth import TokenProvider
 from dataverse.config import DataverseConfig
+from dataverse.error_mapping import TRANSIENT_STATUSES, http_error, parse_retry_after
 from dataverse.errors import (
-    DUPLICATE_KEY_CODE,
-    AlreadyExists,
     AuthError,
     DataverseConnectionError,
     DataverseError,
     DataverseHttpError,
-    NotFound,
-    PreconditionFailed,
     Throttled,
 )
 from dataverse.odata import DataverseRequest
+from dataverse.scope import OperationScope, current_scope, operation
 
-__all__ = ["OperationScope", "Transport", "TransportStats", "current_scope"]
+# The operation scope and the Retry-After parser are dataverse.scope's and dataverse.error_mapping's; callers that
+# know them as parts of the transport find them here too.
+__all__ = ["OperationScope", "Transport", "TransportStats", "current_scope", "operation", "parse_retry_after"]
 
 log = logging.getLogger(__name__)
 # OpenTelemetry API only: silent until the application installs an SDK.
@@ -63,66 +59,9 @@ _meter = metrics.get_meter("smsbridge.dataverse")
 _throttled = _meter.create_counter("smsb.dataverse.throttled", description="Dataverse 429 answers retried")
 _retries = _meter.create_counter("smsb.dataverse.retries", description="Dataverse requests retried")
 
-_TRANSIENT_STATUSES: Final = frozenset({502, 503, 504})
 _BACKOFF_BASE_SECONDS: Final = 0.5
 _BACKOFF_CAP_SECONDS: Final = 30.0
 _MAX_ATTEMPTS: Final = 12
-
-
-@dataclass(frozen=True)
-class OperationScope:
-    """Per logical operation: the correlation id and the headers that act on the caller's behalf."""
-
-    correlation_id: str
-    caller_object_id: str | None = None
-    solution_unique_name: str | None = None
-    caller_id: str | None = None
-
-    def headers(self) -> dict[str, str]:
-        headers = {"x-ms-correlation-id": self.correlation_id}
-        # Impersonation; the application user needs the prvActOnBehalfOfAnotherUser privilege, and Dataverse
-        # then allows only what both it and the impersonated user may do.
-        if self.caller_object_id:
-            headers["CallerObjectId"] = self.caller_object_id  # by Entra object id
-        elif self.caller_id:
-            headers["MSCRMCallerID"] = self.caller_id  # by systemuserid
-        if self.solution_unique_name:
-            headers["MSCRM.SolutionUniqueName"] = self.solution_unique_name
-        return headers
-
-
-_scope: contextvars.ContextVar[OperationScope | None] = contextvars.ContextVar(
-    "dataverse_scope", default=None
-)
-
-
-def current_scope() -> OperationScope | None:
-    return _scope.get()
-
-
-@contextlib.contextmanager
-def operation(
-    correlation_id: str | None = None,
-    *,
-    caller_object_id: uuid.UUID | str | None = None,
-    solution_unique_name: str | None = None,
-    caller_id: uuid.UUID | str | None = None,
-) -> Iterator[OperationScope]:
-    """Run the enclosed calls as one logical operation (one correlation id, shared caller headers)."""
-    outer = _scope.get()
-    # A nested scope inherits what it does not override, so nested code can open its own scope freely.
-    scope = OperationScope(
-        correlation_id=correlation_id or (outer.correlation_id if outer else str(uuid.uuid4())),
-        caller_object_id=(str(caller_object_id) if caller_object_id
-                          else outer.caller_object_id if outer else None),
-        solution_unique_name=solution_unique_name or (outer.solution_unique_name if outer else None),
-        caller_id=(str(caller_id) if caller_id else outer.caller_id if outer else None),
-    )
-    token = _scope.set(scope)
-    try:
-        yield scope
-    finally:
-        _scope.reset(token)
 
 
 @dataclass(frozen=True)
@@ -201,7 +140,7 @@ class Transport:
         ``scope`` defaults to the enclosing :func:`operation` (or a fresh correlation id); generators pass
         it explicitly because a context variable set inside one would leak into its consumer.
         """
-        scope = scope or _scope.get() or OperationScope(correlation_id=str(uuid.uuid4()))
+        scope = scope or current_scope() or OperationScope(correlation_id=str(uuid.uuid4()))
         self._counters.add("requests")
         if not request.retry:
             return self._attempt(request, scope)
@@ -295,25 +234,7 @@ class Transport:
     def error_from(self, status: int, headers: Mapping[str, str], body: bytes, reason: str,
                    scope: OperationScope) -> DataverseHttpError:
         """The typed error for an error response (alone, or one part of a ``$batch``)."""
-        code, message = parse_error_body(body, reason)
-        kwargs: dict[str, Any] = {
-            "request_id": headers.get("x-ms-service-request-id"),
-            "correlation_id": scope.correlation_id,
-        }
-        error: DataverseHttpError
-        if status == 429:
-            retry_after = parse_retry_after(headers.get("Retry-After"), self._wall_clock())
-            error = Throttled(status, code, message, is_transient=True, retry_after=retry_after, **kwargs)
-        elif code is not None and code.lower() == DUPLICATE_KEY_CODE:
-            error = AlreadyExists(status, code, message, **kwargs)
-        elif status == 404:
-            error = NotFound(status, code, message, **kwargs)
-        elif status == 412:
-            error = PreconditionFailed(status, code, message, **kwargs)
-        else:
-            transient = status in _TRANSIENT_STATUSES
-            error = DataverseHttpError(status, code, message, is_transient=transient, **kwargs)
-        return error
+        return http_error(status, headers, body, reason, correlation_id=scope.correlation_id, now=self._wall_clock())
 
     # -- retry policy ------------------------------------------------------------------------------
 
@@ -322,7 +243,7 @@ class Transport:
         if isinstance(exc, Throttled):
             return True
         if isinstance(exc, DataverseHttpError):
-            return exc.status in _TRANSIENT_STATUSES and request.idempotent
+            return exc.status in TRANSIENT_STATUSES and request.idempotent
         if isinstance(exc, DataverseConnectionError):
             return request.idempotent or not exc.sent
         return False
@@ -351,36 +272,6 @@ class Transport:
             getattr(exc, "correlation_id", None),
         )
 
-
-def parse_error_body(body: bytes, reason: str = "") -> tuple[str | None, str]:
-    """The service error code and message from ``{"error": {"code", "message"}}``, tolerating other bodies."""
-    try:
-        payload = json.loads(body) if body.strip() else None
-    except ValueError:
-        text = body.decode("utf-8", "replace").strip()
-        return None, (text[:300] if text else reason)
-    if isinstance(payload, Mapping) and isinstance(payload.get("error"), Mapping):
-        error = payload["error"]
-        code = error.get("code")
-        message = str(error.get("message") or "")
-        return (str(code) if code else None), message
-    return None, reason
-
-
-def parse_retry_after(value: str | None, now: float) -> float | None:
-    """``Retry-After`` in seconds: either delta-seconds or an HTTP-date (RFC 9110 §10.2.3)."""
-    if value is None or not value.strip():
-        return None
-    text = value.strip()
-    try:
-        return max(0.0, float(text))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - now)
 
 
 def _never_connected(exc: requests.ConnectionError) -> bool:

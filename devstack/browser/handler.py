@@ -7,8 +7,8 @@ Routes (all GET, under ``/devstack/``):
 * ``/devstack/conversation/<id>`` - redirects to the record page of the conversation's customer
   (what the pane's **View** opens);
 * ``/devstack/static/<file>`` - the stand-in's own scripts and styles (``devstack/browser/static``);
-* ``/devstack/control/<file>`` - the built control (``solution/controls/out/controls/TextSMSChatSystem``);
-* ``/devstack/webresources/<path>`` - the built web resources (``webresources/dist``);
+* ``/devstack/control/<file>`` - the built control (``frontend/chat-control/out/controls/TextSMSChatSystem``);
+* ``/devstack/webresources/<path>`` - the built web resources (``frontend/webresources/dist``);
 * ``/devstack/lib/react.js``, ``react-dom.js``, ``fluent.js`` - the platform libraries.
 
 Every page takes ``?user=<systemuserid>``; without it, the first user of the demo team.
@@ -38,9 +38,10 @@ if TYPE_CHECKING:
 
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
-CONTROL_OUT = ROOT / "solution" / "controls" / "out" / "controls" / "TextSMSChatSystem"
-CONTROLS_MODULES = ROOT / "solution" / "controls" / "node_modules"
-WEB_DIST = ROOT / "webresources" / "dist"
+# Where the front end's workspace (frontend/README.md) builds and installs what the pages load.
+CONTROL_OUT = ROOT / "frontend" / "chat-control" / "out" / "controls" / "TextSMSChatSystem"
+CONTROLS_MODULES = ROOT / "node_modules"
+WEB_DIST = ROOT / "frontend" / "webresources" / "dist"
 # A build cache keyed by the Fluent version, shared by every devstack of this folder (see fluent_library).
 LIB_CACHE = STATE_DIR / "browser"
 PLATFORM_BUILD = HERE / "platform-libraries.mjs"
@@ -48,9 +49,9 @@ PLATFORM_BUILD = HERE / "platform-libraries.mjs"
 # What builds each missing piece (shown on the page instead of a blank screen).
 BUILD_HINTS = {
     "control": "the chat control is not built: run `make controls` "
-               "(or `npm --prefix solution/controls run build:prod`)",
+               "(or `npm run build --workspace @smsb/chat-control`)",
     "webresources": "the web resources are not built: run `make frontend`",
-    "modules": "solution/controls/node_modules is missing: run `make setup`",
+    "modules": "node_modules is missing: run `make setup`",
 }
 
 _GUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"

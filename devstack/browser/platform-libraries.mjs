@@ -1,15 +1,15 @@
 // Builds the Fluent UI 9 platform library for the devstack's browser stand-in, as the model-driven app provides it
 // to virtual PCF controls: `window.FluentUIReactv940`, on the page's React 16.14 (`window.React`/`window.ReactDOM`).
-// Fluent comes from solution/controls/node_modules (the version the control's manifest names); esbuild from
-// webresources/node_modules. Usage: node devstack/browser/platform-libraries.mjs <out-file>
+// Fluent and esbuild come from the front end's npm workspace (Fluent in the version the control's manifest names).
+// Usage: node devstack/browser/platform-libraries.mjs <out-file>
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "..", "..");
-const controls = path.join(root, "solution", "controls");
-const esbuild = createRequire(path.join(root, "webresources", "package.json"))("esbuild");
+const controls = path.join(root, "frontend", "chat-control");
+const esbuild = createRequire(path.join(root, "frontend", "webresources", "package.json"))("esbuild");
 const out = process.argv[2] ?? path.join(here, "dist", "fluent_9.js");
 
 // React and ReactDOM are the page's globals: the control and Fluent must share one React.

@@ -15,7 +15,9 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from ._package import SOLUTION_UNIQUE_NAME, Sources, default_sources, package_files, zip_bytes
+from ._manifest import SOLUTION_UNIQUE_NAME
+from ._package import package_files, zip_bytes
+from ._sources import Sources, default_sources
 from ._xml import Element, XMLSyntaxError, parse
 
 

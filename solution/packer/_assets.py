@@ -1,10 +1,10 @@
 """Built front-end files the package carries when they exist: web resources and PCF controls.
 
 * Web resources: every file under ``solution/app/webresources/`` (the app's own help page) and
-  ``webresources/dist/`` becomes the web resource named by its relative path, which starts with ``smsb_/``
-  (``webresources/dist/smsb_/pane/inbox.html`` → ``smsb_/pane/inbox.html``); in the zip it is stored as an
-  exported solution stores it, ``WebResources/<name without punctuation><id>``.
-* PCF controls: every folder under ``solution/controls/out/controls/`` holding a ``ControlManifest.xml``
+  ``frontend/webresources/dist/`` becomes the web resource named by its relative path, which starts with ``smsb_/``
+  (``frontend/webresources/dist/smsb_/pane/inbox.html`` → ``smsb_/pane/inbox.html``); in the zip it is stored as
+  an exported solution stores it, ``WebResources/<name without punctuation><id>``.
+* PCF controls: every folder under ``frontend/chat-control/out/controls/`` holding a ``ControlManifest.xml``
   (the processed manifest pcf-scripts writes) becomes the custom control ``smsb_<namespace>.<constructor>``;
   its files go to ``Controls/<that name>/`` unchanged. Its data-set and property names are read from the
   manifest: forms bind a subgrid to the primary data-set and set the input properties.
@@ -21,9 +21,10 @@ from ._xml import XMLSyntaxError, parse
 from .definitions import SOLUTION_DIR
 
 PREFIX = "smsb"
-WEBRESOURCES_DIR = SOLUTION_DIR.parent / "webresources" / "dist"
+FRONTEND_DIR = SOLUTION_DIR.parent / "frontend"  # the npm workspace that builds the web resources and the control
+WEBRESOURCES_DIR = FRONTEND_DIR / "webresources" / "dist"
 APP_WEBRESOURCES_DIR = SOLUTION_DIR / "app" / "webresources"  # the packer's own pages (help.html), always in
-CONTROLS_DIR = SOLUTION_DIR / "controls" / "out" / "controls"
+CONTROLS_DIR = FRONTEND_DIR / "chat-control" / "out" / "controls"
 
 WEBRESOURCE_TYPES = {
     ".html": 1, ".htm": 1, ".css": 2, ".js": 3, ".xml": 4, ".png": 5, ".jpg": 6, ".jpeg": 6, ".gif": 7,
@@ -72,7 +73,7 @@ def _files(root: Path) -> list[Path]:
 
 
 def find_webresources(*roots: Path) -> tuple[WebResource, ...]:
-    """Web resources from each folder (default: the app's own pages, then ``webresources/dist``)."""
+    """Web resources from each folder (default: the app's own pages, then ``frontend/webresources/dist``)."""
     found: dict[str, WebResource] = {}
     for root in roots or (APP_WEBRESOURCES_DIR, WEBRESOURCES_DIR):
         for resource in _webresources_in(root):

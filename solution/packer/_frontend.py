@@ -1,4 +1,4 @@
-"""What the built front end needs wired into forms and ribbons, read from ``webresources/packaging.json``.
+"""What the built front end needs wired into forms and ribbons, read from ``frontend/webresources/packaging.json``.
 
 The front end states it as data (its owners keep that file next to the code it describes):
 
@@ -24,9 +24,10 @@ from typing import Any
 
 from solution.schema import Schema
 
-from .definitions import SOLUTION_DIR, DefinitionError, Definitions, Form, Section
+from ._assets import FRONTEND_DIR
+from .definitions import DefinitionError, Definitions, Form, Section
 
-PACKAGING_FILE = SOLUTION_DIR.parent / "webresources" / "packaging.json"
+PACKAGING_FILE = FRONTEND_DIR / "webresources" / "packaging.json"
 LIBRARY_PREFIX = "$webresource:"
 APPLICATION = ""  # RibbonButton.table of the application ribbon's buttons
 _IDENTIFIER = re.compile(r"[A-Za-z_$][A-Za-z_$0-9.]*")  # RibbonTypes.xsd JavaScriptIdentifier

@@ -21,3 +21,11 @@ def braced(*parts: str) -> str:
 def webresource_id(name: str) -> str:
     """The id of the web resource ``name`` (``smsb_/scripts/smsbridge.js``), braced."""
     return braced("webresource", name)
+
+
+def role_id(key: str) -> str:
+    return braced("role", key)
+
+
+def profile_id(key: str) -> str:
+    return braced("fieldsecurityprofile", key)

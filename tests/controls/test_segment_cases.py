@@ -1,7 +1,7 @@
 """The server's segment counter gives the answers the chat control's counter is tested against.
 
-`solution/controls/segment-cases.json` is shared with `solution/controls/tests/segments.test.ts`, so the
-live counter in the compose box and `twilio_bridge.segments` cannot drift apart.
+`frontend/shared/cases/segment-cases.json` is shared with `frontend/shared/test/segments.test.ts`, so the
+live counter in the chat's compose box and `twilio_bridge.segments` cannot drift apart.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import pytest
 
 from twilio_bridge.segments import segment_info
 
-CASES_FILE = Path(__file__).resolve().parents[2] / "solution" / "controls" / "segment-cases.json"
+CASES_FILE = Path(__file__).resolve().parents[2] / "frontend" / "shared" / "cases" / "segment-cases.json"
 CASES = json.loads(CASES_FILE.read_text(encoding="utf-8"))["cases"]
 
 

@@ -1,6 +1,7 @@
 """The server renders templates exactly as the chat control previews them.
 
-`solution/controls/template-cases.json` is shared with `solution/controls/tests/templates.test.ts`.
+`frontend/shared/cases/template-cases.json` is shared with `frontend/shared/test/templates.test.ts` (the renderer of
+the chat control and the Message Template form).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import pytest
 from messaging.errors import TemplateError
 from messaging.outbound.templates import render
 
-CASES_FILE = Path(__file__).resolve().parents[2] / "solution" / "controls" / "template-cases.json"
+CASES_FILE = Path(__file__).resolve().parents[2] / "frontend" / "shared" / "cases" / "template-cases.json"
 CASES = json.loads(CASES_FILE.read_text(encoding="utf-8"))["cases"]
 
 

@@ -13,7 +13,7 @@ import pytest
 from solution.packer import build, default_sources
 from solution.packer._assets import CONTROLS_DIR, WEBRESOURCES_DIR
 from solution.packer._frontend import PACKAGING_FILE
-from solution.packer._package import Sources
+from solution.packer._sources import Sources
 from solution.packer._xml import Element, parse
 from solution.packer.definitions import SOLUTION_DIR
 
@@ -71,19 +71,18 @@ def full() -> Built:
     Builds the web resources when they are missing and their dependencies are installed; fails with the
     command to run when a prerequisite is missing (the tests never skip it).
     """
-    web = ROOT / "webresources"
+    command = ["npm", "run", "build", "--workspace", "@smsb/webresources"]
     if not (WEBRESOURCES_DIR / "smsb_").is_dir():
-        if not (web / "node_modules").is_dir() or shutil.which("npm") is None:
-            pytest.fail("web resources are not built: run npm ci --prefix webresources && npm --prefix webresources"
-                        " run build")
+        if not (ROOT / "node_modules" / "esbuild").is_dir() or shutil.which("npm") is None:
+            pytest.fail(f"web resources are not built: run `make setup` and `{' '.join(command)}`")
         result = subprocess.run(  # noqa: S603 - fixed arguments
-            [shutil.which("npm") or "npm", "--prefix", str(web), "run", "build"], capture_output=True, text=True,
+            [shutil.which("npm") or "npm", *command[1:]], cwd=ROOT, capture_output=True, text=True,
             timeout=110, check=False,
         )
         if result.returncode != 0:
-            pytest.fail(f"npm --prefix webresources run build failed:\n{result.stdout}{result.stderr}")
+            pytest.fail(f"{' '.join(command)} failed:\n{result.stdout}{result.stderr}")
     if not (CHAT_CONTROL_DIR / "ControlManifest.xml").is_file():
-        pytest.fail("the chat control is not built: run npm --prefix solution/controls run build:prod")
+        pytest.fail("the chat control is not built: run `make controls`")
     if not PACKAGING_FILE.is_file():
         pytest.fail(f"{PACKAGING_FILE} is missing")
     return _built()

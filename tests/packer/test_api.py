@@ -8,7 +8,8 @@ import zipfile
 import pytest
 
 from solution.packer import PackageError, build, describe, write
-from solution.packer._package import ZIP_FILE_MODE, ZIP_TIMESTAMP, solution_version
+from solution.packer._manifest import solution_version
+from solution.packer._package import ZIP_FILE_MODE, ZIP_TIMESTAMP
 
 
 def test_build_gives_a_solution_zip_that_describe_reads(built):

@@ -17,9 +17,10 @@ import pytest
 
 from solution.packer import build, describe
 from solution.packer._assets import AssetError
+from solution.packer._customizations import webresource_id
 from solution.packer._forms import SUBGRID, WEBRESOURCE
 from solution.packer._frontend import PACKAGING_FILE, load_frontend
-from solution.packer._package import webresource_id, wiring
+from solution.packer._sources import wiring
 from solution.packer._xml import parse
 from solution.packer.definitions import DefinitionError
 from solution.packer.validation import validate_customizations, validate_package
