@@ -192,6 +192,10 @@ class ConfigurationDirectory:
         reloaded once for a known account whose number it lacks), or `ConfigurationNotFound`."""
         snapshot = self._map
         if snapshot is None:
+            # The webhook that was deferred asked for a load; one under way is waited for, not repeated.
+            with self._load_lock:
+                snapshot = self._map
+        if snapshot is None:
             snapshot = self.refresh()
         found = snapshot.find(account_sid, number, messaging_service_sid)
         if found is None and snapshot.knows_account(account_sid) and self._may_reload():
