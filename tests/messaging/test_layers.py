@@ -92,4 +92,4 @@ def test_the_domain_is_one_package_with_one_module_per_concern_at_its_top() -> N
     top = sorted(path.stem for path in MESSAGING.glob("*.py") if path.stem != "__init__")
     assert "utils" not in top
     assert all(Path(MESSAGING / name).is_dir() for name in ("inbound", "outbound", "status", "configuration", "sweep",
-                                                            "reconcile", "intake", "rows", "envelopes", "names"))
+                                                            "reconcile", "intake", "rows", "envelopes"))

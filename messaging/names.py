@@ -1,14 +1,10 @@
 """Every Dataverse name the messaging domain uses: tables, columns, navigation properties and choice values.
 
-Nothing else in `messaging/` spells a table, column or choice; `tests/messaging/test_names.py` holds every name here
-to the table definitions in `solution/tables` and fails on a `"smsb_…"` literal anywhere else in the package.
-
-The shape follows the names module generated from `solution/tables` (per table a frozen value with `logical_name`,
-`entity_set`, `primary_id`, `primary_name`, `columns.<name>`, `navigation.<name>` and `collections.<name>`; one
-`Choice` enum per choice column, named table + column), so moving to the generated module is one change here: import
-its tables and enums instead of `_tables` and `_choices` (which hold the definitions until then, split only for
-length) and delete those two. The short enum names the domain reads (`OutboxStatus`, `ConversationState`, …) are
-aliases kept at the end.
+The names come from the module generated from `solution/tables` (`schema.names`); this module picks the ones the
+domain uses, gives the choices the short names the domain reads (`OutboxStatus`, `ConversationState`, …) and adds
+the few names the Web API derives (a lookup's `_x_value`, `x@odata.bind`, a party's `partyid_<table>`). Nothing
+else in `messaging/` spells a table, column or choice: `tests/messaging/test_names.py` fails on a `"smsb_…"` literal
+anywhere in the package and holds what is read here to the table definitions.
 """
 
 from __future__ import annotations
@@ -16,7 +12,21 @@ from __future__ import annotations
 from enum import IntEnum
 from typing import TypeVar
 
-from messaging.names._choices import (
+from schema.names import (
+    ACTIVITYPARTY,
+    APPNOTIFICATION,
+    SMSB_CONFIGURATION,
+    SMSB_CONVERSATION,
+    SMSB_ERRORLOG,
+    SMSB_MESSAGE,
+    SMSB_MESSAGEMEDIA,
+    SMSB_MESSAGESESSION,
+    SMSB_MESSAGETEMPLATE,
+    SMSB_OUTBOX,
+    SMSB_RECORDTYPE,
+    SYSTEMUSER,
+    TEAM,
+    TEAMMEMBERSHIP,
     ActivitypartyParticipationtypemask,
     AppnotificationIcontype,
     AppnotificationPriority,
@@ -35,22 +45,6 @@ from messaging.names._choices import (
     SmsbMessagetemplateSmsbPublishstate,
     SmsbMessagetemplateSmsbTemplatetype,
     SmsbOutboxSmsbSendstatus,
-)
-from messaging.names._tables import (
-    ACTIVITYPARTY,
-    APPNOTIFICATION,
-    SMSB_CONFIGURATION,
-    SMSB_CONVERSATION,
-    SMSB_ERRORLOG,
-    SMSB_MESSAGE,
-    SMSB_MESSAGEMEDIA,
-    SMSB_MESSAGESESSION,
-    SMSB_MESSAGETEMPLATE,
-    SMSB_OUTBOX,
-    SMSB_RECORDTYPE,
-    SYSTEMUSER,
-    TEAM,
-    TEAMMEMBERSHIP,
 )
 
 __all__ = [
