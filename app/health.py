@@ -16,12 +16,12 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from app import runtime
 from app.logs import RedactionFilter
 from app.settings import SettingsError
 from app.version import version
+from dataverse import DataverseClient
 
 __all__ = ["CACHE_SECONDS", "CheckResult", "HealthMonitor", "HealthReport", "check_health", "run_checks"]
 
@@ -29,6 +29,12 @@ log = logging.getLogger("smsbridge.health")
 
 CHECK_TIMEOUT_SECONDS = 5.0
 CACHE_SECONDS = 15.0
+
+
+class QueueService(Protocol):
+    """What the queue check needs of Azure's queue service client."""
+
+    def get_service_properties(self, *, timeout: int) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -135,23 +141,25 @@ def _log_failures(report: HealthReport) -> None:
             log.warning("health check %s failing: %s", check.name, check.detail or "no detail")
 
 
-def dependency_checks(rt: runtime.Runtime) -> dict[str, Callable[[], None]]:
-    """Queue storage reachable, Dataverse reachable."""
+def dependency_checks(queue_service: Callable[[], QueueService],
+                      dataverse: Callable[[], DataverseClient]) -> dict[str, Callable[[], None]]:
+    """Queue storage reachable, Dataverse reachable; each client is built when its check first runs."""
     def queues() -> None:
-        rt.queue_service.get_service_properties(timeout=int(CHECK_TIMEOUT_SECONDS))
+        queue_service().get_service_properties(timeout=int(CHECK_TIMEOUT_SECONDS))
 
-    def dataverse() -> None:
-        result = rt.dataverse.ping(timeout=CHECK_TIMEOUT_SECONDS - 1)
+    def dataverse_answers() -> None:
+        result = dataverse().ping(timeout=CHECK_TIMEOUT_SECONDS - 1)
         if not result.ok:
             raise ConnectionError(result.error or "no answer")
 
-    return {"queues": queues, "dataverse": dataverse}
+    return {"queues": queues, "dataverse": dataverse_answers}
 
 
-def check_health() -> HealthReport:
-    """Settings valid, queue storage reachable, Dataverse reachable (the last two kept for a few seconds)."""
+def check_health(monitor: Callable[[], HealthMonitor]) -> HealthReport:
+    """Settings valid, queue storage reachable, Dataverse reachable (the last two kept for a few seconds).
+    `monitor` is this worker's; asking for it raises `SettingsError` while the settings are invalid."""
     try:
-        rt = runtime.current()
+        found = monitor()
     except SettingsError as exc:
         problems = "; ".join(exc.problems)
         report = HealthReport(
@@ -163,4 +171,4 @@ def check_health() -> HealthReport:
         )
         _log_failures(report)
         return report
-    return rt.health.report()
+    return found.report()

@@ -13,29 +13,24 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING
 
 from azure.identity import ManagedIdentityCredential
 from azure.storage.queue import QueueServiceClient
 
+from app.health import HealthMonitor, dependency_checks
 from app.logs import configure_logging
-
-if TYPE_CHECKING:
-    from app.health import HealthMonitor
 from app.settings import Settings, SettingsError, from_process_env
 from app.telemetry import configure_telemetry
 from dataverse import DataverseClient, DataverseConfig
-from messaging.configurations import ConfigurationService
+from messaging.configuration import ConfigurationService, RecordTypeService
 from messaging.directory import ConfigurationDirectory
-from messaging.errorlog import ErrorLog
 from messaging.inbound import InboundProcessor
 from messaging.intake import WebhookIntake
-from messaging.media_links import MediaLinks, media_key
-from messaging.outbound import OutboundProcessor
+from messaging.outbound import MediaLinks, OutboundProcessor, media_key
 from messaging.reconcile import Reconciler
-from messaging.record_types import RecordTypeService
 from messaging.status import StatusProcessor
-from messaging.sweeper import Sweeper
+from messaging.store import Store
+from messaging.sweep import Sweeper
 from messaging.telemetry import PhoneHash, phone_hash_key
 from messaging.tokens import TokenCipher
 from messaging.worker import InboundQueueWorker, OutboundQueueWorker
@@ -119,8 +114,9 @@ class Runtime:
         return directory
 
     @cached_property
-    def errors(self) -> ErrorLog:
-        return ErrorLog(self.dataverse)
+    def store(self) -> Store:
+        """Where every write of the domain goes, the Error Log's included."""
+        return Store(self.dataverse)
 
     @cached_property
     def intake(self) -> WebhookIntake:
@@ -129,9 +125,9 @@ class Runtime:
     @cached_property
     def inbound_worker(self) -> InboundQueueWorker:
         inbound = InboundProcessor(self.dataverse, self.directory, self.cipher, MediaDownloader(self.twilio),
-                                   self.errors)
-        return InboundQueueWorker(inbound, StatusProcessor(self.dataverse), self.errors, intake=self.intake,
-                                  phone_hash=self.phone_hash)
+                                   self.store)
+        return InboundQueueWorker(inbound, StatusProcessor(self.dataverse, self.store), self.store,
+                                  intake=self.intake, phone_hash=self.phone_hash)
 
     @cached_property
     def phone_hash(self) -> PhoneHash:
@@ -145,27 +141,25 @@ class Runtime:
     def outbound_worker(self) -> OutboundQueueWorker:
         public_url = self.settings.public_url
         outbound = OutboundProcessor(self.dataverse, self.directory, self.cipher, MessageSender(self.twilio),
-                                     self.errors, self.media_links, public_url=public_url)
-        configurations = ConfigurationService(self.dataverse, self.cipher, TwilioAccounts(self.twilio), self.errors,
+                                     self.store, self.media_links, public_url=public_url)
+        configurations = ConfigurationService(self.dataverse, self.cipher, TwilioAccounts(self.twilio), self.store,
                                               public_url=public_url)
-        return OutboundQueueWorker(outbound, configurations, RecordTypeService(self.dataverse, self.errors),
-                                   self.errors, directory=self.directory)
+        return OutboundQueueWorker(outbound, configurations, RecordTypeService(self.dataverse, self.store),
+                                   self.store, directory=self.directory)
 
     @cached_property
     def health(self) -> HealthMonitor:
-        from app.health import HealthMonitor, dependency_checks  # health reads the runtime: import when needed
-
-        return HealthMonitor(dependency_checks(self))
+        return HealthMonitor(dependency_checks(lambda: self.queue_service, lambda: self.dataverse))
 
     @cached_property
     def reconciler(self) -> Reconciler:
         history = MessageHistory(self.twilio, self.settings.twilio_api_base_url)
         return Reconciler(self.dataverse, self.cipher, history, self.inbound_worker.inbound,
-                          StatusProcessor(self.dataverse))
+                          StatusProcessor(self.dataverse, self.store))
 
     @cached_property
     def sweeper(self) -> Sweeper:
-        return Sweeper(self.dataverse, self.cipher, self.errors)
+        return Sweeper(self.dataverse, self.cipher, self.store)
 
 
 _lock = threading.Lock()

@@ -44,7 +44,7 @@ from devstack.functions import FunctionSpec
 from devstack.http_host import HttpHost
 from devstack.invocation import invoke
 from devstack.sandbox import Sandbox
-from messaging.envelope import InboundEnvelope, parse_envelope
+from messaging.envelopes import InboundEnvelope, read_inbound
 
 BUDGET = 1_000.0
 WARM_UP = 50
@@ -161,7 +161,7 @@ def measure(name: str, sandbox: Sandbox, count: int, make: Callable[[Sandbox, li
 
 
 def envelopes_match(captured: list[str], work: list[Prepared]) -> bool:
-    envelopes = [parse_envelope(body) for body in captured]
+    envelopes = [read_inbound(body) for body in captured]
     return [e.message.message_sid for e in envelopes if isinstance(e, InboundEnvelope)] == [w.sid for w in work]
 
 

@@ -38,7 +38,7 @@ from bench.inbound_sandbox import (
 )
 from dataverse import DataverseClient, F, bind
 from devstack.sandbox import Sandbox
-from messaging.envelope import InboundEnvelope
+from messaging.envelopes import InboundEnvelope
 from messaging.inbound import InboundProcessor
 from twilio_bridge import MediaDownloader, parse_inbound_message
 
@@ -140,7 +140,7 @@ def run_design(design: str, work: list[Text], latency_ms: int, storage_connectio
         file: Callable[[InboundEnvelope], object]
         if design == OURS:
             processor = InboundProcessor(app.dataverse, app.directory, app.cipher, MediaDownloader(app.twilio),
-                                         app.errors)
+                                         app.store)
             file = processor.process
         else:
             client = app.dataverse

@@ -26,9 +26,9 @@ from typing import Any
 
 from bench.inbound_sandbox import Traffic, TrafficMeter, emulator_of, fresh_runtime, running_sandbox
 from devstack.sandbox import Sandbox
-from messaging.jobs import OutboxJob
-from messaging.media_links import MediaLinks, media_key
+from messaging.envelopes import OutboxJob
 from messaging.outbound import OutboundProcessor, OutboundResult
+from messaging.outbound.media_links import MediaLinks, media_key
 from twilio_bridge import MessageSender
 
 ROUND_TRIP_BUDGET = 4
@@ -78,7 +78,7 @@ class Stage:
     def build(self) -> OutboundProcessor:
         app = self.sandbox.app
         links = MediaLinks(media_key(app.settings.encryption_key), self.sandbox.url)
-        return OutboundProcessor(app.dataverse, app.directory, app.cipher, MessageSender(app.twilio), app.errors,
+        return OutboundProcessor(app.dataverse, app.directory, app.cipher, MessageSender(app.twilio), app.store,
                                  links, public_url=self.sandbox.url)
 
     def twilio_posts(self) -> int:

@@ -30,9 +30,9 @@ from datetime import UTC, datetime, timedelta
 from dataverse import DataverseClient, DataverseConfig
 from devstack.dataverse_emulator import DataverseEmulator, serve
 from devstack.dataverse_emulator.protocol import Call, Outcome, WriteEvent
-from messaging.errorlog import ErrorLog
-from messaging.model import OutboxStatus, StatusChoice
-from messaging.sweeper import Sweeper, SweepReport
+from messaging.names import OutboxStatus, StatusChoice
+from messaging.store import Store
+from messaging.sweep import Sweeper, SweepReport
 from messaging.tokens import TokenCipher
 
 QUERIES = 4  # one per action: sessions, pending Outbox, stale Sending, tokens
@@ -141,7 +141,7 @@ def run_size(size: int, work: Work) -> Result:
     seeded = seed(emulator, size, work)
     with serve(emulator) as server:
         client = DataverseClient.from_config(DataverseConfig(url=server.url, static_token="bench"))  # noqa: S106 - any token opens the emulator
-        sweeper = Sweeper(client, TokenCipher(CURRENT_KEY, previous_key=PREVIOUS_KEY), ErrorLog(client),
+        sweeper = Sweeper(client, TokenCipher(CURRENT_KEY, previous_key=PREVIOUS_KEY), Store(client),
                           clock=lambda: NOW)
         first = measure(emulator, sweeper)
         second = measure(emulator, sweeper)

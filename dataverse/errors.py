@@ -2,6 +2,10 @@
 
 Every failure, whatever its origin (HTTP status, socket, token endpoint, payload), reaches callers as a
 :class:`DataverseError`. Messages carry the service's code and text and the request ids, never a token.
+
+``is_transient`` says whether the same request may succeed later. Talking to a service mostly fails for reasons that
+pass (the network, the token endpoint, an answer cut short), so that is the default; a configuration, a key value or
+a webhook body that cannot work is not, and an HTTP error says which from its status (429 and 5xx are).
 """
 
 from __future__ import annotations
@@ -30,9 +34,13 @@ NOT_FOUND_CODE = "0x80040217"
 class DataverseError(Exception):
     """Base of every error raised by the ``dataverse`` package."""
 
+    is_transient: bool = True
+
 
 class InvalidConfig(DataverseError, ValueError):
     """The configuration cannot work (wrong URL, conflicting credentials)."""
+
+    is_transient = False
 
 
 class AuthError(DataverseError):
@@ -42,6 +50,8 @@ class AuthError(DataverseError):
 class InvalidKeyValue(DataverseError, ValueError):
     """A key value that Dataverse cannot address in a URL."""
 
+    is_transient = False
+
 
 class MalformedResponse(DataverseError):
     """The service answered with something the client cannot read."""
@@ -49,6 +59,8 @@ class MalformedResponse(DataverseError):
 
 class MalformedWebhook(DataverseError, ValueError):
     """A webhook body is not a RemoteExecutionContext the client understands."""
+
+    is_transient = False
 
 
 class DataverseConnectionError(DataverseError):

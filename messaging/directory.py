@@ -22,19 +22,17 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Generic, TypeVar
 
 from dataverse import DataverseClient, DataverseError, F, NotFound
+from messaging.caches import TtlCache
 from messaging.errors import ConfigurationNotFound
-from messaging.model import CONFIGURATION_COLUMNS, RECORD_TYPE_COLUMNS, Configuration, RecordType
+from messaging.names import SMSB_CONFIGURATION, SMSB_RECORDTYPE, RowState, lookup_value
 from messaging.phones import normalize
+from messaging.rows.configuration import CONFIGURATION_COLUMNS, RECORD_TYPE_COLUMNS, Configuration, RecordType
 
-__all__ = ["ConfigurationContext", "ConfigurationDirectory", "ConfigurationMap", "TtlCache"]
+__all__ = ["ConfigurationContext", "ConfigurationDirectory", "ConfigurationMap"]
 
 log = logging.getLogger("smsbridge.directory")
-
-K = TypeVar("K")
-V = TypeVar("V")
 
 Spawn = Callable[[Callable[[], None]], object]
 
@@ -43,45 +41,6 @@ def _in_thread(work: Callable[[], None]) -> object:
     thread = threading.Thread(target=work, name="configuration-refresh", daemon=True)
     thread.start()
     return thread
-
-
-class TtlCache(Generic[K, V]):
-    """A small thread-safe cache whose entries expire; bounded so a flood of unknown keys cannot grow it."""
-
-    def __init__(self, ttl: float, *, max_entries: int = 10_000, clock: Callable[[], float] = time.monotonic) -> None:
-        self._ttl = ttl
-        self._max = max_entries
-        self._clock = clock
-        self._entries: dict[K, tuple[float, V]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, key: K) -> V | None:
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is None:
-                return None
-            expires, value = entry
-            if expires <= self._clock():
-                del self._entries[key]
-                return None
-            return value
-
-    def put(self, key: K, value: V, ttl: float | None = None) -> None:
-        with self._lock:
-            if len(self._entries) >= self._max:
-                now = self._clock()
-                self._entries = {k: e for k, e in self._entries.items() if e[0] > now}
-                if len(self._entries) >= self._max:
-                    self._entries.pop(next(iter(self._entries)))
-            self._entries[key] = (self._clock() + (self._ttl if ttl is None else ttl), value)
-
-    def discard(self, key: K) -> None:
-        with self._lock:
-            self._entries.pop(key, None)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
 
 
 @dataclass(frozen=True)
@@ -189,8 +148,9 @@ class ConfigurationDirectory:
             with self._state:
                 self._last_attempt = self._clock()
             try:
-                rows = self._lookup_client.query("smsb_configurations", select=CONFIGURATION_COLUMNS,
-                                                 filter=F.eq("statecode", 0))
+                rows = self._lookup_client.query(SMSB_CONFIGURATION.entity_set, select=CONFIGURATION_COLUMNS,
+                                                 filter=F.eq(SMSB_CONFIGURATION.columns.statecode,
+                                                             int(RowState.ACTIVE)))
                 snapshot = ConfigurationMap.of((Configuration.from_row(row) for row in rows), self._clock())
             except DataverseError as exc:
                 self.last_error = f"{type(exc).__name__}: {exc}"
@@ -232,6 +192,10 @@ class ConfigurationDirectory:
         reloaded once for a known account whose number it lacks), or `ConfigurationNotFound`."""
         snapshot = self._map
         if snapshot is None:
+            # The webhook that was deferred asked for a load; one under way is waited for, not repeated.
+            with self._load_lock:
+                snapshot = self._map
+        if snapshot is None:
             snapshot = self.refresh()
         found = snapshot.find(account_sid, number, messaging_service_sid)
         if found is None and snapshot.knows_account(account_sid) and self._may_reload():
@@ -254,11 +218,13 @@ class ConfigurationDirectory:
         if cached is not None:
             return cached
         batch = self._client.batch()
-        config_ref = batch.retrieve("smsb_configurations", configuration_id, select=CONFIGURATION_COLUMNS)
+        config_ref = batch.retrieve(SMSB_CONFIGURATION.entity_set, configuration_id, select=CONFIGURATION_COLUMNS)
+        types = SMSB_RECORDTYPE.columns
         types_ref = batch.query(
-            "smsb_recordtypes", select=RECORD_TYPE_COLUMNS,
-            filter=F.eq("_smsb_configuration_value", configuration_id) & F.eq("statecode", 0),
-            orderby=["smsb_priorityorder asc", "createdon asc"], top=50,
+            SMSB_RECORDTYPE.entity_set, select=RECORD_TYPE_COLUMNS,
+            filter=(F.eq(lookup_value(types.smsb_configuration), configuration_id)
+                    & F.eq(types.statecode, int(RowState.ACTIVE))),
+            orderby=[f"{types.smsb_priorityorder} asc", f"{types.createdon} asc"], top=50,
         )
         result = self._client.execute_batch(batch, continue_on_error=True)
         config_part = result.part(config_ref)

@@ -1,4 +1,9 @@
-"""The messaging domain's one exception family."""
+"""The messaging domain's one exception family.
+
+`is_transient` says whether the same work may succeed when tried again later (the queue retries it) or will fail
+the same way every time (it is recorded in the Error Log at once and kept in the poison queue). Most failures of
+the domain are of the second kind, so that is the default.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ __all__ = [
     "MessageNotFiledYet",
     "MessagingError",
     "PermanentFailure",
+    "TemplateError",
     "TokenDecryptionFailed",
     "UnhandledEvent",
 ]
@@ -16,6 +22,8 @@ __all__ = [
 
 class MessagingError(Exception):
     """Base of every error raised by the messaging domain."""
+
+    is_transient: bool = False
 
 
 class ConfigurationNotFound(MessagingError):
@@ -33,9 +41,13 @@ class ConfigurationNotFound(MessagingError):
 class LookupUnavailable(MessagingError):
     """A webhook cannot be looked up now (no Configuration map yet) nor deferred (too many already are): try later."""
 
+    is_transient = True
+
 
 class MessageNotFiledYet(MessagingError):
     """No message row has this SID yet; the status callback is retried later (the send may still be recording)."""
+
+    is_transient = True
 
 
 class TokenDecryptionFailed(MessagingError):

@@ -9,6 +9,8 @@ __all__ = [
     "NAMESPACE",
     "conversation_id",
     "inbound_message_id",
+    "media_id",
+    "notification_id",
     "outbound_message_id",
     "session_id",
 ]
@@ -36,3 +38,13 @@ def inbound_message_id(message_sid: str) -> uuid.UUID:
 
 def outbound_message_id(outbox_id: uuid.UUID | str) -> uuid.UUID:
     return uuid.uuid5(NAMESPACE, f"message:outbox:{_norm(outbox_id)}")
+
+
+def media_id(message_id: uuid.UUID, index: int) -> uuid.UUID:
+    """The Message Media row of a text's picture `index` (0-based, as Twilio numbers MediaUrl0…)."""
+    return uuid.uuid5(NAMESPACE, f"media:{message_id}:{index}")
+
+
+def notification_id(message_id: uuid.UUID, recipient: uuid.UUID) -> uuid.UUID:
+    """One in-app notification per text and person: a retried write cannot notify anyone twice."""
+    return uuid.uuid5(NAMESPACE, f"notification:{message_id}:{recipient}")

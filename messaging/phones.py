@@ -26,6 +26,7 @@ class PhoneNumber:
 
     raw: str
     e164: str | None
+    country_code: str | None = None  # "+1", "+44", … when parsed
 
     @property
     def value(self) -> str:
@@ -72,7 +73,8 @@ def normalize(raw: str | None, default_country_code: str | None = None) -> Phone
     # "Possible" (right length for the country) rather than "valid": test and newly assigned ranges must match too.
     if not phonenumbers.is_possible_number(parsed):
         return PhoneNumber(raw=text, e164=None)
-    return PhoneNumber(raw=text, e164=phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
+    return PhoneNumber(raw=text, e164=phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164),
+                       country_code=f"+{parsed.country_code}")
 
 
 def narrowing_fragments(e164: str) -> tuple[str, ...]:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-__all__ = ["describe"]
+__all__ = ["OPTED_OUT_CODE", "describe"]
+
+# The recipient replied STOP: Twilio refuses to send to them from this number until they text START.
+OPTED_OUT_CODE = 21610
 
 _CATALOGUE: dict[int, str] = {
     20003: "Twilio rejected the Account SID or auth token",

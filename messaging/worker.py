@@ -1,7 +1,9 @@
 """Queue workers: one queue message in, the work done or retried, and every failure accounted for.
 
 - `sms-inbound` carries Twilio's webhooks (texts and statuses), `sms-outbound` the Dataverse-side jobs (Outbox
-  rows to send, Configurations to seal and validate, Record Types to check).
+  rows to send, Configurations to seal and validate, Record Types to check). Messages arrive parsed
+  (`messaging.envelopes.read_inbound` / `read_outbound`, at the edge); one that could not be read is recorded and
+  kept, like any failure retrying cannot fix.
 - Failures are raised so the Functions host retries the message and, after `maxDequeueCount` attempts, keeps it
   in `<queue>-poison` where it can be inspected and replayed; nothing is dropped. The Error Log gets one row per
   failure story: at the first attempt for a failure retrying cannot fix, at the last attempt for one that kept
@@ -16,16 +18,28 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol, TypeVar
 
-from dataverse import DataverseError, DataverseHttpError
+from dataverse import DataverseError
+from messaging.configuration import ConfigurationOutcome, RecordTypeOutcome
 from messaging.directory import ConfigurationDirectory
-from messaging.envelope import DeferredWebhook, InboundEnvelope, StatusEnvelope, parse_envelope
-from messaging.errorlog import ErrorLog, ErrorSource, LoggedError
-from messaging.errors import ConfigurationNotFound, MessageNotFiledYet, PermanentFailure, TokenDecryptionFailed
+from messaging.envelopes import (
+    ConfigurationJob,
+    DeferredWebhook,
+    InboundEnvelope,
+    InboundQueueMessage,
+    OutboundQueueMessage,
+    OutboxJob,
+    RecordTypeJob,
+    StatusEnvelope,
+    Unreadable,
+)
+from messaging.errors import ConfigurationNotFound, MessagingError, PermanentFailure
 from messaging.inbound import InboundOutcome, InboundProcessor
 from messaging.intake import WebhookIntake
-from messaging.jobs import ConfigurationJob, OutboxJob, RecordTypeJob, parse_job
-from messaging.model import Severity
+from messaging.names import SMSB_CONFIGURATION, SMSB_OUTBOX, SMSB_RECORDTYPE, Severity
+from messaging.outbound import OutboundOutcome, OutboundResult
+from messaging.rows.errorlog import ErrorSource, LoggedError
 from messaging.status import StatusOutcome, StatusProcessor
+from messaging.store import Store
 from messaging.telemetry import Counters, PhoneHash, step
 from twilio_bridge import InvalidSignature, MalformedWebhook, TwilioBridgeError
 
@@ -35,25 +49,22 @@ log = logging.getLogger("smsbridge.worker")
 
 # host.json extensions.queues.maxDequeueCount: the attempt after which the host moves a message to poison.
 MAX_DEQUEUE_COUNT = 5
+_NOT_SENT = (OutboundResult.FAILED, OutboundResult.SKIPPED, OutboundResult.UNKNOWN)
 
 J_contra = TypeVar("J_contra", contravariant=True)
+O_co = TypeVar("O_co", covariant=True)
 
 
-class JobProcessor(Protocol[J_contra]):
-    def process(self, job: J_contra) -> object: ...
+class JobProcessor(Protocol[J_contra, O_co]):
+    def process(self, job: J_contra) -> O_co: ...
 
 
 def is_permanent(exc: BaseException) -> bool:
-    """Would retrying the same message fail the same way?"""
-    if isinstance(exc, PermanentFailure | ConfigurationNotFound | TokenDecryptionFailed):
-        return True
-    if isinstance(exc, MessageNotFiledYet):
-        return False
-    if isinstance(exc, DataverseHttpError):
+    """Would retrying the same message fail the same way? Each error family says so (`is_transient`); anything
+    else is a fault of ours that no retry cures."""
+    if isinstance(exc, MessagingError | DataverseError | TwilioBridgeError):
         return not exc.is_transient
-    if isinstance(exc, TwilioBridgeError):
-        return not bool(getattr(exc, "is_transient", False))
-    return not isinstance(exc, DataverseError)
+    return True
 
 
 @dataclass(frozen=True)
@@ -66,9 +77,9 @@ class _Context:
 
 
 class _Accounting:
-    def __init__(self, queue: str, errors: ErrorLog, max_dequeue_count: int) -> None:
+    def __init__(self, queue: str, store: Store, max_dequeue_count: int) -> None:
         self._queue = queue
-        self._errors = errors
+        self._store = store
         self._max = max_dequeue_count
 
     def account_for(self, exc: BaseException, context: _Context, dequeue_count: int) -> None:
@@ -85,7 +96,7 @@ class _Accounting:
             log.warning("attempt %s failed (%s); the queue will retry", dequeue_count, type(exc).__name__)
             return
         log.error("%s: %s", name, type(exc).__name__)
-        self._errors.record(LoggedError(
+        self._store.record(LoggedError(
             source=context.source, name=name, details=details, severity=severity,
             correlation_id=context.correlation_id, twilio_sid=context.twilio_sid,
             related_entity=context.related_entity, related_id=context.related_id,
@@ -101,7 +112,7 @@ class RefusedWebhook:
 
 
 class InboundQueueWorker:
-    def __init__(self, inbound: InboundProcessor, status: StatusProcessor, errors: ErrorLog,
+    def __init__(self, inbound: InboundProcessor, status: StatusProcessor, store: Store,
                  max_dequeue_count: int = MAX_DEQUEUE_COUNT,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC), *,
                  intake: WebhookIntake | None = None, phone_hash: PhoneHash | None = None) -> None:
@@ -110,18 +121,20 @@ class InboundQueueWorker:
         self._clock = clock
         self._intake = intake
         self._phone_hash = phone_hash
-        self._accounting = _Accounting("sms-inbound", errors, max_dequeue_count)
+        self._accounting = _Accounting("sms-inbound", store, max_dequeue_count)
 
     @property
     def inbound(self) -> InboundProcessor:
         return self._inbound
 
-    def handle(self, body: bytes, dequeue_count: int) -> InboundOutcome | StatusOutcome | RefusedWebhook:
-        context = _Context(ErrorSource.INBOUND, None)
+    def handle(self, message: InboundQueueMessage,
+               dequeue_count: int) -> InboundOutcome | StatusOutcome | RefusedWebhook:
+        context = _Context(ErrorSource.INBOUND, message.correlation_id)
         try:
-            envelope = parse_envelope(body)
+            if isinstance(message, Unreadable):
+                raise message.failure()
+            envelope: InboundEnvelope | StatusEnvelope | DeferredWebhook = message
             if isinstance(envelope, DeferredWebhook):
-                context = _Context(ErrorSource.INBOUND, envelope.correlation_id)
                 verified = self._check(envelope)
                 if isinstance(verified, RefusedWebhook):
                     return verified
@@ -129,18 +142,8 @@ class InboundQueueWorker:
             waited = (self._clock() - envelope.received_at).total_seconds() * 1000
             Counters.queue_wait.record(max(0.0, waited), {"queue": "sms-inbound"})
             if isinstance(envelope, InboundEnvelope):
-                message = envelope.message
-                context = _Context(ErrorSource.INBOUND, envelope.correlation_id, message.message_sid)
-                with step("smsb.inbound.file", correlation_id=envelope.correlation_id,
-                          twilio_sid=message.message_sid, configuration_id=str(envelope.configuration_id),
-                          sender=self._phone_hash(message.from_) if self._phone_hash else None,
-                          attempt=dequeue_count) as span:
-                    outcome = self._inbound.process(envelope)
-                    span.set_attribute("smsb.duplicate", outcome.duplicate)
-                    span.set_attribute("smsb.round_trips", outcome.round_trips)
-                if outcome.stored:
-                    Counters.texts_stored.add(1)
-                return outcome
+                context = _Context(ErrorSource.INBOUND, envelope.correlation_id, envelope.message.message_sid)
+                return self._file(envelope, dequeue_count)
             context = _Context(ErrorSource.STATUS, envelope.correlation_id, envelope.callback.message_sid)
             with step("smsb.status.apply", correlation_id=envelope.correlation_id,
                       twilio_sid=envelope.callback.message_sid, status=str(envelope.callback.message_status),
@@ -151,6 +154,19 @@ class InboundQueueWorker:
         except Exception as exc:
             self._accounting.account_for(exc, context, dequeue_count)
             raise
+
+    def _file(self, envelope: InboundEnvelope, dequeue_count: int) -> InboundOutcome:
+        message = envelope.message
+        with step("smsb.inbound.file", correlation_id=envelope.correlation_id, twilio_sid=message.message_sid,
+                  configuration_id=str(envelope.configuration_id),
+                  sender=self._phone_hash(message.from_) if self._phone_hash else None,
+                  attempt=dequeue_count) as span:
+            outcome = self._inbound.process(envelope)
+            span.set_attribute("smsb.duplicate", outcome.duplicate)
+            span.set_attribute("smsb.round_trips", outcome.round_trips)
+        if outcome.stored:
+            Counters.texts_stored.add(1)
+        return outcome
 
     def _check(self, deferred: DeferredWebhook) -> InboundEnvelope | StatusEnvelope | RefusedWebhook:
         """What the HTTP trigger would have done, now that the Configuration map can be waited for. A refusal is
@@ -166,13 +182,16 @@ class InboundQueueWorker:
             return RefusedWebhook(deferred.webhook, type(exc).__name__)
 
 
+JobOutcome = OutboundOutcome | ConfigurationOutcome | RecordTypeOutcome
+
+
 class OutboundQueueWorker:
     def __init__(
         self,
-        outbound: JobProcessor[OutboxJob],
-        configurations: JobProcessor[ConfigurationJob],
-        record_types: JobProcessor[RecordTypeJob],
-        errors: ErrorLog,
+        outbound: JobProcessor[OutboxJob, OutboundOutcome],
+        configurations: JobProcessor[ConfigurationJob, ConfigurationOutcome],
+        record_types: JobProcessor[RecordTypeJob, RecordTypeOutcome],
+        store: Store,
         *,
         directory: ConfigurationDirectory,
         max_dequeue_count: int = MAX_DEQUEUE_COUNT,
@@ -181,38 +200,42 @@ class OutboundQueueWorker:
         self._configurations = configurations
         self._record_types = record_types
         self._directory = directory
-        self._accounting = _Accounting("sms-outbound", errors, max_dequeue_count)
+        self._accounting = _Accounting("sms-outbound", store, max_dequeue_count)
 
-    def handle(self, body: bytes, dequeue_count: int) -> object:
-        context = _Context(ErrorSource.OUTBOUND, None)
+    def handle(self, job: OutboundQueueMessage, dequeue_count: int) -> JobOutcome:
+        context = _Context(ErrorSource.OUTBOUND, job.correlation_id)
         try:
-            job = parse_job(body)
+            if isinstance(job, Unreadable):
+                raise job.failure()
             if isinstance(job, OutboxJob):
-                context = _Context(ErrorSource.OUTBOUND, job.correlation_id, None, "smsb_outbox", str(job.outbox_id))
-                with step("smsb.outbound.send", correlation_id=job.correlation_id, outbox_id=str(job.outbox_id),
-                          origin=job.origin, attempt=dequeue_count) as span:
-                    sent = self._outbound.process(job)
-                    result = str(getattr(sent, "result", ""))
-                    span.set_attribute("smsb.result", result)
-                    if getattr(sent, "sid", None):
-                        span.set_attribute("smsb.twilio_sid", str(sent.sid))  # type: ignore[attr-defined]
-                if result == "sent":
-                    Counters.texts_sent.add(1)
-                elif result in ("failed", "skipped", "unknown"):
-                    Counters.texts_failed.add(1, {"result": result})
-                return sent
+                context = _Context(ErrorSource.OUTBOUND, job.correlation_id, None, SMSB_OUTBOX.logical_name,
+                                   str(job.outbox_id))
+                return self._send(job, dequeue_count)
             if isinstance(job, ConfigurationJob):
-                context = _Context(ErrorSource.CONFIGURATION, job.correlation_id, None, "smsb_configuration",
-                                   str(job.configuration_id))
+                context = _Context(ErrorSource.CONFIGURATION, job.correlation_id, None,
+                                   SMSB_CONFIGURATION.logical_name, str(job.configuration_id))
                 outcome = self._configurations.process(job)
                 # This worker's cached Configurations must not outlive the change (others expire within a minute).
                 self._directory.invalidate(job.configuration_id)
                 return outcome
-            context = _Context(ErrorSource.CONFIGURATION, job.correlation_id, None, "smsb_recordtype",
+            context = _Context(ErrorSource.CONFIGURATION, job.correlation_id, None, SMSB_RECORDTYPE.logical_name,
                                str(job.record_type_id))
-            outcome = self._record_types.process(job)
+            checked = self._record_types.process(job)
             self._directory.invalidate()
-            return outcome
+            return checked
         except Exception as exc:
             self._accounting.account_for(exc, context, dequeue_count)
             raise
+
+    def _send(self, job: OutboxJob, dequeue_count: int) -> OutboundOutcome:
+        with step("smsb.outbound.send", correlation_id=job.correlation_id, outbox_id=str(job.outbox_id),
+                  origin=job.origin, attempt=dequeue_count) as span:
+            sent = self._outbound.process(job)
+            span.set_attribute("smsb.result", str(sent.result or ""))
+            if sent.sid:
+                span.set_attribute("smsb.twilio_sid", sent.sid)
+        if sent.result is OutboundResult.SENT:
+            Counters.texts_sent.add(1)
+        elif sent.result in _NOT_SENT:
+            Counters.texts_failed.add(1, {"result": str(sent.result)})
+        return sent

@@ -37,6 +37,8 @@ from twilio_bridge.signature import (
 )
 from twilio_bridge.statuses import MessageStatus, is_final, is_forward
 from twilio_bridge.webhooks import (
+    MAX_BODY_LENGTH,
+    MAX_MEDIA,
     InboundMessage,
     MediaRef,
     StatusCallback,
@@ -52,6 +54,8 @@ __all__ = [
     "DEFAULT_MAX_BYTES",
     "HMAC_SHA1",
     "HMAC_SHA256",
+    "MAX_BODY_LENGTH",
+    "MAX_MEDIA",
     "SIGNATURE_HEADER",
     "SIGNATURE_SETTINGS_HEADER",
     "AccountInfo",

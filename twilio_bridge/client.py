@@ -33,19 +33,17 @@ from urllib.parse import urlsplit, urlunsplit
 
 import requests
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
-from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioServiceException
 from twilio.http import HttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 
-from twilio_bridge.errors import TwilioApiError, TwilioBridgeError
+from twilio_bridge.call_failures import call_failure
+from twilio_bridge.errors import RequestNotSent, ResponseLost, TwilioApiError, TwilioBridgeError
 from twilio_bridge.failures import Fate, fate
 from twilio_bridge.wire import WatchingAdapter, watch
 
 __all__ = [
     "DEFAULT_API_BASE_URL",
-    "RequestNotSent",
-    "ResponseLost",
     "Transport",
     "TwilioClients",
     "TwilioConfig",
@@ -99,32 +97,6 @@ class TwilioConfig:
             # Twilio's own host, possibly an edge (api.dublin.ie1.twilio.com): same place, other product.
             return urlunsplit(parts._replace(netloc="messaging." + parts.netloc[len("api.") :]))
         return api
-
-
-class RequestNotSent(TwilioBridgeError):
-    """Twilio certainly did not process the request (it never left, or Twilio answered 429), retries exhausted."""
-
-    def __init__(
-        self,
-        reason: str,
-        *,
-        status: int | None = None,
-        code: int | None = None,
-        retry_after: float | None = None,
-    ) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.status = status
-        self.code = code
-        self.retry_after = retry_after
-
-
-class ResponseLost(TwilioBridgeError):
-    """The request may have reached Twilio but no usable answer came back."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -313,26 +285,13 @@ _T = TypeVar("_T")
 
 
 def call_api(operation: Callable[[], _T]) -> _T:
-    """Run one SDK call, turning every transport and API failure into ``TwilioApiError``."""
+    """Run one SDK call, turning every transport and API failure into ``TwilioApiError`` (``call_failures``)."""
     try:
         return operation()
-    except RequestNotSent as exc:
-        raise TwilioApiError(exc.reason, status=exc.status, code=exc.code, is_transient=True) from exc
-    except ResponseLost as exc:
-        raise TwilioApiError(exc.reason, is_transient=True) from exc
-    except TwilioRestException as exc:
-        raise TwilioApiError(
-            f"Twilio answered {exc.status}: {exc.msg}",
-            status=exc.status,
-            code=exc.code,
-            is_transient=exc.status >= 500,
-        ) from exc
-    except TwilioServiceException as exc:
-        raise TwilioApiError(
-            f"Twilio answered {exc.status}: {exc.detail or exc.title}",
-            status=exc.status,
-            code=exc.code,
-            is_transient=exc.status >= 500,
-        ) from exc
-    except (TwilioException, ValueError) as exc:
-        raise TwilioApiError(f"unreadable answer from Twilio: {type(exc).__name__}", is_transient=True) from exc
+    except Exception as exc:
+        failure = call_failure(exc)
+        if failure is None:
+            raise
+        message = f"Twilio answered {failure.status}: {failure.detail}" if failure.answered else failure.detail
+        raise TwilioApiError(message, status=failure.status, code=failure.code,
+                             is_transient=failure.is_transient) from exc

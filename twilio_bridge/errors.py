@@ -3,6 +3,9 @@
 Every failure leaves ``twilio_bridge`` as a ``TwilioBridgeError`` subclass carrying the facts a caller
 needs to react: which check failed and why, which field was malformed, whether a failed send may be
 retried or may already have reached Twilio.
+
+``is_transient`` says whether trying again later may succeed. A signature, a webhook, credentials or a number that
+are wrong stay wrong, so that is the default; failures of a call to Twilio say which they are.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ __all__ = [
     "MalformedWebhook",
     "MediaDownloadFailed",
     "NumberNotFound",
+    "RequestNotSent",
+    "ResponseLost",
     "SendFailed",
     "TwilioApiError",
     "TwilioBridgeError",
@@ -21,6 +26,8 @@ __all__ = [
 
 class TwilioBridgeError(Exception):
     """Base of every error raised by ``twilio_bridge``."""
+
+    is_transient: bool = False
 
 
 class InvalidSignature(TwilioBridgeError):
@@ -103,3 +110,35 @@ class MediaDownloadFailed(TwilioBridgeError):
         self.reason = reason
         self.is_transient = is_transient
         self.status = status
+
+
+class RequestNotSent(TwilioBridgeError):
+    """Twilio certainly did not process the request (it never left, or Twilio answered 429), retries exhausted.
+    Raised by the transport; callers see it as ``SendFailed`` or ``TwilioApiError``."""
+
+    is_transient = True
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        status: int | None = None,
+        code: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+        self.code = code
+        self.retry_after = retry_after
+
+
+class ResponseLost(TwilioBridgeError):
+    """The request may have reached Twilio but no usable answer came back. Raised by the transport; callers see it
+    as ``SendFailed`` (ambiguous) or ``TwilioApiError``."""
+
+    is_transient = True
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason

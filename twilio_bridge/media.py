@@ -31,9 +31,9 @@ from email.message import Message
 from urllib.parse import urljoin, urlsplit
 
 import requests
-from twilio.base.exceptions import TwilioException, TwilioRestException
 
-from twilio_bridge.client import RequestNotSent, ResponseLost, TwilioClients, TwilioCredentials
+from twilio_bridge.call_failures import call_failure
+from twilio_bridge.client import TwilioClients, TwilioCredentials
 from twilio_bridge.errors import MediaDownloadFailed
 
 __all__ = ["DEFAULT_ALLOWED_TYPES", "DEFAULT_MAX_BYTES", "DownloadedMedia", "MediaDownloader"]
@@ -132,17 +132,15 @@ class MediaDownloader:
         )
         try:
             return bool(media.delete())
-        except TwilioRestException as exc:
-            if exc.status == 404:
+        except Exception as exc:
+            failure = call_failure(exc)
+            if failure is None:
+                raise
+            if failure.status == 404:
                 return False
-            raise MediaDownloadFailed(
-                f"Twilio answered {exc.status} to the media delete", is_transient=exc.status >= 500,
-                status=exc.status,
-            ) from exc
-        except (RequestNotSent, ResponseLost) as exc:
-            raise MediaDownloadFailed(f"media delete failed: {exc}", is_transient=True) from exc
-        except TwilioException as exc:
-            raise MediaDownloadFailed(f"media delete failed: {type(exc).__name__}") from exc
+            reason = (f"Twilio answered {failure.status} to the media delete" if failure.answered
+                      else f"media delete failed: {failure.detail}")
+            raise MediaDownloadFailed(reason, is_transient=failure.is_transient, status=failure.status) from exc
 
     def _get(self, url: str, auth: tuple[str, str] | None) -> requests.Response:
         try:

@@ -27,9 +27,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioServiceException
-
-from twilio_bridge.client import RequestNotSent, ResponseLost, TwilioClients, TwilioCredentials
+from twilio_bridge.call_failures import call_failure
+from twilio_bridge.client import TwilioClients, TwilioCredentials
 from twilio_bridge.errors import SendFailed
 from twilio_bridge.webhooks import MAX_BODY_LENGTH, MAX_MEDIA
 
@@ -74,22 +73,12 @@ class MessageSender:
         messages = self._clients.client(credentials).api.v2010.accounts(credentials.account_sid).messages
         try:
             created = messages.create(**arguments)
-        except RequestNotSent as exc:
-            raise SendFailed(exc.code, exc.reason, is_transient=True, status=exc.status) from exc
-        except ResponseLost as exc:
-            raise SendFailed(None, exc.reason, is_transient=True, ambiguous=True) from exc
-        except TwilioRestException as exc:
-            raise _from_status(exc.status, exc.code, _strip_prefix(str(exc.msg))) from exc
-        except TwilioServiceException as exc:
-            raise _from_status(exc.status, exc.code, str(exc.detail or exc.title)) from exc
-        except (TwilioException, ValueError) as exc:
-            # Twilio answered with success but the answer could not be read: the message exists.
-            raise SendFailed(
-                None,
-                f"unreadable answer from Twilio: {type(exc).__name__}",
-                is_transient=True,
-                ambiguous=True,
-            ) from exc
+        except Exception as exc:
+            failure = call_failure(exc)
+            if failure is None:
+                raise
+            raise SendFailed(failure.code, failure.detail, is_transient=failure.is_transient,
+                             ambiguous=failure.ambiguous, status=failure.status) from exc
         return _result(created)
 
 
@@ -133,17 +122,6 @@ def _create_arguments(message: OutgoingMessage) -> dict[str, Any]:
 def _refused(reason: str) -> SendFailed:
     return SendFailed(None, reason, is_transient=False)
 
-
-def _from_status(status: int | None, code: int | None, message: str) -> SendFailed:
-    if status is not None and status >= 500:
-        return SendFailed(code, message, is_transient=True, ambiguous=True, status=status)
-    return SendFailed(code, message, is_transient=False, status=status)
-
-
-def _strip_prefix(message: str) -> str:
-    # twilio-python prefixes Twilio's own message with its operation ("Unable to create record: ").
-    head, separator, tail = message.partition(": ")
-    return tail if separator and head.startswith("Unable to") else message
 
 
 def _result(created: Any) -> SendResult:

@@ -20,8 +20,9 @@ and a violation raises ``MalformedWebhook(reason, field)``:
 - ``NumSegments`` a non-negative integer; ``OptOutType`` one of STOP, START, HELP;
 - ``MessageStatus`` (or the older ``SmsStatus``) one of Twilio's statuses; ``ErrorCode`` an integer.
 
-A typed field given twice is malformed. ``to_json``/``from_json`` carry the raw pairs and parse them
-again on the way back, so what comes out of a queue is validated and equal to what went in.
+A typed field given twice is malformed. ``to_json``/``from_json`` (and ``to_document``/``from_document``, for a
+JSON document that carries a message) keep the raw pairs and parse them again on the way back, so what comes out
+of a queue is validated and equal to what went in.
 """
 
 from __future__ import annotations
@@ -102,11 +103,20 @@ class InboundMessage:
     raw: Pairs
 
     def to_json(self) -> str:
-        return _dump(_INBOUND_KIND, self.raw)
+        return json.dumps(self.to_document())
+
+    def to_document(self) -> dict[str, Any]:
+        """The message as a JSON-ready object, for a document that carries it (a queue envelope)."""
+        return _document(_INBOUND_KIND, self.raw)
 
     @classmethod
     def from_json(cls, text: str) -> InboundMessage:
-        return parse_inbound_message(_load(_INBOUND_KIND, text))
+        return cls.from_document(_loads(text))
+
+    @classmethod
+    def from_document(cls, document: Any) -> InboundMessage:
+        """Parse what `to_document` wrote, once it is read from JSON."""
+        return parse_inbound_message(_pairs(_INBOUND_KIND, document))
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,11 +133,18 @@ class StatusCallback:
     raw: Pairs
 
     def to_json(self) -> str:
-        return _dump(_STATUS_KIND, self.raw)
+        return json.dumps(self.to_document())
+
+    def to_document(self) -> dict[str, Any]:
+        return _document(_STATUS_KIND, self.raw)
 
     @classmethod
     def from_json(cls, text: str) -> StatusCallback:
-        return parse_status_callback(_load(_STATUS_KIND, text))
+        return cls.from_document(_loads(text))
+
+    @classmethod
+    def from_document(cls, document: Any) -> StatusCallback:
+        return parse_status_callback(_pairs(_STATUS_KIND, document))
 
 
 class _Fields:
@@ -302,15 +319,18 @@ def _media(fields: _Fields) -> tuple[MediaRef, ...]:
     return tuple(refs)
 
 
-def _dump(kind: str, raw: Pairs) -> str:
-    return json.dumps({"kind": kind, "version": _JSON_VERSION, "raw": [list(pair) for pair in raw]})
+def _document(kind: str, raw: Pairs) -> dict[str, Any]:
+    return {"kind": kind, "version": _JSON_VERSION, "raw": [list(pair) for pair in raw]}
 
 
-def _load(kind: str, text: str) -> Pairs:
+def _loads(text: str) -> Any:
     try:
-        document: Any = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise MalformedWebhook(f"not JSON: {exc.msg}") from exc
+
+
+def _pairs(kind: str, document: Any) -> Pairs:
     if not isinstance(document, dict) or document.get("kind") != kind:
         raise MalformedWebhook(f"not a serialized {kind}")
     if document.get("version") != _JSON_VERSION:

@@ -10,11 +10,11 @@ from app import runtime
 from app.http import http_endpoint, json_response
 from app.logs import correlation_id
 from dataverse import parse_webhook
-from messaging.dispatch import jobs_for
-from messaging.errorlog import ErrorSource, LoggedError
+from messaging.envelopes import ConfigurationJob
 from messaging.errors import UnhandledEvent
-from messaging.jobs import ConfigurationJob
-from messaging.model import Severity
+from messaging.intake import jobs_for
+from messaging.names import Severity
+from messaging.rows.errorlog import ErrorSource, LoggedError
 
 bp = func.Blueprint()
 
@@ -32,7 +32,7 @@ def dataverse_webhook(
     try:
         jobs = jobs_for(context, cid)
     except UnhandledEvent as exc:
-        runtime.current().errors.record(LoggedError(
+        runtime.current().store.record(LoggedError(
             source=ErrorSource.WEBHOOK, name="Webhook for an event SMS Bridge does not handle", details=str(exc),
             severity=Severity.WARNING, correlation_id=cid, related_entity=context.primary_entity_name,
             related_id=str(context.primary_entity_id),

@@ -1,6 +1,6 @@
 """`GET /api/media/{id}`: an Outbox attachment for Twilio to fetch as MMS media, behind an expiring HMAC link.
 
-What is served inline, with which type and name, is decided from the file's bytes (`messaging.served_media`):
+What is served inline, with which type and name, is decided from the file's bytes (`messaging.outbound.served_media`):
 only raster images; anything else is an attachment. Every answer carries `nosniff` and a sandbox policy."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import azure.functions as func
 
 from app import runtime
 from app.http import http_endpoint
-from messaging.served_media import SECURITY_HEADERS, serve
+from messaging.outbound.served_media import SECURITY_HEADERS, serve
 
 bp = func.Blueprint()
 

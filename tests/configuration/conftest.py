@@ -12,8 +12,7 @@ import pytest
 
 from dataverse import bind
 from devstack.sandbox import Sandbox, SandboxOptions
-from messaging.configurations import ConfigurationService
-from messaging.record_types import RecordTypeService
+from messaging.configuration import ConfigurationService, RecordTypeService
 from twilio_bridge import TwilioAccounts
 
 pytestmark = pytest.mark.azurite
@@ -34,13 +33,13 @@ def sandbox(azurite: Any) -> Iterator[Sandbox]:
 @pytest.fixture
 def service(sandbox: Sandbox) -> ConfigurationService:
     app = sandbox.app
-    return ConfigurationService(app.dataverse, app.cipher, TwilioAccounts(app.twilio), app.errors,
+    return ConfigurationService(app.dataverse, app.cipher, TwilioAccounts(app.twilio), app.store,
                                 public_url=sandbox.url, clock=lambda: datetime.now(UTC))
 
 
 @pytest.fixture
 def record_types(sandbox: Sandbox) -> RecordTypeService:
-    return RecordTypeService(sandbox.app.dataverse, sandbox.app.errors)
+    return RecordTypeService(sandbox.app.dataverse, sandbox.app.store)
 
 
 def new_configuration(sandbox: Sandbox, *, token: str | None = None, number: str | None = None,

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from messaging.errors import TemplateError
-from messaging.templates import render
+from messaging.outbound.templates import render
 
 CASES_FILE = Path(__file__).resolve().parents[2] / "frontend" / "shared" / "cases" / "template-cases.json"
 CASES = json.loads(CASES_FILE.read_text(encoding="utf-8"))["cases"]

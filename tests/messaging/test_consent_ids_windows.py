@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from messaging.consent import ConsentChange, classify
 from messaging.ids import conversation_id, inbound_message_id, outbound_message_id, session_id
+from messaging.inbound.consent import ConsentChange, classify
 from messaging.windows import window_for
 
 

@@ -4,8 +4,10 @@ never reaches Dataverse, and a refresh that fails keeps the last good map."""
 from __future__ import annotations
 
 import secrets
+import threading
 import uuid
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 import responses
@@ -14,7 +16,7 @@ from dataverse import DataverseClient, DataverseConfig, DataverseError, StaticTo
 from devstack.dataverse_emulator import DataverseEmulator, mount_responses
 from messaging.directory import ConfigurationDirectory, ConfigurationMap
 from messaging.errors import ConfigurationNotFound
-from messaging.model import Configuration
+from messaging.rows.configuration import Configuration
 
 ORG = "https://contoso.crm.dynamics.com"
 ACCOUNT = "AC" + "1" * 32
@@ -209,3 +211,56 @@ def test_the_worker_lookup_loads_a_cold_map_itself_and_names_what_is_missing(
     assert directory.find_by_number(ACCOUNT, "+1 (500) 555-0006").id == configuration
     with pytest.raises(ConfigurationNotFound):
         directory.find_by_number(OTHER_ACCOUNT, "+15005550006")
+
+
+class HeldLoad:
+    """A lookup client whose Configuration query waits until the test lets it answer."""
+
+    def __init__(self, client: DataverseClient) -> None:
+        self._client = client
+        self.inside, self.go = threading.Event(), threading.Event()
+
+    def query(self, *args: Any, **kwargs: Any) -> Any:
+        self.inside.set()
+        assert self.go.wait(30), "the test never let the load answer"
+        return self._client.query(*args, **kwargs)
+
+
+class WatchedLock:
+    """The directory's load lock, noting when a caller finds it held (and so will wait for the load under way)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.waited = threading.Event()
+
+    def __enter__(self) -> None:
+        if self._lock.locked():
+            self.waited.set()
+        self._lock.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self._lock.release()
+
+
+def test_a_worker_checking_a_deferred_webhook_shares_the_load_already_under_way(
+        emulator: DataverseEmulator, client: DataverseClient) -> None:
+    add_configuration(emulator, "+15005550006")
+    held = HeldLoad(client)
+    directory = ConfigurationDirectory(client, lookup_client=held, clock=Clock(),  # type: ignore[arg-type]
+                                       spawn=Background())
+    lock = WatchedLock()
+    directory._load_lock = lock  # type: ignore[assignment]
+    loading = threading.Thread(target=directory.refresh)
+    loading.start()
+    assert held.inside.wait(30)  # the background load holds the lock, its query not answered yet
+    found: list[Configuration] = []
+    worker = threading.Thread(target=lambda: found.append(directory.find_by_number(ACCOUNT, "+15005550006")))
+    worker.start()
+    assert lock.waited.wait(30)  # the worker waits for that load...
+
+    held.go.set()
+    loading.join(30)
+    worker.join(30)
+
+    assert [c.mobile_number for c in found] == ["+15005550006"]
+    assert reads(emulator) == 1  # ...and does not load again

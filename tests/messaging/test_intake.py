@@ -12,7 +12,7 @@ import pytest
 
 from dataverse import DataverseClient, DataverseConfig, StaticTokenProvider
 from messaging.directory import ConfigurationDirectory
-from messaging.envelope import DeferredWebhook, parse_envelope
+from messaging.envelopes import DeferredWebhook, read_inbound
 from messaging.errors import LookupUnavailable
 from messaging.intake import DeferralRation, IncomingRequest, WebhookIntake
 from messaging.tokens import TokenCipher
@@ -56,7 +56,7 @@ def test_a_cold_instance_defers_and_keeps_only_the_signature_headers() -> None:
     assert never.asked == 1  # a load was asked for, in the background
     assert deferred.headers == {"X-Twilio-Signature": "c2lnbmF0dXJl"}
     assert deferred.body == b""  # a form travels as its pairs
-    again = parse_envelope(deferred.to_json())
+    again = read_inbound(deferred.to_json())
     assert again == deferred
 
 

@@ -15,9 +15,9 @@ from devstack.config import QueueSettings
 from devstack.dataverse_emulator import DataverseEmulator
 from devstack.sandbox import Sandbox, SandboxOptions
 from devstack.twilio_emulator.resources import Message
-from messaging.jobs import OutboxJob
-from messaging.media_links import MediaLinks, media_key
+from messaging.envelopes import OutboxJob
 from messaging.outbound import OutboundProcessor
+from messaging.outbound.media_links import MediaLinks, media_key
 from solution.schema import Column, ColumnType, Schema, load_schema
 from twilio_bridge import MessageSender, TwilioClients, TwilioConfig
 
@@ -74,7 +74,7 @@ def processor(sandbox: Sandbox, *, sender: Any = None, read_timeout: float | Non
         twilio = app.twilio if read_timeout is None else TwilioClients(TwilioConfig(
             api_base_url=app.settings.twilio_api_base_url, read_timeout=read_timeout, connect_timeout=2.0))
         sender = MessageSender(twilio)
-    return OutboundProcessor(app.dataverse, app.directory, app.cipher, sender, app.errors, links(sandbox),
+    return OutboundProcessor(app.dataverse, app.directory, app.cipher, sender, app.store, links(sandbox),
                              public_url=sandbox.url, clock=clock or (lambda: datetime.now(UTC)), schema=SCHEMA)
 
 

@@ -12,13 +12,12 @@ from typing import Any
 
 import pytest
 
-from dataverse import DataverseHttpError
 from devstack.dataverse_emulator import DataverseEmulator, Ref
 from devstack.sandbox import Sandbox
-from messaging.model import OutboxStatus
+from messaging.names import OutboxStatus
 from messaging.outbound import OutboundResult
-from messaging.templates import RecordReader
-from tests.outbound.conftest import job, outbox_row, processor, texts
+from messaging.outbound.reader import OutboundReader
+from tests.outbound.conftest import SCHEMA, job, outbox_row, processor, texts
 
 pytestmark = pytest.mark.azurite
 
@@ -157,17 +156,28 @@ def test_an_outbox_of_the_application_user_reads_as_itself_within_four_round_tri
     assert not any("Mscrmcallerid" in r.headers for r in sandbox.dataverse.requests.records)
 
 
-def test_the_record_reader_reads_with_the_rights_of_the_user_it_is_given(sandbox: Sandbox) -> None:
+def test_the_to_record_is_read_with_the_rights_of_the_user_it_is_read_as(sandbox: Sandbox) -> None:
     emulator = sandbox.dataverse
     west, east = _unit(emulator, "West"), _unit(emulator, "East")
     contact = _contact_of(sandbox, _user(emulator, "Wes", west, "Basic User"))
-    reader = RecordReader(sandbox.app.dataverse)
     riley = uuid.UUID(_user(emulator, "Riley", east, "Basic User", "SMS Bridge User"))
-    with pytest.raises(DataverseHttpError) as refused:
-        reader.render("{jobtitle}", "contact", "contacts", contact, as_user=riley)
-    assert refused.value.status == 403
     casey = uuid.UUID(_user(emulator, "Casey", west, "Basic User", "SMS Bridge User"))
-    assert reader.render("{jobtitle}", "contact", "contacts", contact, as_user=casey) == SECRET
+    app = sandbox.app
+    reader = OutboundReader(app.dataverse, app.store, app.directory, SCHEMA)
+    sent = reader.outbox(_outbox_as(sandbox, str(riley), contact, "{jobtitle}"))
+    assert sent is not None
+    sender, problem, _ = reader.sender(sent)
+    assert sender is not None, problem
+    plan = reader.plan(sent, sender)
+
+    refused = reader.read_as(sent, plan, riley)
+    allowed = reader.read_as(sent, plan, casey)
+
+    assert refused.row is None
+    assert refused.denied is not None
+    assert SECRET not in refused.denied.reason
+    assert allowed.row is not None
+    assert allowed.row.get("jobtitle") == SECRET
 
 
 def test_without_act_on_behalf_the_outbox_fails_naming_the_application_users_missing_privilege(

@@ -13,9 +13,9 @@ import pytest
 
 from devstack.sandbox import Sandbox
 from devstack.tls import LocalCertificates, local_certificates
-from messaging.model import OutboxStatus
+from messaging.names import OutboxStatus
 from messaging.outbound import MAX_SEND_ATTEMPTS, OutboundProcessor, OutboundResult
-from messaging.sweeper import Sweeper
+from messaging.sweep import Sweeper
 from solution.schema import load_schema
 from tests.outbound.conftest import demo_contact, job, outbox, outbox_row, processor, texts
 from tests.tls_front import tls_front
@@ -60,7 +60,7 @@ def sweep_and_deliver(sandbox: Sandbox, worker: OutboundProcessor, rounds: int,
     app = sandbox.app
     queued = 0
     for n in range(rounds):
-        report = Sweeper(app.dataverse, app.cipher, app.errors, clock=lambda n=n: clock(n)).run()
+        report = Sweeper(app.dataverse, app.cipher, app.store, clock=lambda n=n: clock(n)).run()
         queued += len(report.jobs)
         for swept in report.jobs:
             deliver(worker, swept.outbox_id, QUEUE_DELIVERIES)

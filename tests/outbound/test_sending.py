@@ -11,7 +11,7 @@ import pytest
 
 from devstack.sandbox import Sandbox
 from messaging.ids import conversation_id, outbound_message_id
-from messaging.model import OutboxStatus, StatusChoice
+from messaging.names import OutboxStatus, StatusChoice
 from messaging.outbound import OutboundResult
 from tests.outbound.conftest import (
     contact,

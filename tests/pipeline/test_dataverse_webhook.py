@@ -14,7 +14,7 @@ import requests
 
 from admin import WEBHOOK_STEPS, register_webhooks
 from devstack.sandbox import Sandbox
-from messaging.jobs import ConfigurationJob, OutboxJob, RecordTypeJob, parse_job
+from messaging.envelopes import ConfigurationJob, OutboxJob, RecordTypeJob, read_outbound
 from tests.pipeline.conftest import queued
 
 pytestmark = pytest.mark.azurite
@@ -29,7 +29,7 @@ def outbound_jobs(sandbox: Sandbox, expected: int, timeout: float = 10) -> list[
     while time.monotonic() < deadline:
         messages = list(queue.peek_messages(max_messages=32))
         if len(messages) >= expected:
-            return [parse_job(base64.b64decode(m.content)) for m in messages]
+            return [read_outbound(base64.b64decode(m.content)) for m in messages]
         time.sleep(0.05)
     pytest.fail(f"fewer than {expected} jobs arrived on sms-outbound")
 

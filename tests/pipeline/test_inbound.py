@@ -13,10 +13,10 @@ from devstack.dataverse_emulator import Ref
 from devstack.sandbox import Sandbox
 from devstack.twilio_emulator.emulator import InboundMedia
 from messaging.directory import ConfigurationDirectory
-from messaging.envelope import InboundEnvelope
-from messaging.errorlog import ErrorLog
+from messaging.envelopes import InboundEnvelope
 from messaging.ids import conversation_id
 from messaging.inbound import InboundProcessor
+from messaging.store import Store
 from tests.pipeline.conftest import inbound_params, new_sid, post_signed, queued
 from twilio_bridge import parse_inbound_message, sign
 
@@ -216,7 +216,7 @@ def test_two_first_messages_from_one_number_at_once_make_one_conversation_and_se
         ]
         # Two workers with nothing cached, as two Functions instances would be.
         workers = [InboundProcessor(app.dataverse, ConfigurationDirectory(app.dataverse), app.cipher, None,
-                                    ErrorLog(app.dataverse)) for _ in envelopes]
+                                    Store(app.dataverse)) for _ in envelopes]
         barrier = threading.Barrier(2)
         errors: list[BaseException] = []
 

@@ -14,8 +14,8 @@ from dataverse import NotFound
 from devstack.azurite import free_port
 from devstack.sandbox import Sandbox
 from devstack.twilio_emulator.emulator import InboundMedia
-from messaging.envelope import InboundEnvelope
-from messaging.model import MediaFileStatus
+from messaging.envelopes import InboundEnvelope
+from messaging.names import MediaFileStatus
 from messaging.reconcile import Reconciler
 from messaging.status import StatusProcessor
 from tests.pipeline.conftest import queued

@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from devstack.sandbox import Sandbox
-from messaging.model import OutboxStatus, StatusChoice
+from messaging.names import OutboxStatus, StatusChoice
 from tests.pipeline.conftest import queued
 
 pytestmark = pytest.mark.azurite

@@ -12,7 +12,7 @@ from devstack.azurite import free_port
 from devstack.dataverse_emulator import DataverseEmulator
 from devstack.sandbox import Sandbox
 from devstack.twilio_emulator.emulator import InboundMedia
-from messaging.model import StatusChoice
+from messaging.names import StatusChoice
 from twilio_bridge import MessageSender, OutgoingMessage, TwilioCredentials
 
 pytestmark = pytest.mark.azurite

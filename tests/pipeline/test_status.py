@@ -13,10 +13,10 @@ import requests
 from devstack.dataverse_emulator import DataverseEmulator
 from devstack.sandbox import Sandbox
 from devstack.seed import seed_product
-from messaging.envelope import StatusEnvelope
+from messaging.envelopes import StatusEnvelope, read_inbound
 from messaging.errors import MessageNotFiledYet
 from messaging.ids import conversation_id
-from messaging.model import StatusChoice
+from messaging.names import StatusChoice
 from tests.pipeline.conftest import post_signed, queued
 from twilio_bridge import MessageSender, OutgoingMessage, TwilioCredentials, parse_status_callback, sign
 
@@ -135,10 +135,10 @@ def test_callback_that_overtakes_the_sender_waits_for_the_recorded_sid(sandbox: 
     sid = "SM" + uuid.uuid4().hex
     worker = sandbox.app.inbound_worker
     with pytest.raises(MessageNotFiledYet):
-        worker.handle(callback(sandbox, sid, "failed", message_id, ErrorCode="30003").to_json().encode(), 1)
+        worker.handle(read_inbound(callback(sandbox, sid, "failed", message_id, ErrorCode="30003").to_json()), 1)
     assert row(sandbox, message_id)["smsb_status"] == int(StatusChoice.QUEUED)
     sandbox.app.dataverse.update("smsb_messages", message_id, {"smsb_sid": sid})  # the sender catches up
-    worker.handle(callback(sandbox, sid, "failed", message_id, ErrorCode="30003").to_json().encode(), 2)
+    worker.handle(read_inbound(callback(sandbox, sid, "failed", message_id, ErrorCode="30003").to_json()), 2)
     assert row(sandbox, message_id)["smsb_status"] == int(StatusChoice.FAILED)
 
 
@@ -159,7 +159,7 @@ def test_statuses_only_move_forward(sandbox: Sandbox) -> None:
     sandbox.app.dataverse.update("smsb_messages", message_id, {"smsb_sid": sid})
     status = sandbox.app.inbound_worker
     for state in ("sent", "delivered", "sent", "queued", "delivered"):
-        status.handle(callback(sandbox, sid, state, message_id).to_json().encode(), 1)
+        status.handle(read_inbound(callback(sandbox, sid, state, message_id).to_json()), 1)
     stored = row(sandbox, message_id)
     assert stored["smsb_status"] == int(StatusChoice.DELIVERED)
     assert stored["smsb_sid"] == sid
@@ -183,7 +183,7 @@ def test_concurrent_callbacks_retry_on_a_stale_etag(sandbox: Sandbox) -> None:
 
     client.update = racing_update  # type: ignore[method-assign]
     try:
-        outcome = processor.handle(callback(sandbox, sid, "sent", message_id).to_json().encode(), 1)
+        outcome = processor.handle(read_inbound(callback(sandbox, sid, "sent", message_id).to_json()), 1)
     finally:
         del client.update
     assert outcome.attempts == 2  # type: ignore[union-attr]
@@ -220,7 +220,7 @@ def test_timestamps_use_when_the_callback_arrived(sandbox: Sandbox) -> None:
     sid = "SM" + uuid.uuid4().hex
     sandbox.app.dataverse.update("smsb_messages", message_id, {"smsb_sid": sid})
     envelope = callback(sandbox, sid, "delivered", message_id)
-    sandbox.app.inbound_worker.handle(envelope.to_json().encode(), 1)
+    sandbox.app.inbound_worker.handle(read_inbound(envelope.to_json()), 1)
     stored = row(sandbox, message_id)
     assert abs(stored["smsb_deliveredon"] - envelope.received_at) < timedelta(seconds=1)
 

@@ -11,7 +11,7 @@ import pytest
 
 from devstack.functions import TriggerKind
 from devstack.sandbox import Sandbox
-from messaging.jobs import OutboxJob, parse_job
+from messaging.envelopes import OutboxJob, read_outbound
 
 pytestmark = pytest.mark.azurite
 
@@ -34,7 +34,7 @@ def test_sweep_timer_releases_a_due_scheduled_outbox_onto_the_queue(make_sandbox
     runner = sandbox.host.timer_runner(spec)
     assert runner.run_due(runner.next_due) is True
     messages = list(sandbox.queues().queue("sms-outbound").peek_messages(max_messages=32))
-    jobs = [parse_job(base64.b64decode(m.content)) for m in messages]
+    jobs = [read_outbound(base64.b64decode(m.content)) for m in messages]
     assert [(type(j), j.outbox_id, j.origin) for j in jobs if isinstance(j, OutboxJob)] == [
         (OutboxJob, outbox, "sweep")]
 

@@ -12,8 +12,8 @@ import pytest
 
 from devstack.dataverse_emulator import DataverseEmulator
 from devstack.sandbox import Sandbox, SandboxOptions
-from messaging.model import OutboxStatus, StatusChoice
-from messaging.sweeper import Sweeper
+from messaging.names import OutboxStatus, StatusChoice
+from messaging.sweep import Sweeper
 
 
 class Clock:
@@ -47,7 +47,7 @@ def sandbox(azurite: Any, clock: Clock) -> Iterator[Sandbox]:
 @pytest.fixture
 def sweeper(sandbox: Sandbox, clock: Clock) -> Sweeper:
     app = sandbox.app
-    return Sweeper(app.dataverse, app.cipher, app.errors, clock=clock)
+    return Sweeper(app.dataverse, app.cipher, app.store, clock=clock)
 
 
 class Rows:

@@ -11,8 +11,9 @@ import pytest
 from dataverse import Batch, BatchResult, DataverseClient
 from devstack.sandbox import Sandbox
 from messaging.ids import outbound_message_id
-from messaging.model import OutboxStatus, StatusChoice
-from messaging.sweeper import Sweeper
+from messaging.names import OutboxStatus, StatusChoice
+from messaging.store import Store
+from messaging.sweep import Sweeper
 from messaging.tokens import TokenCipher
 from tests.sweeper.conftest import Clock, Rows
 
@@ -116,7 +117,7 @@ def test_a_row_a_worker_claims_while_the_sweep_decides_is_skipped_not_released(
     app = sandbox.app
     client = cast(DataverseClient, ClaimsBeforeTheSweepWrites(app.dataverse, claimed))
 
-    report = Sweeper(client, app.cipher, app.errors, clock=clock).run()
+    report = Sweeper(client, app.cipher, Store(client), clock=clock).run()
 
     assert [str(job.outbox_id) for job in report.jobs] == [other]
     assert report.skipped == 1
@@ -178,7 +179,7 @@ def test_key_rotation_round_trip_reseals_under_the_new_key_only_what_the_old_key
     app.dataverse.update("smsb_configurations", configuration,
                          {"smsb_authtoken": TokenCipher(OLD_KEY).encrypt(token, configuration)})
     untouched = sandbox.dataverse.store.get("smsb_configuration", str(product.configuration_id))
-    rotated = Sweeper(app.dataverse, TokenCipher(NEW_KEY, previous_key=OLD_KEY), app.errors, clock=clock)
+    rotated = Sweeper(app.dataverse, TokenCipher(NEW_KEY, previous_key=OLD_KEY), app.store, clock=clock)
 
     report = rotated.run()
 
@@ -235,7 +236,7 @@ def test_each_action_takes_at_most_max_per_run_rows_and_the_rest_waits(
     for minutes in range(25):
         rows.session(ends=rows.ago(minutes=minutes + 1))
     app = sandbox.app
-    bounded = Sweeper(app.dataverse, app.cipher, app.errors, clock=clock, page_size=4, max_per_run=10)
+    bounded = Sweeper(app.dataverse, app.cipher, app.store, clock=clock, page_size=4, max_per_run=10)
 
     runs = [bounded.run() for _ in range(4)]
 

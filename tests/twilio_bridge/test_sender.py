@@ -17,8 +17,8 @@ from werkzeug.wrappers import Request, Response
 from devstack.twilio_emulator import DEFAULT_ACCOUNT_SID, TwilioEmulator
 from devstack.twilio_emulator.server import RunningServer
 from tests.twilio_bridge.conftest import RecordingServer, Sleeps
-from twilio_bridge.client import RequestNotSent, Transport, TwilioClients, TwilioConfig, TwilioCredentials
-from twilio_bridge.errors import SendFailed
+from twilio_bridge.client import Transport, TwilioClients, TwilioConfig, TwilioCredentials
+from twilio_bridge.errors import RequestNotSent, SendFailed
 from twilio_bridge.sender import MessageSender, OutgoingMessage
 from twilio_bridge.signature import WebhookRequest, verify
 from twilio_bridge.webhooks import parse_status_callback

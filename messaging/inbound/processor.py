@@ -1,0 +1,249 @@
+"""An inbound text, filed into Dataverse exactly once (DESIGN 6.2): read what is not known, decide
+(`inbound.rules`), write in one round trip.
+
+1. *Read* (only when needed, one round trip): the conversation, the customer match over the Record Types (first
+   contact), and the team's members (for notifications).
+2. *Write* (one round trip): one atomic changeset — conversation (first contact), session (first text of its
+   window), message (create-only), media rows, the conversation's activity and consent — followed by the in-app
+   notifications, which run only if the changeset committed, and a read-back of the conversation.
+
+A conversation this worker has seen recently costs only step 2. If the changeset meets a row that another worker
+created meanwhile (a race on a new number or window), nothing was written; the worker re-reads what exists and
+tries again with a smaller plan. If the message itself already exists, the text was filed before (Twilio retried,
+or the queue redelivered): no duplicate, no second notification — only the pictures an earlier attempt left without
+their file are finished. Pictures get their files after the commit (`inbound.media`), so a text is filed even
+while Twilio's media is slow.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+
+from dataverse import AlreadyExists, BatchError, DataverseClient, NotFound, PreconditionFailed
+from messaging.caches import KnownRows, TtlCache
+from messaging.directory import ConfigurationDirectory
+from messaging.envelopes import InboundEnvelope
+from messaging.errors import PermanentFailure
+from messaging.inbound.matching import choose_customer
+from messaging.inbound.media import MediaFiles
+from messaging.inbound.notifications import ConversationSnapshot
+from messaging.inbound.pictures import AwaitingFile, MediaReport, awaiting_files, filed_pictures
+from messaging.inbound.reader import InboundReader, conversation_get
+from messaging.inbound.rules import Filing, Known, Text, correction, first_contact, known_from, plan_filing
+from messaging.names import ConversationState
+from messaging.rows.configuration import Configuration
+from messaging.rows.conversation import StoredConversation
+from messaging.store import Item, Store
+from messaging.tokens import TokenCipher
+from solution.schema import Schema, load_schema
+from twilio_bridge import MediaDownloader, TwilioCredentials
+
+__all__ = ["InboundOutcome", "InboundProcessor"]
+
+log = logging.getLogger("smsbridge.inbound")
+
+_MAX_ATTEMPTS = 3
+
+
+@dataclass
+class InboundOutcome:
+    message_id: uuid.UUID
+    stored: bool = False
+    duplicate: bool = False
+    conversation_created: bool = False
+    session_created: bool = False
+    notified: int = 0
+    media_stored: int = 0
+    media_unavailable: int = 0
+    round_trips: int = 0
+    attempts: int = 0
+    warnings: list[str] = field(default_factory=list)
+    notified_as: ConversationState | None = None
+
+
+class InboundProcessor:
+    def __init__(
+        self,
+        client: DataverseClient,
+        directory: ConfigurationDirectory,
+        cipher: TokenCipher,
+        media: MediaDownloader | None,
+        store: Store,
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        conversation_ttl: float = 60.0,
+        schema: Schema | None = None,
+    ) -> None:
+        self._directory = directory
+        self._cipher = cipher
+        self._store = store
+        self._reader = InboundReader(client, store, schema or load_schema())
+        self._conversations: TtlCache[uuid.UUID, Known] = TtlCache(conversation_ttl)
+        self._existing = KnownRows()
+        self._files = MediaFiles(store, media, clock=clock)
+
+    @property
+    def media_files(self) -> MediaFiles:
+        """Where pictures get their files; reconciliation repairs with it too."""
+        return self._files
+
+    def credentials(self, configuration: Configuration) -> TwilioCredentials:
+        """The Configuration's Twilio credentials (its auth token decrypted)."""
+        if not configuration.auth_token_sealed:
+            raise PermanentFailure(f"Configuration '{configuration.name}' has no auth token")
+        token = self._cipher.decrypt(configuration.auth_token_sealed, configuration.id)
+        return TwilioCredentials(configuration.account_sid, token)
+
+    def process(self, envelope: InboundEnvelope) -> InboundOutcome:
+        context = self._directory.context(envelope.configuration_id)
+        text = Text.of(envelope, context.configuration, context.record_types)
+        configuration = text.configuration
+        outcome = InboundOutcome(message_id=text.message_id)
+
+        known = self._conversations.get(text.conversation_id)
+        members: tuple[uuid.UUID, ...] = ()
+        team = configuration.team_id if configuration.send_app_notifications else None
+        if team is not None:
+            members = self._directory.cached_team_members(team) or ()
+        if known is None or (team is not None and not members):
+            known, members = self._read(text, known, team, outcome)
+
+        for attempt in range(1, _MAX_ATTEMPTS + 1):
+            outcome.attempts = attempt
+            session = text.session_id(known.snapshot.id)
+            filing = plan_filing(text, known, members, create_conversation=known.snapshot.id not in self._existing,
+                                 create_session=session not in self._existing)
+            fresh = conversation_get(text.conversation_id) if filing.read_back else None
+            items: list[Item] = [filing.changeset, *filing.notifications, *([fresh] if fresh else [])]
+            answer = self._store.run(items)
+            outcome.round_trips += answer.round_trips
+            error = answer.error(filing.changeset)
+            if error is None:
+                row = answer.row(fresh) if fresh is not None else None
+                notified = [answer.error(note) for note in filing.notifications]
+                self._committed(text, known, filing, notified=notified, outcome=outcome,
+                                fresh=StoredConversation.from_row(row) if row is not None else None)
+                break
+            if not isinstance(error, AlreadyExists | PreconditionFailed):
+                raise error
+            exists = self._reader.reread(text, session)
+            outcome.round_trips += exists.round_trips
+            if exists.message:
+                outcome.duplicate = True
+                log.info("message %s was filed before; finishing its pictures if any", text.message.message_sid)
+                self._finish_filed_media(text, outcome)
+                return outcome
+            if exists.conversation is not None:
+                known = replace(known, snapshot=self._known(exists.conversation, configuration).snapshot)
+                self._existing.add(text.conversation_id)
+            if exists.session:
+                self._existing.add(session)
+        else:
+            raise PermanentFailure(f"message {text.message.message_sid} could not be filed after {_MAX_ATTEMPTS} "
+                                   "attempts")
+        self._finish_media(text, awaiting_files(text.message, text.message_id), outcome)
+        return outcome
+
+    # -- reading -----------------------------------------------------------------------------------------------
+    def _read(self, text: Text, known: Known | None, team: uuid.UUID | None,
+              outcome: InboundOutcome) -> tuple[Known, tuple[uuid.UUID, ...]]:
+        session = text.session_id(text.conversation_id)
+        read = self._reader.read(
+            text, conversation=known is None, session=known is None and session not in self._existing,
+            # Matching is only for a number never seen; a conversation known to exist already has its customer.
+            match=known is None and text.sender.parsed and text.conversation_id not in self._existing, team=team)
+        outcome.round_trips += read.round_trips
+        members: tuple[uuid.UUID, ...] = ()
+        if read.members is not None and team is not None:
+            members = read.members
+            self._directory.remember_team_members(team, members)
+        if read.session_exists:
+            self._existing.add(session)
+        if known is not None:
+            return known, members
+        if read.conversation is None and text.conversation_id in self._existing:
+            # Known to exist, yet gone (an admin deleted it): forget it and read again, matching this time.
+            self._existing.discard(text.conversation_id)
+            return self._read(text, None, team, outcome)
+        if read.conversation is not None:
+            found = self._known(read.conversation, text.configuration)
+            self._conversations.put(text.conversation_id, found)
+            self._existing.add(text.conversation_id)
+            return found, members
+        if text.sender.parsed:
+            customer, reason = choose_customer(text.number, read.searched)
+        else:
+            customer, reason = None, f"The sender '{text.number}' is not a phone number that can be matched"
+        return first_contact(text, customer, reason), members
+
+    def _known(self, stored: StoredConversation, configuration: Configuration) -> Known:
+        return known_from(stored, configuration, self._reader.table_of(stored.customer_entity))
+
+    # -- after the commit --------------------------------------------------------------------------------------
+    def _committed(self, text: Text, known: Known, filing: Filing, *, notified: Sequence[Exception | None],
+                   fresh: StoredConversation | None, outcome: InboundOutcome) -> None:
+        outcome.stored = True
+        outcome.conversation_created = filing.creates_conversation
+        outcome.session_created = filing.creates_session
+        outcome.notified = sum(1 for error in notified if error is None)
+        outcome.notified_as = filing.notified_as
+        failed = [error for error in notified if error is not None and not isinstance(error, BatchError)]
+        if failed:
+            # The text is stored; a notification that could not be posted is worth a warning, not a retry.
+            outcome.warnings.append(f"{len(failed)} notification(s) not posted: {type(failed[0]).__name__}")
+            log.warning("in-app notifications for %s not posted: %s", text.message.message_sid,
+                        type(failed[0]).__name__)
+        self._existing.add(text.session_id(known.snapshot.id))
+        self._existing.add(text.conversation_id)
+        previous = known.snapshot.last_activity
+        latest = text.received_at if previous is None else max(previous, text.received_at)
+        snapshot = replace(known.snapshot, last_activity=latest)
+        if fresh is not None:
+            current = self._known(fresh, text.configuration).snapshot
+            snapshot = replace(snapshot, state=current.state, owner_user=current.owner_user,
+                               owner_team=current.owner_team)
+            self._correct_notifications(text, replace(known.snapshot, state=current.state,
+                                                      owner_user=current.owner_user, owner_team=current.owner_team),
+                                        filing, outcome)
+        self._conversations.put(text.conversation_id, replace(known, snapshot=snapshot))
+
+    def _correct_notifications(self, text: Text, current: ConversationSnapshot, filing: Filing,
+                               outcome: InboundOutcome) -> None:
+        configuration = text.configuration
+        members = self._directory.cached_team_members(configuration.team_id) if configuration.team_id else None
+        fix = correction(text, current, members or (), filing)
+        if fix is None:
+            return
+        answer = self._store.run(fix.writes, continue_on_error=True)
+        outcome.round_trips += answer.round_trips
+        outcome.notified = len(fix.notified)
+        for write in fix.writes:
+            error = answer.error(write)
+            if error is not None and not isinstance(error, NotFound | AlreadyExists):
+                log.warning("in-app notifications for %s not corrected: %s", text.message.message_sid,
+                            type(error).__name__)
+
+    # -- media -------------------------------------------------------------------------------------------------
+    def _finish_media(self, text: Text, awaiting: list[AwaitingFile], outcome: InboundOutcome) -> None:
+        if not awaiting:
+            return
+        report = self._files.finish(text.configuration, lambda: self.credentials(text.configuration), awaiting,
+                                    correlation_id=text.envelope.correlation_id)
+        outcome.media_stored += report.stored
+        outcome.media_unavailable += report.unavailable
+
+    def _finish_filed_media(self, text: Text, outcome: InboundOutcome) -> None:
+        """The text was filed before: store the files an earlier attempt did not, delete Twilio's copies of those it
+        stored if it could not (deleting twice is no error)."""
+        if not text.message.media:
+            return
+        outcome.round_trips += 1
+        awaiting, stored = filed_pictures(text.message, text.message_id, self._reader.pictures(text.message_id))
+        self._finish_media(text, awaiting, outcome)
+        if stored and text.configuration.delete_twilio_media:
+            self._files.delete_at_twilio(text.configuration, lambda: self.credentials(text.configuration), stored,
+                                         MediaReport())

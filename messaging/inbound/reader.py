@@ -1,0 +1,157 @@
+"""What the inbound worker reads, each time as one `$batch`: the conversation, the session of the window, the
+customer match over the Record Types, the team's members; after a failed write, what exists; for a text filed
+before, its pictures' rows. Rows become plain values here."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from dataverse import DataverseClient, F, NotFound
+from messaging.customers import CustomerTable, customer_table
+from messaging.inbound.matching import CANDIDATE_LIMIT, Candidate, Searched
+from messaging.inbound.rules import Text
+from messaging.names import (
+    SMSB_CONVERSATION,
+    SMSB_MESSAGE,
+    SMSB_MESSAGEMEDIA,
+    SMSB_MESSAGESESSION,
+    TEAMMEMBERSHIP,
+    RowState,
+)
+from messaging.phones import narrowing_fragments
+from messaging.rows import conversation, media
+from messaging.rows.conversation import StoredConversation
+from messaging.rows.media import MediaStatus
+from messaging.store import Answer, Get, Item, Query, Store
+from solution.schema import Schema
+
+__all__ = ["Exists", "InboundReader", "Read"]
+
+_MODIFIED = "modifiedon"
+_STATE = "statecode"
+_MEMBERS_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class Read:
+    conversation: StoredConversation | None
+    session_exists: bool
+    searched: tuple[Searched, ...]
+    members: tuple[uuid.UUID, ...] | None  # None: not asked
+    round_trips: int
+
+
+@dataclass(frozen=True)
+class Exists:
+    message: bool
+    session: bool
+    conversation: StoredConversation | None
+    round_trips: int
+
+
+def conversation_get(conversation_id: uuid.UUID) -> Get:
+    return Get(SMSB_CONVERSATION.entity_set, conversation_id, conversation.COLUMNS, formatted=True)
+
+
+class InboundReader:
+    def __init__(self, client: DataverseClient, store: Store, schema: Schema) -> None:
+        self._client = client
+        self._store = store
+        self._schema = schema
+
+    def read(self, text: Text, *, conversation: bool, session: bool, match: bool,
+             team: uuid.UUID | None) -> Read:
+        """One `$batch` of whatever is asked: the conversation, the window's session (another worker may have
+        opened it; knowing saves a failed write), the customer match (only for a number never seen) and the team's
+        members (who may be notified)."""
+        items: list[Item] = []
+        conversation_read = session_read = members_read = None
+        matches: list[tuple[Searched, Query]] = []
+        if conversation:
+            conversation_read = conversation_get(text.conversation_id)
+            items.append(conversation_read)
+        if session:
+            session_read = Get(SMSB_MESSAGESESSION.entity_set, text.session_id(text.conversation_id),
+                               (SMSB_MESSAGESESSION.columns.activityid,))
+            items.append(session_read)
+        if match:
+            matches = self._match_queries(text)
+            items.extend(query for _, query in matches)
+        if team is not None:
+            members_read = Query(TEAMMEMBERSHIP.entity_set, (TEAMMEMBERSHIP.columns.systemuserid,),
+                                 F.eq(TEAMMEMBERSHIP.columns.teamid, team), top=_MEMBERS_LIMIT)
+            items.append(members_read)
+        answer = self._store.run(items, continue_on_error=True)
+        _raise_unless_missing(answer, items)
+        members = None
+        if members_read is not None:
+            members = tuple(member for row in answer.rows(members_read)
+                            if (member := row.guid(TEAMMEMBERSHIP.columns.systemuserid)) is not None)
+        row = answer.row(conversation_read) if conversation_read is not None else None
+        return Read(
+            conversation=StoredConversation.from_row(row) if row is not None else None,
+            session_exists=session_read is not None and answer.row(session_read) is not None,
+            searched=tuple(Searched(searched.record_type, searched.table, _candidates(answer, query, searched))
+                           for searched, query in matches),
+            members=members,
+            round_trips=answer.round_trips,
+        )
+
+    def reread(self, text: Text, session_id: uuid.UUID) -> Exists:
+        """After a write met rows it meant to create: which exist now."""
+        message_read = Get(SMSB_MESSAGE.entity_set, text.message_id, (SMSB_MESSAGE.columns.smsb_messageid,))
+        conversation_read = conversation_get(text.conversation_id)
+        session_read = Get(SMSB_MESSAGESESSION.entity_set, session_id, (SMSB_MESSAGESESSION.columns.activityid,))
+        items: list[Item] = [message_read, conversation_read, session_read]
+        answer = self._store.run(items, continue_on_error=True)
+        _raise_unless_missing(answer, items)
+        row = answer.row(conversation_read)
+        return Exists(message=answer.row(message_read) is not None, session=answer.row(session_read) is not None,
+                      conversation=StoredConversation.from_row(row) if row is not None else None,
+                      round_trips=answer.round_trips)
+
+    def pictures(self, message_id: uuid.UUID) -> list[MediaStatus]:
+        """The Message Media rows of a text, with their file status (one GET)."""
+        return [MediaStatus.from_row(row) for row in self._client.query(
+            SMSB_MESSAGEMEDIA.entity_set, select=media.STATUS_COLUMNS, filter=F.eq(media.MESSAGE, message_id))]
+
+    def table_of(self, entity: str | None) -> CustomerTable | None:
+        return customer_table(entity, self._schema) if entity else None
+
+    def _match_queries(self, text: Text) -> list[tuple[Searched, Query]]:
+        """Per usable Record Type, the active rows of its table whose phone column contains the number's last
+        digits, newest first."""
+        queries = []
+        fragments = narrowing_fragments(text.number)
+        for record_type in text.record_types:
+            table = customer_table(record_type.entity, self._schema)
+            if table is None:
+                continue
+            column = record_type.phone_field
+            narrowing = F.contains(column, fragments[0])
+            for fragment in fragments[1:]:
+                narrowing = narrowing | F.contains(column, fragment)
+            condition = (F.eq(_STATE, int(RowState.ACTIVE)) & narrowing) if table.has_state else narrowing
+            select = tuple(dict.fromkeys((table.primary_id, table.primary_name, column, _MODIFIED)))
+            queries.append((Searched(record_type, table, ()),
+                            Query(table.entity_set, select, condition, orderby=(f"{_MODIFIED} desc",),
+                                  top=CANDIDATE_LIMIT)))
+        return queries
+
+
+def _candidates(answer: Answer, query: Query, searched: Searched) -> tuple[Candidate, ...]:
+    table, column = searched.table, searched.record_type.phone_field
+    found = []
+    for row in answer.rows(query):
+        phone, name = row.get(column), row.get(table.primary_name)
+        found.append(Candidate(uuid.UUID(str(row[table.primary_id])), str(name) if name else None,
+                               str(phone) if phone is not None else None, str(row.get(_MODIFIED) or "")))
+    return tuple(found)
+
+
+def _raise_unless_missing(answer: Answer, items: list[Item]) -> None:
+    for item in items:
+        error = answer.error(item)
+        if error is not None and not isinstance(error, NotFound):
+            raise error

@@ -1,0 +1,11 @@
+"""Outbox rows sent at most once (DESIGN 6.4), and the MMS media Twilio fetches for them. `rules`, `gates`,
+`render_rights`, `templates` and `results` decide over plain values; `reader` reads, `processor` runs an Outbox
+through; `media_links` signs the links Twilio fetches pictures by, `served_media` says how the media route serves
+them."""
+
+from messaging.outbound.media_links import MediaLinks, media_key
+from messaging.outbound.outcome import OutboundOutcome, OutboundResult
+from messaging.outbound.processor import OutboundProcessor
+from messaging.outbound.results import MAX_SEND_ATTEMPTS
+
+__all__ = ["MAX_SEND_ATTEMPTS", "MediaLinks", "OutboundOutcome", "OutboundProcessor", "OutboundResult", "media_key"]

@@ -1,0 +1,79 @@
+"""The session row (smsb_messagesession, a custom activity): a conversation's window, as the first text of the window
+opens it and the sweep closes it."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from dataverse.odata import bind
+from messaging.names import (
+    ACTIVITYPARTY,
+    SMSB_CONFIGURATION,
+    SMSB_CONVERSATION,
+    SMSB_MESSAGESESSION,
+    ActivityState,
+    ActivityStatus,
+    Participation,
+    bind_key,
+    party_navigation,
+)
+from messaging.plans import Mode, Write
+from messaging.rows.owner import Owner
+from messaging.windows import Window
+
+__all__ = ["ID", "About", "closed", "opened"]
+
+_C = SMSB_MESSAGESESSION.columns
+_N = SMSB_MESSAGESESSION.navigation
+_P = ACTIVITYPARTY.columns
+_NAME_LENGTH = 200
+ID = _C.activityid
+# The tables the session's Customer lookup (and so a party's customer role) can point at.
+_CUSTOMER = {"contact": _N.smsb_customer_contact, "account": _N.smsb_customer_account}
+
+
+@dataclass(frozen=True)
+class About:
+    """The record a session is about: its table, the session's Regarding navigation to that table, and its id."""
+
+    entity: str
+    entity_set: str
+    regarding_navigation: str | None
+    id: uuid.UUID
+
+
+def opened(session_id: uuid.UUID, *, conversation_id: uuid.UUID, configuration_id: uuid.UUID, number: str,
+           window: Window, name: str, owner: Owner, about: About | None) -> Write:
+    """A new session, created with its own id (a custom activity takes no upsert). Regarding is the record the chat
+    is about; an unmatched sender's chat is about nobody until a user links or creates the record, and its party
+    is the number itself."""
+    values: dict[str, Any] = {
+        _C.subject: f"SMS with {name} ({window.start:%Y-%m-%d %H:%M} UTC)"[:_NAME_LENGTH],
+        bind_key(_N.smsb_conversation): bind(SMSB_CONVERSATION.entity_set, conversation_id),
+        bind_key(_N.smsb_configuration): bind(SMSB_CONFIGURATION.entity_set, configuration_id),
+        _C.smsb_phonenumber: number,
+        _C.actualstart: window.start.isoformat(),
+        _C.scheduledend: window.end.isoformat(),
+        **owner.bind(),
+    }
+    party: dict[str, Any] = {_P.participationtypemask: int(Participation.TO_RECIPIENT), _P.addressused: number}
+    if about is not None:
+        record = bind(about.entity_set, about.id)
+        if about.regarding_navigation:
+            values[bind_key(about.regarding_navigation)] = record
+        if about.entity in _CUSTOMER:
+            values[bind_key(_CUSTOMER[about.entity])] = record
+            party = {_P.participationtypemask: int(Participation.TO_RECIPIENT),
+                     bind_key(party_navigation(about.entity)): record}
+    values[SMSB_MESSAGESESSION.collections.smsb_messagesession_activity_parties] = [party]
+    return Write(SMSB_MESSAGESESSION, session_id, values, Mode.CREATE_WITH_ID)
+
+
+def closed(session_id: uuid.UUID, ended: Any) -> Write:
+    """Open → Completed, ended when its window did, whenever the sweep got to it."""
+    return Write(SMSB_MESSAGESESSION, session_id, {
+        _C.statecode: int(ActivityState.COMPLETED), _C.statuscode: int(ActivityStatus.COMPLETED),
+        _C.actualend: ended,
+    })
