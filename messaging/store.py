@@ -51,6 +51,7 @@ class Get:
     key: Key
     select: tuple[str, ...]
     formatted: bool = False
+    expand: tuple[str, ...] = ()  # single-valued navigation properties (or definitions' collections) read along
 
 
 @dataclass(frozen=True)
@@ -132,7 +133,7 @@ class Store:
                 references[id(item)] = (_add(batch, item),)
             elif isinstance(item, Get):
                 references[id(item)] = (batch.retrieve(item.entity_set, item.key, select=item.select,
-                                                       formatted=item.formatted),)
+                                                       expand=item.expand or None, formatted=item.formatted),)
             else:
                 references[id(item)] = (batch.query(item.entity_set, select=item.select, filter=item.filter,
                                                     orderby=item.orderby or None, top=item.top,

@@ -40,6 +40,7 @@ from messaging.outbound import OutboundOutcome, OutboundResult
 from messaging.rows.errorlog import ErrorSource, LoggedError
 from messaging.status import StatusOutcome, StatusProcessor
 from messaging.store import Store
+from messaging.tables import CustomerTables
 from messaging.telemetry import Counters, PhoneHash, step
 from twilio_bridge import InvalidSignature, MalformedWebhook, TwilioBridgeError
 
@@ -194,12 +195,14 @@ class OutboundQueueWorker:
         store: Store,
         *,
         directory: ConfigurationDirectory,
+        tables: CustomerTables | None = None,
         max_dequeue_count: int = MAX_DEQUEUE_COUNT,
     ) -> None:
         self._outbound = outbound
         self._configurations = configurations
         self._record_types = record_types
         self._directory = directory
+        self._tables = tables
         self._accounting = _Accounting("sms-outbound", store, max_dequeue_count)
 
     def handle(self, job: OutboundQueueMessage, dequeue_count: int) -> JobOutcome:
@@ -222,6 +225,9 @@ class OutboundQueueWorker:
                                str(job.record_type_id))
             checked = self._record_types.process(job)
             self._directory.invalidate()
+            if self._tables is not None and checked.tables:
+                # Other workers read the tables again when they next read the changed Record Type.
+                self._tables.forget(*checked.tables)
             return checked
         except Exception as exc:
             self._accounting.account_for(exc, context, dequeue_count)

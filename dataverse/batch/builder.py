@@ -127,8 +127,8 @@ class Batch:
         return reference
 
     def retrieve(self, entity_set: str, key: Key, *, select: Iterable[str] | None = None,
-                 formatted: bool = False) -> Reference:
-        return self._single(lambda b: b._add(retrieve_request(entity_set, key, select=select,
+                 expand: Iterable[str] | None = None, formatted: bool = False) -> Reference:
+        return self._single(lambda b: b._add(retrieve_request(entity_set, key, select=select, expand=expand,
                                                               formatted=formatted)))
 
     def query(self, entity_set: str, *, select: Iterable[str] | None = None, filter: Filter | str | None = None,

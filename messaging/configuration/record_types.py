@@ -1,10 +1,11 @@
-"""Record Types (DESIGN 5): check that the table and columns an admin typed exist and have usable types.
+"""Record Types (DESIGN 5): check that the tables and columns an admin typed exist and are usable.
 
-One metadata read answers every question — ``EntityDefinitions(LogicalName='<table>')`` with its ``Attributes``
-(``LogicalName``, ``AttributeType``) expanded; `record_type_rules` decides. The verdict goes to
-`smsb_validationmessage` (empty when the row can be used; matching and sending skip rows that carry a message) and,
-when something is wrong, to the Error Log. The row is written only when the verdict changed: our own write fires
-the Record Type webhook again, and the second check, finding the same verdict, ends there.
+One metadata request answers every question — ``EntityDefinitions(LogicalName='<table>')`` with its ``Attributes``
+and relationships expanded, the same definition the flows read (`messaging.tables`), and the Related table's in the
+same `$batch` when one is typed; `record_type_rules` decides. The verdict goes to `smsb_validationmessage` (empty
+when the row can be used; matching and sending skip rows that carry a message) and, when something is wrong, to the
+Error Log. The row is written only when the verdict changed: our own write fires the Record Type webhook again, and
+the second check, finding the same verdict, ends there.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import logging
 import uuid
 from dataclasses import dataclass
 
-from dataverse import DataverseClient, NotFound, PreconditionFailed, Row
+from dataverse import DataverseClient, PreconditionFailed, Row
 from messaging.configuration.record_type_rules import TableColumns, Typed, is_logical_name, problems
 from messaging.envelopes import RecordTypeJob
 from messaging.errors import PermanentFailure
@@ -21,6 +22,7 @@ from messaging.names import SMSB_RECORDTYPE, Severity
 from messaging.rows.configuration import record_type_checked
 from messaging.rows.errorlog import ErrorSource, LoggedError
 from messaging.store import Store
+from messaging.tables import CustomerTables
 
 __all__ = ["RecordTypeOutcome", "RecordTypeService"]
 
@@ -29,10 +31,8 @@ log = logging.getLogger("smsbridge.recordtype")
 _R = SMSB_RECORDTYPE.columns
 _MESSAGE_LENGTH = 2000
 _MAX_ATTEMPTS = 3
-_COLUMNS = (_R.smsb_recordtypeid, _R.smsb_name, _R.smsb_entitylogicalname, _R.smsb_phonefield,
-            _R.smsb_compliancefield, _R.smsb_validationmessage)
-# The Web API's table metadata, by logical name.
-_DEFINITIONS = "EntityDefinitions"
+_COLUMNS = (_R.smsb_recordtypeid, _R.smsb_name, _R.smsb_entitylogicalname, _R.smsb_relatedentitylogicalname,
+            _R.smsb_phonefield, _R.smsb_compliancefield, _R.smsb_validationmessage)
 
 
 @dataclass(frozen=True)
@@ -42,12 +42,14 @@ class RecordTypeOutcome:
     message: str
     written: bool = False
     missing: bool = False
+    tables: tuple[str, ...] = ()  # the tables it names, read afresh: workers read them again too
 
 
 class RecordTypeService:
-    def __init__(self, client: DataverseClient, store: Store) -> None:
+    def __init__(self, client: DataverseClient, store: Store, tables: CustomerTables | None = None) -> None:
         self._client = client
         self._store = store
+        self._tables = tables or CustomerTables(client)
 
     def process(self, job: RecordTypeJob) -> RecordTypeOutcome:
         for _ in range(_MAX_ATTEMPTS):
@@ -55,9 +57,10 @@ class RecordTypeService:
             if row is None:
                 return RecordTypeOutcome(job.record_type_id, usable=False, message="", missing=True)
             typed = Typed(_name(row, _R.smsb_entitylogicalname), _name(row, _R.smsb_phonefield),
-                          _name(row, _R.smsb_compliancefield))
-            columns = self.columns(typed.table) if typed.table and is_logical_name(typed.table) else None
-            found = problems(typed, columns)
+                          _name(row, _R.smsb_compliancefield), _name(row, _R.smsb_relatedentitylogicalname))
+            named = [table for table in (typed.table, typed.related) if table and is_logical_name(table)]
+            definitions = self.definitions(named)
+            found = problems(typed, definitions.get(typed.table), definitions.get(typed.related))
             message = " ".join(found)[:_MESSAGE_LENGTH]
             written = False
             if message != str(row.get(_R.smsb_validationmessage) or ""):
@@ -74,21 +77,16 @@ class RecordTypeService:
                     related_id=str(job.record_type_id),
                 ))
             log.info("Record Type %s checked: %s", job.record_type_id, "usable" if not found else "not usable")
-            return RecordTypeOutcome(job.record_type_id, usable=not found, message=message, written=written)
+            return RecordTypeOutcome(job.record_type_id, usable=not found, message=message, written=written,
+                                     tables=tuple(named))
         raise PermanentFailure(f"Record Type {job.record_type_id} kept changing while being checked")
 
-    def columns(self, table: str) -> TableColumns | None:
-        """The table's columns and their types, or None when there is no such table."""
-        try:
-            definition = self._client.retrieve(
-                _DEFINITIONS, {"LogicalName": table}, select=["LogicalName"],
-                expand=["Attributes($select=LogicalName,AttributeType)"],
-            )
-        except NotFound:
-            return None
-        types = {str(attribute.get("LogicalName")): str(attribute.get("AttributeType"))
-                 for attribute in definition.get("Attributes") or () if isinstance(attribute, Row)}
-        return TableColumns(table, types)
+    def definitions(self, tables: list[str]) -> dict[str, TableColumns]:
+        """What the definitions say of the tables that exist, as they are now (one request)."""
+        if not tables:
+            return {}
+        read, _ = self._tables.read(tables)
+        return {name: TableColumns.of(table) for name, table in read.items() if table is not None}
 
 
 def _name(row: Row, column: str) -> str:

@@ -38,8 +38,8 @@ from messaging.names import ConversationState
 from messaging.rows.configuration import Configuration
 from messaging.rows.conversation import StoredConversation
 from messaging.store import Item, Store
+from messaging.tables import CustomerTables
 from messaging.tokens import TokenCipher
-from solution.schema import Schema, load_schema
 from twilio_bridge import MediaDownloader, TwilioCredentials
 
 __all__ = ["InboundOutcome", "InboundProcessor"]
@@ -76,12 +76,13 @@ class InboundProcessor:
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         conversation_ttl: float = 60.0,
-        schema: Schema | None = None,
+        tables: CustomerTables | None = None,
     ) -> None:
         self._directory = directory
         self._cipher = cipher
         self._store = store
-        self._reader = InboundReader(client, store, schema or load_schema())
+        self._tables = tables or CustomerTables(client)
+        self._reader = InboundReader(client, store)
         self._conversations: TtlCache[uuid.UUID, Known] = TtlCache(conversation_ttl)
         self._existing = KnownRows()
         self._files = MediaFiles(store, media, clock=clock)
@@ -138,7 +139,7 @@ class InboundProcessor:
                 self._finish_filed_media(text, outcome)
                 return outcome
             if exists.conversation is not None:
-                known = replace(known, snapshot=self._known(exists.conversation, configuration).snapshot)
+                known = replace(known, snapshot=known_from(exists.conversation, configuration, None).snapshot)
                 self._existing.add(text.conversation_id)
             if exists.session:
                 self._existing.add(session)
@@ -152,10 +153,15 @@ class InboundProcessor:
     def _read(self, text: Text, known: Known | None, team: uuid.UUID | None,
               outcome: InboundOutcome) -> tuple[Known, tuple[uuid.UUID, ...]]:
         session = text.session_id(text.conversation_id)
+        tables = None
+        # Matching is only for a number never seen; a conversation known to exist already has its customer.
+        if known is None and text.sender.parsed and text.conversation_id not in self._existing:
+            loaded = self._tables.load({rt.entity: rt.version for rt in text.record_types})
+            outcome.round_trips += loaded.round_trips
+            tables = loaded.tables
         read = self._reader.read(
             text, conversation=known is None, session=known is None and session not in self._existing,
-            # Matching is only for a number never seen; a conversation known to exist already has its customer.
-            match=known is None and text.sender.parsed and text.conversation_id not in self._existing, team=team)
+            match=tables, team=team)
         outcome.round_trips += read.round_trips
         members: tuple[uuid.UUID, ...] = ()
         if read.members is not None and team is not None:
@@ -170,7 +176,7 @@ class InboundProcessor:
             self._existing.discard(text.conversation_id)
             return self._read(text, None, team, outcome)
         if read.conversation is not None:
-            found = self._known(read.conversation, text.configuration)
+            found = self._known(read.conversation, text, outcome)
             self._conversations.put(text.conversation_id, found)
             self._existing.add(text.conversation_id)
             return found, members
@@ -180,8 +186,17 @@ class InboundProcessor:
             customer, reason = None, f"The sender '{text.number}' is not a phone number that can be matched"
         return first_contact(text, customer, reason), members
 
-    def _known(self, stored: StoredConversation, configuration: Configuration) -> Known:
-        return known_from(stored, configuration, self._reader.table_of(stored.customer_entity))
+    def _known(self, stored: StoredConversation, text: Text, outcome: InboundOutcome) -> Known:
+        """A conversation read from Dataverse, with the definition of its customer's table (held by this worker
+        almost always: it is a Record Type's)."""
+        table = None
+        entity = stored.customer_entity
+        if entity:
+            version = next((rt.version for rt in text.record_types if rt.entity == entity), "")
+            loaded = self._tables.load({entity: version})
+            outcome.round_trips += loaded.round_trips
+            table = loaded.get(entity)
+        return known_from(stored, text.configuration, table)
 
     # -- after the commit --------------------------------------------------------------------------------------
     def _committed(self, text: Text, known: Known, filing: Filing, *, notified: Sequence[Exception | None],
@@ -203,7 +218,7 @@ class InboundProcessor:
         latest = text.received_at if previous is None else max(previous, text.received_at)
         snapshot = replace(known.snapshot, last_activity=latest)
         if fresh is not None:
-            current = self._known(fresh, text.configuration).snapshot
+            current = known_from(fresh, text.configuration, None).snapshot
             snapshot = replace(snapshot, state=current.state, owner_user=current.owner_user,
                                owner_team=current.owner_team)
             self._correct_notifications(text, replace(known.snapshot, state=current.state,

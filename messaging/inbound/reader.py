@@ -1,14 +1,15 @@
 """What the inbound worker reads, each time as one `$batch`: the conversation, the session of the window, the
-customer match over the Record Types, the team's members; after a failed write, what exists; for a text filed
-before, its pictures' rows. Rows become plain values here."""
+customer match over the Record Types (their tables' definitions come from `messaging.tables`), the team's members;
+after a failed write, what exists; for a text filed before, its pictures' rows. Rows become plain values here."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from dataverse import DataverseClient, F, NotFound
-from messaging.customers import CustomerTable, customer_table
+from messaging.customers import CustomerTable
 from messaging.inbound.matching import CANDIDATE_LIMIT, Candidate, Searched
 from messaging.inbound.rules import Text
 from messaging.names import (
@@ -24,7 +25,6 @@ from messaging.rows import conversation, media
 from messaging.rows.conversation import StoredConversation
 from messaging.rows.media import MediaStatus
 from messaging.store import Answer, Get, Item, Query, Store
-from solution.schema import Schema
 
 __all__ = ["Exists", "InboundReader", "Read"]
 
@@ -55,16 +55,15 @@ def conversation_get(conversation_id: uuid.UUID) -> Get:
 
 
 class InboundReader:
-    def __init__(self, client: DataverseClient, store: Store, schema: Schema) -> None:
+    def __init__(self, client: DataverseClient, store: Store) -> None:
         self._client = client
         self._store = store
-        self._schema = schema
 
-    def read(self, text: Text, *, conversation: bool, session: bool, match: bool,
+    def read(self, text: Text, *, conversation: bool, session: bool, match: Mapping[str, CustomerTable | None] | None,
              team: uuid.UUID | None) -> Read:
         """One `$batch` of whatever is asked: the conversation, the window's session (another worker may have
         opened it; knowing saves a failed write), the customer match (only for a number never seen) and the team's
-        members (who may be notified)."""
+        members (who may be notified). `match`: the Record Types' tables, when the number is to be matched."""
         items: list[Item] = []
         conversation_read = session_read = members_read = None
         matches: list[tuple[Searched, Query]] = []
@@ -75,8 +74,8 @@ class InboundReader:
             session_read = Get(SMSB_MESSAGESESSION.entity_set, text.session_id(text.conversation_id),
                                (SMSB_MESSAGESESSION.columns.activityid,))
             items.append(session_read)
-        if match:
-            matches = self._match_queries(text)
+        if match is not None:
+            matches = self._match_queries(text, match)
             items.extend(query for _, query in matches)
         if team is not None:
             members_read = Query(TEAMMEMBERSHIP.entity_set, (TEAMMEMBERSHIP.columns.systemuserid,),
@@ -116,16 +115,13 @@ class InboundReader:
         return [MediaStatus.from_row(row) for row in self._client.query(
             SMSB_MESSAGEMEDIA.entity_set, select=media.STATUS_COLUMNS, filter=F.eq(media.MESSAGE, message_id))]
 
-    def table_of(self, entity: str | None) -> CustomerTable | None:
-        return customer_table(entity, self._schema) if entity else None
-
-    def _match_queries(self, text: Text) -> list[tuple[Searched, Query]]:
+    def _match_queries(self, text: Text, tables: Mapping[str, CustomerTable | None]) -> list[tuple[Searched, Query]]:
         """Per usable Record Type, the active rows of its table whose phone column contains the number's last
         digits, newest first."""
         queries = []
         fragments = narrowing_fragments(text.number)
         for record_type in text.record_types:
-            table = customer_table(record_type.entity, self._schema)
+            table = tables.get(record_type.entity)
             if table is None:
                 continue
             column = record_type.phone_field

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from messaging.customers import Customer, CustomerTable
+from messaging.customers import Customer, CustomerTable, RecordRef
 from messaging.envelopes import InboundEnvelope
 from messaging.ids import conversation_id, inbound_message_id, media_id, session_id
 from messaging.inbound.consent import ConsentChange, classify
@@ -139,8 +139,7 @@ def plan_filing(text: Text, known: Known, members: Sequence[uuid.UUID], *, creat
         writes.append(session.opened(
             session_id, conversation_id=snapshot.id, configuration_id=configuration.id, number=text.number,
             window=text.window, name=customer.name if customer else text.number, owner=owner,
-            about=session.About(customer.entity, customer.table.entity_set, customer.table.regarding_navigation,
-                                customer.id) if customer else None))
+            about=session.About(RecordRef(customer.table, customer.id)) if customer else None))
     incoming = text.message
     writes.append(message.inbound(
         text.message_id, session=session_id, conversation=snapshot.id, configuration=configuration.id,

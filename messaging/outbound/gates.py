@@ -1,7 +1,7 @@
-"""The gates an Outbox passes before it is sent (DESIGN 6.4): a validated Configuration to send from, a To record
-that can be read, the record's consent column, the conversation's opt-out and block, a published template for the
-right table, and a text Twilio will take. A gate that shuts returns a `Stop`: the verdict (Skipped or Failed) and
-the reason an admin reads in `smsb_failurereason`."""
+"""The gates an Outbox passes before it is sent (DESIGN 6.4): a validated Configuration to send from, To and
+Regarding records that can be read, the recipient's consent column, the conversation's opt-out and block, a
+published template for the right table, and a text Twilio will take. A gate that shuts returns a `Stop`: the
+verdict (Skipped or Failed) and the reason an admin reads in `smsb_failurereason`."""
 
 from __future__ import annotations
 
@@ -21,8 +21,8 @@ __all__ = [
     "check_compliance",
     "check_configuration",
     "check_consent",
+    "check_record",
     "check_template",
-    "check_to_record",
 ]
 
 
@@ -47,16 +47,18 @@ def check_configuration(configuration: Configuration) -> Stop | None:
     return None
 
 
-def check_to_record(to: Party, table: CustomerTable | None, explicit_number: str | None, record_missing: bool,
-                    record_error: str | None) -> Stop | None:
-    """The To record of an Outbox that names one: a table SMS Bridge can text, still there, and readable."""
-    if table is None and explicit_number is None:
-        return Stop(OutboxStatus.SKIPPED, f"The To record is a {to.table}, a table SMS Bridge cannot text; "
-                                          "set a Mobile Number on the Outbox instead")
+def check_record(role: str, record: Party, table: CustomerTable | None, *, number: str | None, record_missing: bool,
+                 record_error: str | None) -> Stop | None:
+    """The To or Regarding record an Outbox names: of a table Dataverse knows, still there, and readable."""
+    if table is None and number is None:
+        return Stop(OutboxStatus.SKIPPED, f"The {role} record is a {record.table}, a table SMS Bridge cannot find "
+                                          "in Dataverse's table definitions; set a Mobile Number on the Outbox "
+                                          "instead")
     if record_missing:
-        return Stop(OutboxStatus.SKIPPED, f"The To record ({to.table} {to.id}) no longer exists")
+        return Stop(OutboxStatus.SKIPPED, f"The {role} record ({record.table} {record.id}) no longer exists")
     if record_error is not None:
-        return Stop(OutboxStatus.FAILED, f"The To record ({to.table} {to.id}) could not be read: {record_error}")
+        return Stop(OutboxStatus.FAILED, f"The {role} record ({record.table} {record.id}) could not be read: "
+                                         f"{record_error}")
     return None
 
 

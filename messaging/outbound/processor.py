@@ -8,19 +8,21 @@ ETag it read) and only the worker whose claim succeeded goes on; every other cop
 A successful send costs four Dataverse round trips and one Twilio call:
 
 1. *Read*: the Outbox with its To party, template, Configuration and chat session expanded (one GET).
-2. *Claim*: one `$batch` — the claim in a changeset, then the To record (exactly the columns the Record Type and
-   the template need), the conversation and the session of the current window. The To record is read with the
-   rights of the Outbox's owner (`render_rights`): when the owner is someone else than the application user, it
-   is one more GET that impersonates the owner (Dataverse honours impersonation per request, not per `$batch`
-   part), so such a send costs five round trips; a read the owner may not make fails the Outbox and nothing is
-   sent. The worker learns its own user id once (WhoAmI, then cached).
+2. *Claim*: one `$batch` — the claim in a changeset, then the To and Regarding records (exactly the columns the
+   Record Type and the template need; a Related Record Type's customer expanded from the Regarding record), the
+   conversation and the session of the current window. The records are read with the rights of the Outbox's owner
+   (`render_rights`): when the owner is someone else than the application user, it is one more request that
+   impersonates the owner (Dataverse honours impersonation per request, not per `$batch` part), so such a send
+   costs five round trips; a read the owner may not make fails the Outbox and nothing is sent. The worker learns
+   its own user id once (WhoAmI, then cached).
 3. *Write*: one changeset — conversation (first text to the number), session (first of its window), and the
    outgoing message row the status callback will find by `?m=`.
 4. *Send* through Twilio, then *record* its outcome in one changeset.
 
 A worker that dies after Twilio accepted leaves the Outbox in Sending, which no worker claims again (the sweeper
 turns it Unknown). Each claim counts in `smsb_sendattempts`. The Configuration's Record Types come from the
-`ConfigurationDirectory` (cached; a cold cache costs one more round trip, as for inbound texts).
+`ConfigurationDirectory` (cached; a cold cache costs one more round trip, as for inbound texts), the definitions of
+the tables they and the Outbox name from `CustomerTables` (held per worker; reading those it lacks costs one more).
 """
 
 from __future__ import annotations
@@ -57,8 +59,8 @@ from messaging.outbound.rules import Claimed, Hold, Send, decide, rows_before_se
 from messaging.rows import outbox as outbox_rows
 from messaging.rows.configuration import Configuration
 from messaging.store import Store
+from messaging.tables import CustomerTables
 from messaging.tokens import TokenCipher
-from solution.schema import Schema, load_schema
 from twilio_bridge import MessageSender, OutgoingMessage, SendFailed, TwilioCredentials
 
 __all__ = ["OutboundProcessor"]
@@ -80,7 +82,7 @@ class OutboundProcessor:
         *,
         public_url: str,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-        schema: Schema | None = None,
+        tables: CustomerTables | None = None,
         configuration_ttl: float = 60.0,
     ) -> None:
         self._client = client
@@ -90,7 +92,7 @@ class OutboundProcessor:
         self._links = links
         self._public_url = public_url.rstrip("/")
         self._clock = clock
-        self._reader = OutboundReader(client, store, directory, schema or load_schema(),
+        self._reader = OutboundReader(client, store, directory, tables or CustomerTables(client),
                                       configuration_ttl=configuration_ttl)
         # Sessions this worker wrote: a session has no gate to check, so knowing it exists saves a failed create.
         self._sessions: TtlCache[uuid.UUID, bool] = TtlCache(3600.0, max_entries=50_000)
@@ -121,8 +123,11 @@ class OutboundProcessor:
             if isinstance(when, Hold):
                 log.info("outbox %s is due at %s; left for the sweeper", sent.id, when.due.isoformat())
                 return outcome.done(OutboundResult.HELD, f"due at {when.due.isoformat()}")
-            claimed = self._claim(Claimed(sent, sender, problem, now, when,
-                                          self._reader.plan(sent, sender) if sender else None), outcome)
+            plan = None
+            if sender is not None:
+                plan, round_trips = self._reader.plan(sent, sender)
+                outcome.round_trips += round_trips
+            claimed = self._claim(Claimed(sent, sender, problem, now, when, plan), outcome)
             if claimed is None:
                 return outcome
             return self._decide_and_send(claimed, outcome)
@@ -132,8 +137,7 @@ class OutboundProcessor:
         sent, plan = claimed.outbox, claimed.plan
         reader: uuid.UUID | None = None
         denied: Stop | None = None
-        to = sent.to
-        if plan is not None and plan.table is not None and to is not None and to.id is not None:
+        if plan is not None and plan.reads:
             chosen = reader_of(sent, self.application_user(outcome))
             reader, denied = (None, chosen) if isinstance(chosen, Stop) else (chosen, None)
         claim, round_trips = self._reader.claim(sent, claimed.sender, plan, claimed.now,
@@ -150,19 +154,20 @@ class OutboundProcessor:
         if error is not None:
             raise error
         try:
-            record, conversations, sessions = claim.reads()
+            record, regarding, conversations, sessions = claim.reads(sent, plan) if plan is not None else (
+                claimed.record, claimed.regarding, (), frozenset())
             if denied is not None:
                 record = replace(record, denied=denied)
             if reader is not None and plan is not None:
                 outcome.round_trips += 1
-                record = self._reader.read_as(sent, plan, reader)
-                if record.denied is not None:
-                    log.info("outbox %s: its owner may not read the To record", sent.id)
+                record, regarding = self._reader.read_as(sent, plan, reader)
+                if record.denied is not None or regarding.denied is not None:
+                    log.info("outbox %s: its owner may not read the To or Regarding record", sent.id)
         except Exception as exc:
             if self._release(claimed, exc, outcome):
                 raise
             return None
-        return replace(claimed, record=record, conversations=conversations, sessions=sessions)
+        return replace(claimed, record=record, regarding=regarding, conversations=conversations, sessions=sessions)
 
     def _decide_and_send(self, claimed: Claimed, outcome: OutboundOutcome) -> OutboundOutcome:
         try:

@@ -1,7 +1,8 @@
-"""What the outbound worker reads: the Outbox (one GET, its To party, template, Configuration and chat session
-expanded), the sender, and — in the claim's own `$batch` — the To record, the conversation and the session of the
-window; the To record with its owner's rights when that is someone else; after a failed write, what exists. Rows
-become plain values here."""
+"""What the outbound worker reads: the Outbox (one GET, its To party, Regarding, template, Configuration and chat
+session expanded), the sender, the definitions of the tables it names (held per worker, `messaging.tables`), and —
+in the claim's own `$batch` — the To and Regarding records, the conversation and the session of the window; the
+records with their owner's rights when that is someone else; after a failed write, what exists. Rows become plain
+values here."""
 
 from __future__ import annotations
 
@@ -9,9 +10,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from dataverse import DataverseClient, DataverseHttpError, F, NotFound
+from dataverse import DataverseClient, DataverseError, DataverseHttpError, F, NotFound, Row
 from messaging.caches import TtlCache
-from messaging.customers import customer_table
 from messaging.directory import ConfigurationDirectory
 from messaging.errors import ConfigurationNotFound
 from messaging.ids import conversation_id, outbound_message_id, session_id
@@ -24,16 +24,17 @@ from messaging.names import (
     RowState,
     lookup_value,
 )
+from messaging.outbound.recipients import RecordGet, needed_tables
 from messaging.outbound.render_rights import ReadRefused, refused
 from messaging.outbound.rules import ReadPlan, RecordRead, Send, Sender, read_plan
 from messaging.plans import Changeset
 from messaging.rows import conversation, outbox
 from messaging.rows.configuration import CONFIGURATION_COLUMNS, Configuration
 from messaging.rows.conversation import StoredConversation
-from messaging.rows.outbox import Outbox
+from messaging.rows.outbox import Outbox, Party
 from messaging.store import Answer, Get, Item, Query, Store, by_id
+from messaging.tables import CustomerTables
 from messaging.windows import window_for
-from solution.schema import Schema
 
 __all__ = ["Claim", "Found", "OutboundReader"]
 
@@ -43,13 +44,36 @@ _SESSION_COLUMNS = (_SESSION.activityid,)
 _NEARBY = 10  # conversations and open sessions about one record: almost always the ones for its number
 
 
+def _get(read: RecordGet) -> Get:
+    return Get(read.table.entity_set, read.id, read.columns, formatted=True, expand=read.expand_options)
+
+
+def _party(sent: Outbox, plan: ReadPlan, read: RecordGet) -> Party | None:
+    return sent.to if read is plan.to_read else plan.target.regarding
+
+
+def _record_read(error: DataverseError | None, row: Row | None, sent: Outbox, party: Party | None,
+                 reader: uuid.UUID | None) -> RecordRead:
+    """What a read of a record found: gone, refused to its reader, columns refused (a Record Type or template
+    naming a column the table lacks: an admin must fix it, retrying cannot help), or the row."""
+    if isinstance(error, NotFound):
+        return RecordRead(missing=True)
+    if isinstance(error, DataverseHttpError) and error.status == 403 and reader is not None:
+        return RecordRead(denied=refused(sent, ReadRefused(error.code, error.message), reader, party))
+    if isinstance(error, DataverseHttpError) and error.status == 400:
+        return RecordRead(error=error.message or str(error))
+    if error is not None:
+        raise error
+    return RecordRead(row=row)
+
+
 @dataclass(frozen=True)
 class Claim:
     """The claim's `$batch`: the claim itself, then what was read alongside."""
 
     changeset: Changeset
     answer: Answer
-    record: Get | None
+    records: tuple[tuple[RecordGet, Get], ...]
     conversations: Query | None
     sessions: Query | None
 
@@ -57,22 +81,19 @@ class Claim:
     def error(self) -> Exception | None:
         return self.answer.error(self.changeset)
 
-    def reads(self) -> tuple[RecordRead, tuple[StoredConversation, ...], frozenset[uuid.UUID]]:
-        """What was read. A failed read stops the batch, so what follows it reads as nothing; a failure that is not
-        the record's absence or refusal is raised."""
-        record = RecordRead()
-        if self.record is not None:
-            error = self.answer.service_error(self.record)
-            if isinstance(error, NotFound):
-                record = RecordRead(missing=True)
-            elif isinstance(error, DataverseHttpError) and error.status == 400:
-                # The service refused the columns asked for (a Record Type naming a column the table lacks):
-                # retrying cannot help, an admin must fix the Record Type or the template.
-                record = RecordRead(error=error.message or str(error))
-            elif error is not None:
-                raise error
+    def reads(self, sent: Outbox, plan: ReadPlan) -> tuple[RecordRead, RecordRead, tuple[StoredConversation, ...],
+                                                           frozenset[uuid.UUID]]:
+        """What was read: the To record, the Regarding record, conversations, sessions. A failed read stops the
+        batch, so what follows it reads as nothing; a failure that is not a record's absence or refusal is
+        raised."""
+        to = regarding = RecordRead()
+        for read, get in self.records:
+            found = _record_read(self.answer.service_error(get), self.answer.row(get), sent,
+                                 _party(sent, plan, read), None)
+            if read is plan.to_read:
+                to = found
             else:
-                record = RecordRead(row=self.answer.row(self.record))
+                regarding = found
         conversations: tuple[StoredConversation, ...] = ()
         if self.conversations is not None:
             error = self.answer.service_error(self.conversations)
@@ -84,9 +105,9 @@ class Claim:
             error = self.answer.service_error(self.sessions)
             if error is not None:
                 raise error
-            sessions = frozenset(found for row in self.answer.rows(self.sessions)
-                                 if (found := row.guid(_SESSION.activityid)) is not None)
-        return record, conversations, sessions
+            sessions = frozenset(session for row in self.answer.rows(self.sessions)
+                                 if (session := row.guid(_SESSION.activityid)) is not None)
+        return to, regarding, conversations, sessions
 
 
 @dataclass(frozen=True)
@@ -100,12 +121,12 @@ class Found:
 
 
 class OutboundReader:
-    def __init__(self, client: DataverseClient, store: Store, directory: ConfigurationDirectory, schema: Schema, *,
-                 configuration_ttl: float = 60.0) -> None:
+    def __init__(self, client: DataverseClient, store: Store, directory: ConfigurationDirectory,
+                 tables: CustomerTables, *, configuration_ttl: float = 60.0) -> None:
         self._client = client
         self._store = store
         self._directory = directory
-        self._schema = schema
+        self._tables = tables
         self._only_configuration: TtlCache[str, Configuration] = TtlCache(configuration_ttl)
 
     def outbox(self, outbox_id: uuid.UUID) -> Outbox | None:
@@ -141,25 +162,35 @@ class OutboundReader:
             return None, f"The Configuration '{configuration.name}' is inactive", round_trips
         return Sender(configuration, context.record_types), None, round_trips
 
-    def plan(self, sent: Outbox, sender: Sender) -> ReadPlan:
-        to = sent.to
-        table = customer_table(to.table, self._schema) if to is not None and to.table else None
-        definition = self._schema.table(to.table) if table is not None and to is not None and to.table else None
-        return read_plan(sent, sender, table, definition)
+    def plan(self, sent: Outbox, sender: Sender) -> tuple[ReadPlan, int]:
+        """What the claim reads, from the definitions of the tables the Outbox and the Record Types name (read in
+        one request when this worker does not hold them); and the round trips that took."""
+        wanted = needed_tables(sent, sender.record_types)
+        loaded = self._tables.load(wanted)
+        plan = read_plan(sent, sender, loaded.tables)
+        round_trips = loaded.round_trips
+        table = plan.fill_in.table
+        if plan.fill_in.unknown_column is not None and table is not None and table.logical_name not in loaded.fresh:
+            # A column added since this worker read the table: read it again before calling the template wrong.
+            self._tables.forget(table.logical_name)
+            loaded = self._tables.load(wanted)
+            round_trips += loaded.round_trips
+            plan = read_plan(sent, sender, loaded.tables)
+        return plan, round_trips
 
     def claim(self, sent: Outbox, sender: Sender | None, plan: ReadPlan | None, now: datetime, *,
               record_in_batch: bool) -> tuple[Claim, int]:
-        """One `$batch`: the claim (Pending → Sending with the ETag read) in a changeset, then the To record (unless
-        it must be read with its owner's rights), the conversation and the session. A failed claim stops it."""
+        """One `$batch`: the claim (Pending → Sending with the ETag read) in a changeset, then the To and Regarding
+        records (unless they must be read with their owner's rights), the conversation and the session. A failed
+        claim stops it."""
         changeset = Changeset((outbox.claimed(sent),))
         items: list[Item] = [changeset]
-        record = conversations = sessions = None
-        to = sent.to
+        records: list[tuple[RecordGet, Get]] = []
+        conversations = sessions = None
         if sender is not None and plan is not None:
-            table = plan.table
-            if record_in_batch and table is not None and to is not None and to.id is not None:
-                record = Get(table.entity_set, to.id, plan.record_columns, formatted=True)
-                items.append(record)
+            if record_in_batch:
+                records = [(read, _get(read)) for read in plan.reads]
+                items.extend(get for _, get in records)
             configuration = sender.configuration
             if plan.known_number is not None:
                 number_conversation = conversation_id(configuration.id, plan.known_number)
@@ -168,37 +199,50 @@ class OutboundReader:
                                       number_conversation, conversation.COLUMNS)
                 sessions = by_id(SMSB_MESSAGESESSION.entity_set, _SESSION.activityid,
                                  session_id(number_conversation, window.start), _SESSION_COLUMNS)
-            elif table is not None and to is not None and to.id is not None:
+            else:
                 # The number is in the record read alongside; the conversations and open sessions about that
                 # record almost always include the ones for its number, which saves a round trip.
-                conversations = Query(SMSB_CONVERSATION.entity_set, conversation.COLUMNS,
-                                      F.eq(lookup_value(_CONVERSATION.smsb_configuration), configuration.id)
-                                      & F.eq(_CONVERSATION.smsb_customerid, str(to.id)), top=_NEARBY)
-                sessions = Query(SMSB_MESSAGESESSION.entity_set, _SESSION_COLUMNS,
-                                 F.eq(lookup_value(_SESSION.smsb_configuration), configuration.id)
-                                 & F.eq(lookup_value(_SESSION.regardingobjectid), to.id)
-                                 & F.gt(_SESSION.scheduledend, now), top=_NEARBY)
+                if plan.recipient_id is not None:
+                    conversations = Query(SMSB_CONVERSATION.entity_set, conversation.COLUMNS,
+                                          F.eq(lookup_value(_CONVERSATION.smsb_configuration), configuration.id)
+                                          & F.eq(_CONVERSATION.smsb_customerid, str(plan.recipient_id)), top=_NEARBY)
+                if plan.about_id is not None:
+                    sessions = Query(SMSB_MESSAGESESSION.entity_set, _SESSION_COLUMNS,
+                                     F.eq(lookup_value(_SESSION.smsb_configuration), configuration.id)
+                                     & F.eq(lookup_value(_SESSION.regardingobjectid), plan.about_id)
+                                     & F.gt(_SESSION.scheduledend, now), top=_NEARBY)
             items.extend(item for item in (conversations, sessions) if item is not None)
         answer = self._store.run(items)
-        return Claim(changeset, answer, record, conversations, sessions), answer.round_trips
+        return Claim(changeset, answer, tuple(records), conversations, sessions), answer.round_trips
 
-    def read_as(self, sent: Outbox, plan: ReadPlan, user: uuid.UUID) -> RecordRead:
-        """The To record, read while impersonating `user`: only what they may read fills the text."""
-        to, table = sent.to, plan.table
-        if to is None or to.id is None or table is None:
-            return RecordRead()
-        try:
-            with self._client.operation(caller_id=user):
-                return RecordRead(row=self._client.retrieve(table.entity_set, to.id, select=plan.record_columns,
-                                                            formatted=True))
-        except NotFound:
-            return RecordRead(missing=True)
-        except DataverseHttpError as exc:
-            if exc.status == 403:
-                return RecordRead(denied=refused(sent, ReadRefused(exc.code, exc.message), user))
-            if exc.status == 400:
-                return RecordRead(error=exc.message or str(exc))
-            raise
+    def read_as(self, sent: Outbox, plan: ReadPlan, user: uuid.UUID) -> tuple[RecordRead, RecordRead]:
+        """The To and Regarding records, read while impersonating `user` (one request: Dataverse applies it to a
+        whole `$batch`): only what they may read fills the text."""
+        to = regarding = RecordRead()
+        reads = plan.reads
+        if not reads:
+            return to, regarding
+        gets = [(read, _get(read)) for read in reads]
+        with self._client.operation(caller_id=user):
+            if len(gets) == 1:
+                (read, get), = gets
+                try:
+                    found = _record_read(None, self._client.retrieve(
+                        get.entity_set, get.key, select=get.select, expand=get.expand or None, formatted=True),
+                        sent, _party(sent, plan, read), user)
+                except DataverseError as exc:
+                    found = _record_read(exc, None, sent, _party(sent, plan, read), user)
+                results = [(read, found)]
+            else:
+                answer = self._store.run([get for _, get in gets], continue_on_error=True)
+                results = [(read, _record_read(answer.service_error(get), answer.row(get), sent,
+                                               _party(sent, plan, read), user)) for read, get in gets]
+        for read, found in results:
+            if read is plan.to_read:
+                to = found
+            else:
+                regarding = found
+        return to, regarding
 
     def found(self, send: Send, sent: Outbox) -> Found:
         conversation_read = by_id(SMSB_CONVERSATION.entity_set, _CONVERSATION.smsb_conversationid,

@@ -1,8 +1,8 @@
 """Whose Dataverse rights fill in an Outbox's text (house rule: what the app reads for a person runs with that
 person's rights, never the application user's).
 
-Anyone who may create an Outbox chooses its To record and its text, so the To record (its phone number, consent
-column and every column a `{placeholder}` names) is read while impersonating the Outbox's owner
+Anyone who may create an Outbox chooses its To and Regarding records and its text, so those records (the phone
+number, consent column and every column a `{placeholder}` names) are read while impersonating the Outbox's owner
 (`MSCRMCallerID`); Dataverse then answers only what both the owner and the application user may read.
 
 Impersonation needs a user (a systemuserid). For an Outbox owned by a team, the text is filled in as the user who
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from messaging.names import OutboxStatus
 from messaging.outbound.gates import Stop
-from messaging.rows.outbox import Outbox
+from messaging.rows.outbox import Outbox, Party
 
 __all__ = ["ACT_ON_BEHALF", "ReadRefused", "reader_of", "refused"]
 
@@ -44,16 +44,17 @@ def reader_of(outbox: Outbox, application_user: uuid.UUID) -> uuid.UUID | Stop |
     return None if user == application_user else user
 
 
-def refused(outbox: Outbox, error: ReadRefused, reader: uuid.UUID) -> Stop:
-    """The verdict when Dataverse refuses the read made as `reader`: Failed, saying whose rights fell short and
-    naming no value of the record."""
+def refused(outbox: Outbox, error: ReadRefused, reader: uuid.UUID, record_read: Party | None = None) -> Stop:
+    """The verdict when Dataverse refuses the read made as `reader` (of the To record, or of `record_read`): Failed,
+    saying whose rights fell short and naming no value of the record."""
     if ACT_ON_BEHALF.lower() in (error.message or "").lower():
         return Stop(OutboxStatus.FAILED,
                     f"Not sent: the application user may not act on behalf of other users (it lacks {ACT_ON_BEHALF}), "
                     "so the text could not be filled in with its owner's rights; import the current solution and run "
                     "`smsbridge setup-team`, or give the application user the Delegate role (`smsbridge doctor`)")
-    table = outbox.to.table if outbox.to is not None and outbox.to.table else "record"
-    record = f"{table} {outbox.to.id}" if outbox.to is not None and outbox.to.id else table
+    party = record_read or outbox.to
+    table = party.table if party is not None and party.table else "record"
+    record = f"{table} {party.id}" if party is not None and party.id else table
     who = "the owner" if reader == outbox.owner_user else "the user who created this Outbox (its owner is a team)"
     privilege = f" (Dataverse {error.code})" if error.code else ""
     return Stop(OutboxStatus.FAILED,

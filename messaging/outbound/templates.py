@@ -6,7 +6,8 @@ the column is empty; `{{` and `}}` are literal braces. Anything else with a brac
 so an admin learns about a typo before a customer receives half a placeholder. Column names are Dataverse
 logical names and are compared in lower case.
 
-Pure: the outbound worker reads the record with exactly the columns `select_for` names and renders from it.
+Pure: the outbound worker reads the record with exactly the columns `select_for` names, with the formatted values
+(`Prefer: odata.include-annotations`) in the same request, and renders from it.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from messaging.customers import CustomerTable
 from messaging.errors import TemplateError
-from solution.schema import Table
 
 __all__ = [
     "Literal",
@@ -142,19 +143,18 @@ class Record(Protocol):
     def __contains__(self, column: object) -> bool: ...
 
 
-def select_for(columns: Iterable[str], table: Table | None, table_name: str = "") -> dict[str, str]:
-    """Column → the property to `$select` (a lookup is read as `_x_value`). With the table's definition, an
-    unknown column is a `TemplateError` before anything is read."""
+def select_for(columns: Iterable[str], table: CustomerTable | None, table_name: str = "") -> dict[str, str]:
+    """Column → the property to `$select` (a lookup is read as `_x_value`). With the table's definition (read from
+    Dataverse's metadata), an unknown column is a `TemplateError` before anything is read."""
     selected: dict[str, str] = {}
     for column in columns:
         if table is None:
             selected[column] = column
             continue
-        definition = table.find_column(column)
-        if definition is None:
+        if not table.has_column(column):
             raise TemplateError(f"the placeholder {{{column}}} names no column of {table_name or table.logical_name}",
                                 column=column)
-        selected[column] = definition.value_name
+        selected[column] = table.value_name(column)
     return selected
 
 

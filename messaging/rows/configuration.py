@@ -35,8 +35,9 @@ CONFIGURATION_COLUMNS = (
 )
 
 RECORD_TYPE_COLUMNS = (
-    _R.smsb_recordtypeid, _R.smsb_name, _R.smsb_entitylogicalname, _R.smsb_phonefield, _R.smsb_compliancefield,
-    _R.smsb_defaultcountrycode, _R.smsb_priorityorder, _R.smsb_validationmessage, lookup_value(_R.smsb_configuration),
+    _R.smsb_recordtypeid, _R.smsb_name, _R.smsb_entitylogicalname, _R.smsb_relatedentitylogicalname,
+    _R.smsb_phonefield, _R.smsb_compliancefield, _R.smsb_defaultcountrycode, _R.smsb_priorityorder,
+    _R.smsb_validationmessage, lookup_value(_R.smsb_configuration), _R.modifiedon,
 )
 
 
@@ -84,7 +85,8 @@ class Configuration:
 
 @dataclass(frozen=True)
 class RecordType:
-    """Which table the Configuration can text, and which of its columns holds the number."""
+    """Which table the Configuration can text, and which of its columns holds the number; optionally the table a
+    chat can be started from to text a record of it (`related_entity`: a Case texts its contact)."""
 
     id: uuid.UUID
     name: str
@@ -94,9 +96,12 @@ class RecordType:
     default_country_code: str | None
     priority: int
     usable: bool
+    related_entity: str | None = None
+    version: str = ""  # when the row last changed: the table definitions read for it are kept while it holds
 
     @classmethod
     def from_row(cls, row: Row) -> RecordType:
+        related = str(row.get(_R.smsb_relatedentitylogicalname) or "").strip().lower()
         return cls(
             id=uuid.UUID(str(row[_R.smsb_recordtypeid])),
             name=str(row.get(_R.smsb_name) or ""),
@@ -107,6 +112,8 @@ class RecordType:
             default_country_code=row.get(_R.smsb_defaultcountrycode),
             priority=int(row.get(_R.smsb_priorityorder) or 1_000_000),
             usable=not row.get(_R.smsb_validationmessage),
+            related_entity=related or None,
+            version=str(row.get(_R.modifiedon) or ""),
         )
 
 

@@ -65,7 +65,7 @@ COLUMNS = (
 _TEMPLATE_COLUMNS = (_T.smsb_messagetemplateid, _T.smsb_name, _T.smsb_body, _T.smsb_publishstate,
                      _T.smsb_templatetype, _T.smsb_entitylogicalname)
 _SESSION_COLUMNS = (_S.activityid, _S.smsb_phonenumber, lookup_value(_S.smsb_conversation),
-                    lookup_value(_S.smsb_configuration))
+                    lookup_value(_S.smsb_configuration), lookup_value(_S.regardingobjectid))
 _TO = int(Participation.TO_RECIPIENT)
 EXPAND = (
     f"{_PARTIES}($select={_P.participationtypemask},{lookup_value(_P.partyid)},{_P.addressused};"
@@ -122,6 +122,8 @@ class Outbox:
     owner_team: uuid.UUID | None = None
     created_by: uuid.UUID | None = None
     attempts: int = 0  # claims so far (smsb_sendattempts)
+    regarding: Party | None = None  # the record it is about (a workflow's record, the chat's Case)
+    session_regarding: Party | None = None  # what its chat session is Regarding
 
     @classmethod
     def from_row(cls, row: Row) -> Outbox:
@@ -155,7 +157,16 @@ class Outbox:
             owner_team=row.guid(OWNER) if owner_table == TEAM.logical_name else None,
             created_by=row.guid(lookup_value(_C.createdby)),
             attempts=int(row.get(_C.smsb_sendattempts) or 0),
+            regarding=_regarding(row),
+            session_regarding=_regarding(session) if session is not None else None,
         )
+
+
+def _regarding(row: Row) -> Party | None:
+    """The record an activity is Regarding: its table is the lookup's annotation (asked for with the row)."""
+    column = lookup_value(_C.regardingobjectid)
+    record = row.guid(column)
+    return Party(row.lookup_tables.get(column), record, None) if record is not None else None
 
 
 def _expanded(row: Row, navigation: str) -> Row | None:

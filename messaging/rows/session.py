@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dataverse.odata import bind
+from messaging.customers import RecordRef
 from messaging.names import (
     ACTIVITYPARTY,
     SMSB_CONFIGURATION,
@@ -17,7 +18,6 @@ from messaging.names import (
     ActivityStatus,
     Participation,
     bind_key,
-    party_navigation,
 )
 from messaging.plans import Mode, Write
 from messaging.rows.owner import Owner
@@ -30,25 +30,29 @@ _N = SMSB_MESSAGESESSION.navigation
 _P = ACTIVITYPARTY.columns
 _NAME_LENGTH = 200
 ID = _C.activityid
-# The tables the session's Customer lookup (and so a party's customer role) can point at.
-_CUSTOMER = {"contact": _N.smsb_customer_contact, "account": _N.smsb_customer_account}
 
 
 @dataclass(frozen=True)
 class About:
-    """The record a session is about: its table, the session's Regarding navigation to that table, and its id."""
+    """What a session points at: the customer texted (its To party; its Customer when that is an account or a
+    contact) and the record the chat is about (Regarding). They differ when a chat started from a related record
+    (a Case) texts that record's customer; without one, the session is Regarding the customer."""
 
-    entity: str
-    entity_set: str
-    regarding_navigation: str | None
-    id: uuid.UUID
+    customer: RecordRef | None
+    regarding: RecordRef | None = None
+
+    @property
+    def subject(self) -> RecordRef | None:
+        """The record the session is Regarding."""
+        return self.regarding or self.customer
 
 
 def opened(session_id: uuid.UUID, *, conversation_id: uuid.UUID, configuration_id: uuid.UUID, number: str,
            window: Window, name: str, owner: Owner, about: About | None) -> Write:
     """A new session, created with its own id (a custom activity takes no upsert). Regarding is the record the chat
-    is about; an unmatched sender's chat is about nobody until a user links or creates the record, and its party
-    is the number itself."""
+    is about, when its table takes activities; an unmatched sender's chat is about nobody until a user links or
+    creates the record, and its party is the number itself, as it is for a customer whose table cannot be a party.
+    Every navigation property comes from the tables' definitions."""
     values: dict[str, Any] = {
         _C.subject: f"SMS with {name} ({window.start:%Y-%m-%d %H:%M} UTC)"[:_NAME_LENGTH],
         bind_key(_N.smsb_conversation): bind(SMSB_CONVERSATION.entity_set, conversation_id),
@@ -59,14 +63,17 @@ def opened(session_id: uuid.UUID, *, conversation_id: uuid.UUID, configuration_i
         **owner.bind(),
     }
     party: dict[str, Any] = {_P.participationtypemask: int(Participation.TO_RECIPIENT), _P.addressused: number}
-    if about is not None:
-        record = bind(about.entity_set, about.id)
-        if about.regarding_navigation:
-            values[bind_key(about.regarding_navigation)] = record
-        if about.entity in _CUSTOMER:
-            values[bind_key(_CUSTOMER[about.entity])] = record
+    subject = about.subject if about is not None else None
+    if subject is not None and subject.table.regarding_navigation:
+        values[bind_key(subject.table.regarding_navigation)] = bind(subject.table.entity_set, subject.id)
+    customer = about.customer if about is not None else None
+    if customer is not None:
+        record = bind(customer.table.entity_set, customer.id)
+        if customer.table.customer_navigation:
+            values[bind_key(customer.table.customer_navigation)] = record
+        if customer.table.party_navigation:
             party = {_P.participationtypemask: int(Participation.TO_RECIPIENT),
-                     bind_key(party_navigation(about.entity)): record}
+                     bind_key(customer.table.party_navigation): record}
     values[SMSB_MESSAGESESSION.collections.smsb_messagesession_activity_parties] = [party]
     return Write(SMSB_MESSAGESESSION, session_id, values, Mode.CREATE_WITH_ID)
 

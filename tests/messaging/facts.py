@@ -5,18 +5,17 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from datetime import UTC, datetime
+from types import MappingProxyType
 from typing import Any
 
 from dataverse import Row
-from messaging.customers import CustomerTable, customer_table
+from messaging.customers import CustomerTable, Lookup
 from messaging.names import ConversationState, OutboxStatus, ValidationStatus
 from messaging.rows.configuration import Configuration, RecordType
 from messaging.rows.conversation import StoredConversation
 from messaging.rows.outbox import MessageTemplate, Outbox, Party
 from messaging.rows.owner import Owner
-from solution.schema import load_schema
 
-SCHEMA = load_schema()
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 CONFIGURATION_ID = uuid.UUID("00000000-0000-0000-0000-0000000000c0")
 TEAM_ID = uuid.UUID("00000000-0000-0000-0000-00000000007e")
@@ -26,10 +25,47 @@ CONTACT_ID = uuid.UUID("00000000-0000-0000-0000-0000000000c1")
 OUR_NUMBER = "+15005550006"
 
 
+CASE_ID = uuid.UUID("00000000-0000-0000-0000-0000000000ca")
+CONSENT = "smsb_smsconsent"  # a Yes/No column an admin adds to contact
+
+
 def contact_table() -> CustomerTable:
-    table = customer_table("contact", SCHEMA)
-    assert table is not None
-    return table
+    """contact as Dataverse's definition describes it (a few of its columns, with their AttributeType)."""
+    columns = {"contactid": "Uniqueidentifier", "fullname": "String", "firstname": "String", "lastname": "String",
+               "mobilephone": "String", "telephone1": "String", "emailaddress1": "String", "jobtitle": "String",
+               "parentcustomerid": "Customer", "donotphone": "Boolean", "statecode": "State",
+               "modifiedon": "DateTime", CONSENT: "Boolean"}
+    return CustomerTable("contact", "contacts", "contactid", "fullname", MappingProxyType(columns),
+                         regarding_navigation="regardingobjectid_contact_smsb_messagesession",
+                         customer_navigation="smsb_customer_contact", party_navigation="partyid_contact",
+                         display_name="Contact")
+
+
+def account_table() -> CustomerTable:
+    columns = {"accountid": "Uniqueidentifier", "name": "String", "telephone1": "String", "statecode": "State"}
+    return CustomerTable("account", "accounts", "accountid", "name", MappingProxyType(columns),
+                         regarding_navigation="regardingobjectid_account_smsb_messagesession",
+                         customer_navigation="smsb_customer_account", party_navigation="partyid_account",
+                         display_name="Account")
+
+
+def case_table() -> CustomerTable:
+    """incident (Case): no phone of its own, its customer through customerid (account or contact) and
+    primarycontactid."""
+    columns = {"incidentid": "Uniqueidentifier", "title": "String", "ticketnumber": "String",
+               "customerid": "Customer", "primarycontactid": "Lookup", "prioritycode": "Picklist",
+               "statecode": "State"}
+    lookups = (Lookup("primarycontactid", "contact", "primarycontactid"),
+               Lookup("customerid", "contact", "customerid_contact", customer=True),
+               Lookup("customerid", "account", "customerid_account", customer=True))
+    return CustomerTable("incident", "incidents", "incidentid", "title", MappingProxyType(columns),
+                         regarding_navigation="regardingobjectid_incident_smsb_messagesession", lookups=lookups,
+                         display_name="Case")
+
+
+def tables(*defined: CustomerTable) -> dict[str, CustomerTable | None]:
+    every = defined or (contact_table(), account_table(), case_table())
+    return {table.logical_name: table for table in every}
 
 
 def configuration(**changes: Any) -> Configuration:

@@ -21,7 +21,8 @@ DECISIONS = (
     "messaging.inbound.rules", "messaging.inbound.matching", "messaging.inbound.consent",
     "messaging.inbound.notifications", "messaging.inbound.pictures",
     "messaging.outbound.rules", "messaging.outbound.gates", "messaging.outbound.results",
-    "messaging.outbound.render_rights", "messaging.outbound.templates",
+    "messaging.outbound.render_rights", "messaging.outbound.templates", "messaging.outbound.recipients",
+    "messaging.outbound.reads", "messaging.customers",
     "messaging.configuration.sealing", "messaging.configuration.validation",
     "messaging.configuration.record_type_rules",
     "messaging.sweep.rules", "messaging.reconcile.rules", "messaging.intake.dataverse",
@@ -30,7 +31,7 @@ DECISIONS = (
 # What sends a request: the Dataverse client and its transport, the store, and every Twilio call.
 INPUT_OUTPUT = (
     "dataverse", "dataverse.client", "dataverse.batch", "dataverse.transport", "dataverse.auth", "dataverse.files",
-    "messaging.store", "messaging.directory",
+    "messaging.store", "messaging.directory", "messaging.tables",
     "twilio_bridge", "twilio_bridge.client", "twilio_bridge.sender", "twilio_bridge.account", "twilio_bridge.media",
     "twilio_bridge.history",
 )

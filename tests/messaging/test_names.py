@@ -65,11 +65,6 @@ def test_each_choice_value_has_the_value_and_label_of_its_column(choice: type[na
         member.value: defined.get(member.value) for member in choice}
 
 
-def test_the_party_navigation_of_a_customer_is_the_activity_partys() -> None:
-    single = {r.referencing_navigation for r in SCHEMA.relationships_from("activityparty")}
-    assert {names.party_navigation("contact"), names.party_navigation("account")} <= single
-
-
 def _literals(tree: ast.AST) -> list[tuple[int, str]]:
     docstrings = {id(node.body[0].value) for node in ast.walk(tree)
                   if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)

@@ -75,7 +75,18 @@ def processor(sandbox: Sandbox, *, sender: Any = None, read_timeout: float | Non
             api_base_url=app.settings.twilio_api_base_url, read_timeout=read_timeout, connect_timeout=2.0))
         sender = MessageSender(twilio)
     return OutboundProcessor(app.dataverse, app.directory, app.cipher, sender, app.store, links(sandbox),
-                             public_url=sandbox.url, clock=clock or (lambda: datetime.now(UTC)), schema=SCHEMA)
+                             public_url=sandbox.url, clock=clock or (lambda: datetime.now(UTC)),
+                             tables=app.customer_tables)
+
+
+def warm(sandbox: Sandbox, worker: OutboundProcessor) -> None:
+    """What a worker holds once it has sent a text: its own user id (WhoAmI), the Configuration and its Record
+    Types, and their tables' definitions."""
+    product = sandbox.product
+    assert product is not None
+    worker.application_user()
+    context = sandbox.app.directory.context(product.configuration_id)
+    sandbox.app.customer_tables.load({rt.entity: rt.version for rt in context.record_types})
 
 
 def job(outbox: uuid.UUID) -> OutboxJob:

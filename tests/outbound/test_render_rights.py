@@ -17,7 +17,7 @@ from devstack.sandbox import Sandbox
 from messaging.names import OutboxStatus
 from messaging.outbound import OutboundResult
 from messaging.outbound.reader import OutboundReader
-from tests.outbound.conftest import SCHEMA, job, outbox_row, processor, texts
+from tests.outbound.conftest import job, outbox_row, processor, texts, warm
 
 pytestmark = pytest.mark.azurite
 
@@ -146,8 +146,7 @@ def test_an_outbox_of_the_application_user_reads_as_itself_within_four_round_tri
         "smsb_outbox_activity_parties": [
             {"participationtypemask": 2, "partyid_contact@odata.bind": f"/contacts({contact})"}]})
     worker = processor(sandbox)
-    worker.application_user()
-    sandbox.app.directory.context(product.configuration_id)
+    warm(sandbox, worker)
 
     outcome = worker.process(job(outbox_id))
 
@@ -163,15 +162,15 @@ def test_the_to_record_is_read_with_the_rights_of_the_user_it_is_read_as(sandbox
     riley = uuid.UUID(_user(emulator, "Riley", east, "Basic User", "SMS Bridge User"))
     casey = uuid.UUID(_user(emulator, "Casey", west, "Basic User", "SMS Bridge User"))
     app = sandbox.app
-    reader = OutboundReader(app.dataverse, app.store, app.directory, SCHEMA)
+    reader = OutboundReader(app.dataverse, app.store, app.directory, app.customer_tables)
     sent = reader.outbox(_outbox_as(sandbox, str(riley), contact, "{jobtitle}"))
     assert sent is not None
     sender, problem, _ = reader.sender(sent)
     assert sender is not None, problem
-    plan = reader.plan(sent, sender)
+    plan, _ = reader.plan(sent, sender)
 
-    refused = reader.read_as(sent, plan, riley)
-    allowed = reader.read_as(sent, plan, casey)
+    refused, _ = reader.read_as(sent, plan, riley)
+    allowed, _ = reader.read_as(sent, plan, casey)
 
     assert refused.row is None
     assert refused.denied is not None

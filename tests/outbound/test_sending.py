@@ -23,6 +23,7 @@ from tests.outbound.conftest import (
     processor,
     template,
     texts,
+    warm,
 )
 from twilio_bridge import SendFailed
 
@@ -40,8 +41,7 @@ def test_template_text_reaches_the_contact_once_and_is_recorded(sandbox: Sandbox
     greeting = template(sandbox, "Hi {firstname}, your order is ready. Questions? Reply here {{24/7}}.")
     outbox_id = outbox(sandbox, avery, template=greeting)
     worker = processor(sandbox)
-    sandbox.app.directory.context(sandbox.product.configuration_id)  # type: ignore[union-attr]
-    worker.application_user()  # a new worker asks WhoAmI once, to know which Outboxes are its own
+    warm(sandbox, worker)  # a new worker asks WhoAmI once, reads its Record Types and their tables once
     before = dataverse_requests(sandbox)
 
     outcome = worker.process(job(outbox_id))

@@ -24,6 +24,7 @@ from tests.messaging.facts import (
     NOW,
     OUR_NUMBER,
     TEAM_ID,
+    account_table,
     configuration,
     contact_table,
     conversation,
@@ -241,9 +242,8 @@ def test_ties_go_to_the_most_recently_modified_active_record() -> None:
 
 
 def test_accounts_match_when_no_contact_does() -> None:
-    account_table = dataclasses.replace(contact_table(), logical_name="account", entity_set="accounts")
     answers = [Searched(record_type(), contact_table(), (candidate("+16562185899", "2026-11-01"),)),
-               Searched(record_type("account", "telephone1", priority=2), account_table,
+               Searched(record_type("account", "telephone1", priority=2), account_table(),
                         (candidate("(656) 218-5892", "2026-11-01", "Contoso"),))]
 
     customer, _ = choose_customer(AVERY, answers)

@@ -11,7 +11,7 @@ from messaging.outbound.results import given_up, recorded, refused, unconfirmed
 from messaging.outbound.rules import Claimed, RecordRead, Send, Sender, decide, read_plan
 from messaging.plans import Write
 from messaging.rows.outbox import Outbox
-from tests.messaging.facts import NOW, SCHEMA, configuration, contact, contact_table, conversation, outbox, record_type
+from tests.messaging.facts import NOW, configuration, contact, conversation, outbox, record_type, tables
 
 NUMBER = "+16562185892"
 
@@ -19,7 +19,7 @@ NUMBER = "+16562185892"
 def a_send(sent_outbox: Outbox | None = None, *, last_activity: datetime | None = None) -> tuple[Send, Outbox]:
     chosen = Sender(configuration(), (record_type(),))
     the_outbox = sent_outbox or outbox("Your order is ready")
-    plan = read_plan(the_outbox, chosen, contact_table(), SCHEMA.table("contact"))
+    plan = read_plan(the_outbox, chosen, tables())
     known = (conversation(NUMBER, last_activity=last_activity),) if last_activity else ()
     result = decide(Claimed(the_outbox, chosen, None, NOW, None, plan, RecordRead(row=contact()),
                             known))

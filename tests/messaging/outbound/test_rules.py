@@ -28,22 +28,20 @@ from messaging.rows.outbox import Outbox
 from messaging.rows.owner import Owner
 from messaging.windows import window_for
 from tests.messaging.facts import (
+    CONSENT,
     CONTACT_ID,
     NOW,
     OWNER,
-    SCHEMA,
     TEAM_ID,
     configuration,
     contact,
-    contact_table,
     conversation,
     outbox,
     record_type,
+    tables,
     template,
 )
 from twilio_bridge import Encoding, segment_info
-
-CONSENT = "smsb_smsconsent"
 
 
 def sender(**changes: object) -> Sender:
@@ -55,8 +53,8 @@ def claimed(sent: Outbox, *, with_sender: Sender | None = None, record: RecordRe
             sessions: frozenset[uuid.UUID] = frozenset()) -> Claimed:
     """The Outbox as claimed, with what the claim batch read (the contact, when it names one)."""
     chosen = with_sender or sender()
-    table = contact_table() if sent.to is not None and sent.to.table == "contact" else None
-    plan = read_plan(sent, chosen, table, SCHEMA.table("contact") if table else None)
+    table = "contact" if sent.to is not None and sent.to.table == "contact" else None
+    plan = read_plan(sent, chosen, tables())
     found = record if record is not None else RecordRead(row=contact() if table else None)
     return Claimed(sent, chosen, None, NOW, None, plan, found, conversations, sessions)
 
@@ -94,9 +92,10 @@ def test_a_send_after_within_twilios_window_is_scheduled_only_behind_a_messaging
 def test_the_claim_reads_exactly_the_columns_the_record_type_and_the_template_need() -> None:
     greeting = template("Hi {firstname}, your order for {parentcustomerid} is ready")
     plan = read_plan(outbox(None, message_template=greeting), Sender(configuration(), (record_type(
-        compliance_field=CONSENT),)), contact_table(), SCHEMA.table("contact"))
+        compliance_field=CONSENT),)), tables())
 
-    assert plan.record_columns == tuple(sorted({"contactid", "fullname", "mobilephone", CONSENT, "firstname",
+    assert plan.to_read is not None
+    assert plan.to_read.columns == tuple(sorted({"contactid", "fullname", "mobilephone", CONSENT, "firstname",
                                                 "_parentcustomerid_value"}))
     assert plan.fill_in.template is not None
     assert plan.fill_in.template.columns == ("firstname", "parentcustomerid")
@@ -106,8 +105,8 @@ def test_a_national_number_is_read_in_the_record_types_country_else_in_the_sende
     chat = outbox(None, to_contact=False, explicit_number="(656) 218-5892")
     uk_sender = Sender(configuration(mobile_number="+447700900123"), ())
 
-    assert read_plan(chat, sender(), None, None).known_number == "+16562185892"
-    assert read_plan(chat, uk_sender, None, None).country == "+44"
+    assert read_plan(chat, sender(), tables()).known_number == "+16562185892"
+    assert read_plan(chat, uk_sender, tables()).country == "+44"
 
 
 def test_a_number_the_chat_session_gives_is_texted_without_a_record() -> None:

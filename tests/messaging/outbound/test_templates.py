@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 from dataverse import Row
 from messaging.errors import TemplateError
 from messaging.outbound.templates import Literal, Placeholder, escape, parse, render, select_for, value_of, values_from
-from solution.schema import load_schema
+from tests.messaging.facts import contact_table
 
-CONTACT = load_schema().table("contact")
+CONTACT = contact_table()
 
 
 def contact_row(**values: object) -> Row:
