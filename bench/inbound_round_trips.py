@@ -7,9 +7,9 @@ trips (HTTP requests); operations are single requests plus the parts inside each
 
 Budgets (inbound worker, per text): first contact of a number <= 3 round trips, plus 1 in a worker that has not
 read the definitions of its Record Types' tables yet (all of them in one `$batch`, once per worker and again after
-a Record Type changes); a conversation already seen (warm caches) exactly 1. Printed without a budget: a conversation whose first text another worker
-filed (this one has neither it nor its session cached), and a duplicate delivery (Twilio retrying a webhook
-that was already filed), which must not file a second message.
+a Record Type changes); a conversation already seen (warm caches) exactly 1. Printed without a budget: a
+conversation whose first text another worker filed (this one has neither it nor its session cached), and a
+duplicate delivery (Twilio retrying a webhook that was already filed), which must not file a second message.
 
     .venv/bin/python -m bench.inbound_round_trips [--messages 5] [--unknown 3] [--idle 61]   (from the repository root)
 """

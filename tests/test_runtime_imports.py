@@ -14,7 +14,7 @@ PACKAGER = "solution"
 
 
 def _runtime_module(name: str) -> bool:
-    return name.split(".")[0] in RUNTIME or name == "function_app"
+    return name.partition(".")[0] in RUNTIME or name == "function_app"
 
 
 def test_no_runtime_module_imports_the_solution_package() -> None:

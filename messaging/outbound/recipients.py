@@ -149,10 +149,11 @@ def target_of(outbox: Outbox, record_types: tuple[RecordType, ...],
         if reaches:
             return Target("reached", None, regarding, regarding_table, None, reaches)
         if outbox.explicit_number is None and outbox.session_phone is None:
+            name = regarding_table.logical_name
             return Target("number", None, regarding, regarding_table, None, problem=(
-                f"The Regarding record is a {regarding_table.logical_name}, and no Record Type of this "
-                f"Configuration names {regarding_table.logical_name} as its table or as its Related table, so "
-                "there is no one to text; add a Record Type, or set To or a Mobile Number"))
+                f"The Regarding record ({name} {regarding.id}) is of a table no Record Type of this Configuration "
+                "names, as its table or as its Related table, so there is no one to text; add a Record Type, or "
+                "set To or a Mobile Number"))
     return Target("number", None, regarding, regarding_table, None)
 
 
@@ -172,10 +173,10 @@ def reached(target: Target, to_row: Record | None, regarding_row: Record | None)
             via = f"the {related.logical_name}'s {reach.lookup.column}"
             return _reached(reach.table, found, reach.record_type, via)
     name = regarding_row.get(related.primary_name)
-    who = f"{related.logical_name} '{name}'" if name else f"The {related.logical_name}"
+    who = f"The {related.logical_name} '{name}'" if name else f"The {related.logical_name}"
     columns = ", ".join(dict.fromkeys(reach.lookup.column for reach in target.reaches))
     tables = " or ".join(dict.fromkeys(reach.table.logical_name for reach in target.reaches))
-    return Stop(OutboxStatus.SKIPPED, f"{who[0].upper()}{who[1:]} has no {tables} to text: {columns} "
+    return Stop(OutboxStatus.SKIPPED, f"{who} has no {tables} to text: {columns} "
                                       f"{'is' if len(target.reaches) == 1 else 'are'} empty")
 
 

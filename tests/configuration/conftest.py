@@ -56,7 +56,7 @@ def new_configuration(sandbox: Sandbox, *, token: str | None = None, number: str
 
 
 def new_record_type(sandbox: Sandbox, configuration_id: uuid.UUID, entity: str, phone: str,
-                    compliance: str | None = None) -> uuid.UUID:
+                    compliance: str | None = None, *, related: str | None = None) -> uuid.UUID:
     body: dict[str, Any] = {
         "smsb_name": f"{entity} by {phone}",
         "smsb_configuration@odata.bind": bind("smsb_configurations", configuration_id),
@@ -65,6 +65,8 @@ def new_record_type(sandbox: Sandbox, configuration_id: uuid.UUID, entity: str, 
     }
     if compliance is not None:
         body["smsb_compliancefield"] = compliance
+    if related is not None:
+        body["smsb_relatedentitylogicalname"] = related
     return sandbox.app.dataverse.create("smsb_recordtypes", body)
 
 

@@ -39,11 +39,44 @@ def test_a_text_phone_column_and_a_yes_no_compliance_column_are_usable(
     assert error_rows(sandbox, record_type) == []
 
 
-def test_a_custom_table_of_the_solution_can_be_texted(
+def test_a_table_that_takes_no_activities_is_refused_with_how_to_enable_them(
         sandbox: Sandbox, record_types: RecordTypeService, configuration: uuid.UUID) -> None:
     record_type = new_record_type(sandbox, configuration, "smsb_conversation", "smsb_phonenumber")
 
-    assert record_types.process(RecordTypeJob(record_type, "c1")).usable
+    outcome = record_types.process(RecordTypeJob(record_type, "c1"))
+
+    assert not outcome.usable
+    assert message(sandbox, record_type) == (
+        "The smsb_conversation table does not take activities, so a chat's session cannot be Regarding a "
+        "smsb_conversation: in Power Apps open Tables, select Conversation, then Settings, expand Advanced options "
+        "and under 'Make this table an option when' select 'Creating a new activity' (this enables activities and "
+        "cannot be undone), save, and save this Record Type again.")
+
+
+def test_a_related_table_with_a_lookup_to_the_table_is_usable_and_read_in_the_same_request(
+        sandbox: Sandbox, record_types: RecordTypeService, configuration: uuid.UUID) -> None:
+    record_type = new_record_type(sandbox, configuration, "contact", "mobilephone", related="incident")
+    sandbox.dataverse.requests.clear()
+
+    outcome = record_types.process(RecordTypeJob(record_type, "c1"))
+
+    assert outcome.usable, outcome.message
+    assert outcome.tables == ("contact", "incident")
+    assert [record.path for record in sandbox.dataverse.requests.records
+            if "EntityDefinitions" in record.path or "$batch" in record.path] == ["/api/data/v9.2/$batch"]
+
+
+def test_a_related_table_without_a_lookup_to_the_table_is_refused(
+        sandbox: Sandbox, record_types: RecordTypeService, configuration: uuid.UUID) -> None:
+    record_type = new_record_type(sandbox, configuration, "account", "telephone1", related="systemuser")
+
+    outcome = record_types.process(RecordTypeJob(record_type, "c1"))
+
+    assert not outcome.usable
+    assert "The systemuser table has no lookup column to account, so a chat started from a systemuser" in (
+        outcome.message)
+    assert "The systemuser table does not take activities, so a chat started from a systemuser cannot be " \
+           "Regarding it" in outcome.message
 
 
 def test_an_unknown_table_says_to_use_the_logical_name(
