@@ -98,16 +98,33 @@ describe("DataverseChatService.send", () => {
         ]);
     });
 
-    it("leaves the To party out for a table that cannot be a party (the session's number is used)", async () => {
+    it("makes a record that cannot be a party the Outbox's Regarding (a Case texts its contact)", async () => {
+        const { webAPI, chat } = service();
+        await chat.send({
+            body: "Hi",
+            configurationId: null,
+            sessionId: null,
+            to: { entityType: "incident", id: "i1" },
+        });
+        expect(webAPI.calls[0].data).not.toHaveProperty("smsb_outbox_activity_parties");
+        expect(webAPI.calls[0].data).not.toHaveProperty("smsb_configuration@odata.bind");
+        expect(webAPI.calls[0].data).toHaveProperty(
+            "regardingobjectid_incident_smsb_outbox@odata.bind",
+            "/incidents(i1)",
+        );
+    });
+
+    it("names no Regarding for a conversation without a customer (its chat's number is texted)", async () => {
         const { webAPI, chat } = service();
         await chat.send({
             body: "Hi",
             configurationId: null,
             sessionId: "s1",
-            to: { entityType: "incident", id: "i1" },
+            to: { entityType: "smsb_conversation", id: "v1" },
         });
-        expect(webAPI.calls[0].data).not.toHaveProperty("smsb_outbox_activity_parties");
-        expect(webAPI.calls[0].data).not.toHaveProperty("smsb_configuration@odata.bind");
+        const data = webAPI.calls[0].data as Record<string, unknown>;
+        expect(Object.keys(data).filter((key) => key.startsWith("regardingobjectid"))).toEqual([]);
+        expect(data).not.toHaveProperty("smsb_outbox_activity_parties");
     });
 
     it("holds an Outbox with an image until the file is uploaded, then releases it", async () => {

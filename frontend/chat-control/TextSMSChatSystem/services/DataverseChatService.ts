@@ -313,6 +313,12 @@ export class DataverseChatService implements ChatService, HostNavigation {
                     [`${partyNavigation(to.logicalName)}@odata.bind`]: bind(to, request.to.id),
                 },
             ];
+        } else if (request.to.entityType !== smsb_conversation.ref.logicalName) {
+            // A record that cannot be a party (a Case, an order, a custom table) is the Outbox's Regarding: the
+            // server texts it through its Record Type, or the customer a Related Record Type reaches from it (a
+            // Case's contact), and the chat's session stays Regarding it.
+            const about = await this.tableRef(request.to.entityType);
+            body[`${regardingNavigation(smsb_outbox.ref, about.logicalName)}@odata.bind`] = bind(about, request.to.id);
         }
         if (request.attachment) {
             // Creating the row starts the send; hold it until the image is in place (the sweep releases it).
