@@ -5,11 +5,14 @@ processor (built from the app's runtime, as the `sms-outbound` queue function bu
 Twilio emulator. The Dataverse emulator's request log counts round trips (HTTP requests); operations are single
 requests plus the parts inside each `$batch`; Twilio calls are the `POST .../Messages.json` the emulator answered.
 
-Budgets (outbound worker, per text sent, Configuration cached): <= 4 Dataverse round trips (read, claim + read
-context, write message, record result) and exactly 1 Twilio call, for Outbox rows the application user owns (a
-row another user owns reads its To record as that user: one more round trip). Printed without a budget: the first
-text of a freshly started worker (its Configuration and Record Types are not cached yet), and a duplicate job
-(the webhook and the sweeper both queued the row), which must send nothing.
+Budgets (outbound worker, per text sent, Configuration and table definitions held): <= 4 Dataverse round trips
+(read, claim + read context, write message, record result) and exactly 1 Twilio call, for Outbox rows the
+application user owns (a row another user owns reads its To record as that user: one more round trip); a Case's
+chat texting the Case's contact (a Related Record Type) included. Printed without a budget: the first text of a
+freshly started worker (its Configuration, Record Types and their tables' definitions are not held yet), an Outbox
+a workflow sets Regarding a Case without a chat (the contact's number is known only once the Case is read, so its
+conversation and session are read after the claim: one more round trip), and a duplicate job (the webhook and the
+sweeper both queued the row), which must send nothing.
 
     .venv/bin/python -m bench.outbound_round_trips [--texts 5]   (from the repository root)
 """
@@ -84,6 +87,20 @@ class Stage:
     def twilio_posts(self) -> int:
         return sum(1 for r in self.sandbox.twilio.requests if r.method == "POST" and r.path.endswith("/Messages.json"))
 
+    def case_of(self, contact: str) -> uuid.UUID:
+        """A Case whose customer is the contact."""
+        contact_id = self.sandbox.demo["contacts"][contact]
+        return self.sandbox.app.dataverse.create("incidents", {
+            "title": f"Case of {contact}", "customerid_contact@odata.bind": f"/contacts({contact_id})"})
+
+    def session_with(self, contact: str) -> str:
+        """The open session of the conversation with the contact (the chat's)."""
+        contact_id = str(self.sandbox.demo["contacts"][contact])
+        conversations = {row["smsb_conversationid"] for row in self.sandbox.rows("smsb_conversation")
+                         if row.get("smsb_customerid") == contact_id}
+        return next(str(row["activityid"]) for row in self.sandbox.rows("smsb_messagesession")
+                    if row["smsb_conversation"].id in conversations and row["statecode"] == 0)
+
     def outbox(self, contact: str | None, **columns: Any) -> uuid.UUID:
         product = self.sandbox.product
         assert product is not None
@@ -121,6 +138,8 @@ def run(texts: int, storage_connection: str | None = None) -> tuple[list[Line], 
     elsewhere = Line("conversation filed by another worker", True, OutboundResult.SENT)
     chat = Line("free text to an explicit number (chat)", True, OutboundResult.SENT)
     picture = Line("text with an image (MMS, signed media link)", True, OutboundResult.SENT)
+    case_chat = Line("from a Case's chat: its contact (Related)", True, OutboundResult.SENT)
+    case_workflow = Line("Regarding a Case, no chat: its contact", False, OutboundResult.SENT)
     duplicate = Line("duplicate job (already sent)", False, OutboundResult.NOT_PENDING)
     sent: list[uuid.UUID] = []
     # Status callbacks are held back: each would make the app's webhook handler read Dataverse meanwhile.
@@ -130,9 +149,14 @@ def run(texts: int, storage_connection: str | None = None) -> tuple[list[Line], 
             outbox = stage.outbox(CONTACTS[0], smsb_freeform="Welcome!")
             cold.samples.append(stage.send(outbox))
             sent.append(outbox)
+        # Contact's Record Type names Case (incident) as its Related table: a chat or a workflow on a Case texts
+        # the Case's contact.
+        (contacts,) = [row for row in sandbox.rows("smsb_recordtype") if row["smsb_entitylogicalname"] == "contact"]
+        sandbox.app.dataverse.update("smsb_recordtypes", uuid.UUID(str(contacts["smsb_recordtypeid"])),
+                                     {"smsb_relatedentitylogicalname": "incident"})
         with fresh_runtime(sandbox):
-            # Another worker's first texts: it warms its Configuration cache on the first one, and learns its own
-            # user id (WhoAmI) on the first that names a record to read.
+            # Another worker's first texts: it warms its Configuration cache and its Record Types' table
+            # definitions on the first one, and learns its own user id (WhoAmI) on the first that names a record.
             other = Stage(sandbox)
             other.send(other.outbox(None, smsb_freeform="Warm-up", smsb_mobilenumber="+16565550999"))
             other.processor.application_user()
@@ -160,11 +184,22 @@ def run(texts: int, storage_connection: str | None = None) -> tuple[list[Line], 
                                                   f"receipt-{index}.png")
                 picture.samples.append(other.send(outbox))
                 sent.append(outbox)
+            for name in CONTACTS[1:]:
+                case = other.case_of(name)
+                outbox = other.outbox(None, smsb_freeform="Your case is open",
+                                      **{"regardingobjectid_incident_smsb_outbox@odata.bind": f"/incidents({case})"})
+                case_workflow.samples.append(other.send(outbox))
+                sent.append(outbox)
+                outbox = other.outbox(None, smsb_freeform="Any questions?", **{
+                    "regardingobjectid_incident_smsb_outbox@odata.bind": f"/incidents({case})",
+                    "smsb_session@odata.bind": f"/smsb_messagesessions({other.session_with(name)})"})
+                case_chat.samples.append(other.send(outbox))
+                sent.append(outbox)
             for outbox in sent[:texts]:
                 duplicate.samples.append(other.send(outbox))
         outgoing = [m for m in sandbox.twilio.messages if m.direction == "outbound-api"]
         exact = len(outgoing) == len(sent) + 1 and len({m.status_callback for m in outgoing}) == len(outgoing)
-    return [cold, template, again, elsewhere, chat, picture, duplicate], exact
+    return [cold, template, again, elsewhere, chat, picture, case_chat, case_workflow, duplicate], exact
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -39,11 +39,17 @@ __all__ = [
 # The Web API's table definitions, by logical name.
 DEFINITIONS = "EntityDefinitions"
 DEFINITION_SELECT = ("LogicalName", "EntitySetName", "PrimaryIdAttribute", "PrimaryNameAttribute", "DisplayName")
-# Only $select inside $expand: it is what Microsoft's own samples of this request use.
+# "Query table definitions using the Web API" filters expanded Attributes (`$expand=Attributes($select=...;$filter=
+# ...)`) and says the relationship collections "can be queried just like" them (MicrosoftDocs/powerapps-docs,
+# powerapps-docs/developer/data-platform/webapi/query-metadata-web-api.md, commit f3997db4, CC BY 4.0). A table has
+# hundreds of one-to-many relationships (one per activity table's Regarding alone); only those that bind a session or
+# an activity party to its records are asked for.
 DEFINITION_EXPAND = (
     "Attributes($select=LogicalName,AttributeType)",
     "ManyToOneRelationships($select=ReferencingAttribute,ReferencedEntity,ReferencingEntityNavigationPropertyName)",
-    "OneToManyRelationships($select=ReferencingEntity,ReferencingAttribute,ReferencingEntityNavigationPropertyName)",
+    f"OneToManyRelationships($select=ReferencingEntity,ReferencingAttribute,ReferencingEntityNavigationPropertyName;"
+    f"$filter=ReferencingEntity eq '{SMSB_MESSAGESESSION.logical_name}' or ReferencingEntity eq "
+    f"'{ACTIVITYPARTY.logical_name}')",
 )
 # AttributeType values of the columns the Web API reads as `_x_value`.
 _LOOKUPS = frozenset({"Lookup", "Customer", "Owner"})

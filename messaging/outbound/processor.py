@@ -167,11 +167,12 @@ class OutboundProcessor:
             if self._release(claimed, exc, outcome):
                 raise
             return None
-        return replace(claimed, record=record, regarding=regarding, conversations=conversations, sessions=sessions)
+        return replace(claimed, record=record, regarding=regarding, conversations=conversations, sessions=sessions,
+                       conversations_read=claim.conversations is not None)
 
     def _decide_and_send(self, claimed: Claimed, outcome: OutboundOutcome) -> OutboundOutcome:
         try:
-            ready = self._ready(claimed)
+            ready = self._ready(claimed, outcome)
         except Exception as exc:
             # Nothing was sent: whatever failed, the Outbox goes back to Pending for the queue to retry.
             if self._release(claimed, exc, outcome):
@@ -182,8 +183,16 @@ class OutboundProcessor:
         send, credentials = ready
         return self._send(claimed, send, credentials, outcome)
 
-    def _ready(self, claimed: Claimed) -> tuple[Send, TwilioCredentials] | Stop:
+    def _ready(self, claimed: Claimed, outcome: OutboundOutcome) -> tuple[Send, TwilioCredentials] | Stop:
         decision = decide(claimed)
+        if isinstance(decision, Send) and not claimed.conversations_read:
+            # The number became known only once the Regarding record was read (a Case's contact): read its
+            # conversation and the window's session now, so that consent is checked on them and the write does not
+            # meet them by surprise.
+            conversations, sessions, round_trips = self._reader.by_number(decision)
+            outcome.round_trips += round_trips
+            decision = decide(replace(claimed, conversations=conversations, sessions=sessions,
+                                      conversations_read=True))
         if isinstance(decision, Stop):
             return decision
         if self._sessions.get(decision.session) is not None:

@@ -244,6 +244,16 @@ class OutboundReader:
                 regarding = found
         return to, regarding
 
+    def by_number(self, send: Send) -> tuple[tuple[StoredConversation, ...], frozenset[uuid.UUID], int]:
+        """The conversation with the number decided on and the session of its window (one `$batch`)."""
+        conversation_read = by_id(SMSB_CONVERSATION.entity_set, _CONVERSATION.smsb_conversationid,
+                                  send.conversation, conversation.COLUMNS)
+        session_read = by_id(SMSB_MESSAGESESSION.entity_set, _SESSION.activityid, send.session, _SESSION_COLUMNS)
+        answer = self._store.run([conversation_read, session_read], continue_on_error=True)
+        answer.raise_first_error()
+        return (tuple(StoredConversation.from_row(row) for row in answer.rows(conversation_read)),
+                frozenset({send.session}) if answer.rows(session_read) else frozenset(), answer.round_trips)
+
     def found(self, send: Send, sent: Outbox) -> Found:
         conversation_read = by_id(SMSB_CONVERSATION.entity_set, _CONVERSATION.smsb_conversationid,
                                   send.conversation, conversation.COLUMNS)

@@ -93,6 +93,7 @@ class Claimed:
     conversations: tuple[StoredConversation, ...] = ()
     sessions: frozenset[uuid.UUID] = frozenset()
     regarding: RecordRead = field(default_factory=RecordRead)  # the Regarding record, and whom it reaches
+    conversations_read: bool = True  # False: the number was unknown before the read, so no conversation was read
 
 
 @dataclass(frozen=True)
