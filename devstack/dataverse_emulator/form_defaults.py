@@ -45,9 +45,13 @@ _PHONE = "{8C10015A-B339-4982-9474-A95FE05631A5}"
 _LOOKUP = "{270BD3DB-D9AF-4782-9025-509E298DEC0A}"
 
 
+_NO_FORMS = ("activitypointer", "activityparty")  # views over every activity, which have forms of their own
+
+
 def takes_forms(table: Table) -> bool:
     """Tables with forms: owned tables with a primary name (not the intersect and system tables)."""
-    return table.primary_name is not None and table.ownership is not Ownership.NONE
+    return (table.primary_name is not None and table.ownership is not Ownership.NONE
+            and table.logical_name not in _NO_FORMS)
 
 
 def main_form_id(table: str) -> str:

@@ -14,6 +14,9 @@ Web API documents it (https://learn.microsoft.com/power-apps/developer/data-plat
 * ``POST PublishXml {"ParameterXml": "<importexportxml><entities><entity>contact</entity>…"}`` publishes those
   tables' forms; ``PublishAllXml`` publishes every form. A ``ParameterXml`` the schema refuses is 400.
 
+With the product installed, the standard tables' forms carry the chat tabs its package adds to them (the
+differential FormXml of ``solution/forms/<table>.toml``'s ``[[chat_tabs]]``), as importing it merges them.
+
 Not emulated, answered 501 naming it: creating, deleting and copying forms, other columns, forms other than main
 forms, and publishing ribbons, dashboards, option sets, site maps and web resources by ``ParameterXml``.
 """
@@ -28,6 +31,8 @@ from typing import Any
 
 from lxml import etree
 
+from solution.packer.chat_tab import add_chat_tab, repository_chat_tabs
+from solution.packer.definitions import SESSION_TABLE
 from solution.packer.validation import SCHEMAS_DIR
 from solution.schema import Column, ColumnType, Ownership, Table
 
@@ -110,9 +115,11 @@ class SystemForms:
         self._clock = clock
         self._published = published  # what the org does after a publish (the solution layer counts them)
         self._forms: dict[str, _Form] = {}
+        self._layered: set[str] = set()  # forms the installed product's chat tabs were merged into
 
     def reset(self) -> None:
         self._forms.clear()
+        self._layered.clear()
 
     def main_forms(self, table: str) -> list[dict[str, Any]]:
         """The published main forms of ``table`` (``formid``, ``name``, ``formxml`` …), as ``systemforms`` answers."""
@@ -124,13 +131,28 @@ class SystemForms:
         tables = {t.logical_name: t for t in schema.tables if takes_forms(t) and self._tables.visible(t)}
         for form_id in [i for i, f in self._forms.items() if f.table not in tables]:
             del self._forms[form_id]
+            self._layered.discard(form_id)
         known = {f.table for f in self._forms.values()}
         for name, table in tables.items():
             if name not in known:
                 form_id = main_form_id(name)
                 self._forms[form_id] = _Form(form_id, name, main_form_name(table), "",
                                              default_form_xml(table, form_id), self._clock())
+        if SESSION_TABLE in tables:
+            self._install_chat_tabs()
         return sorted(self._forms.values(), key=lambda f: (f.table, f.name))
+
+    def _install_chat_tabs(self) -> None:
+        """With the product installed, the standard forms carry the chat tabs its package ships (the differential
+        FormXml of ``solution/forms/<table>.toml``'s ``[[chat_tabs]]``), merged as an import merges them."""
+        for chat in repository_chat_tabs():
+            form = self._forms.get(chat.form_id)
+            if form is None or form.id in self._layered:
+                continue
+            self._layered.add(form.id)
+            merged = add_chat_tab(form.published, chat)
+            if merged is not None:
+                form.published = merged
 
     # --- systemforms ---
 

@@ -123,10 +123,11 @@ def _systemform(
 
 
 def tab_element(
-    tabs: Element, schema: Schema, d: Definitions, table: Table, *, fid: str, tab: Tab,
+    tabs: Element, schema: Schema, d: Definitions, table: Table | None, *, fid: str, tab: Tab,
     extra: dict[str, list[WebResourceControl]] | None = None, assets: FormAssets | None = None,
 ) -> Element:
-    """``<tab>`` with its columns and sections, ids derived from the form's id ``fid``."""
+    """``<tab>`` with its columns and sections, ids derived from the form's id ``fid``; ``table`` (the form's) is
+    needed only for the fields it shows."""
     tnode = sub(
         tabs, "tab", name=tab.name, id=braced(fid, "tab", tab.name), IsUserDefined="0",
         verticallayout="true", expanded="true", showlabel="true",
@@ -143,7 +144,7 @@ def tab_element(
 
 
 def _section(
-    parent: Element, schema: Schema, d: Definitions, table: Table, *, fid: str, section: Section,
+    parent: Element, schema: Schema, d: Definitions, table: Table | None, *, fid: str, section: Section,
     extra: tuple[WebResourceControl, ...] | list[WebResourceControl] = (), assets: FormAssets | None = None,
 ) -> None:
     node = sub(
@@ -154,6 +155,8 @@ def _section(
     labels(node, "labels", "label", section.label)
     rows = sub(node, "rows")
     for field in section.fields:
+        if table is None:
+            raise ValueError(f"section {section.name!r} shows fields of a table the schema does not define")
         _field_cell(sub(rows, "row"), table, fid, field)
     if section.subgrid is not None:
         grid = section.subgrid

@@ -36,6 +36,7 @@ __all__ = [
     "chat_tab",
     "chat_tab_parts",
     "has_chat",
+    "repository_chat_tabs",
 ]
 
 CHAT_TAB = "smsb_message_ui"  # prefixed: it goes on forms other solutions own, next to their tabs
@@ -70,7 +71,8 @@ def chat_tab_parts(
     assert grid is not None  # noqa: S101 - chat_tab always makes one
     scratch = etree.Element("tabs")
     assets = FormAssets(controls=(control,) if control is not None else ())
-    node = tab_element(scratch, schema, d, schema.table(chat.table), fid=chat.form_id, tab=tab, assets=assets)
+    # The tab shows no column of its form's table, which may be one the repository's schema does not define.
+    node = tab_element(scratch, schema, d, None, fid=chat.form_id, tab=tab, assets=assets)
     description = None
     if control is not None:
         holder = etree.Element("controlDescriptions")
@@ -128,6 +130,11 @@ def has_chat(form: Element) -> bool:
 def _repository() -> tuple[Schema, Definitions, CustomControl]:
     schema = load_schema()
     return schema, load_definitions(schema), read_manifest(CHAT_CONTROL_MANIFEST)
+
+
+def repository_chat_tabs() -> tuple[ChatTab, ...]:
+    """The chat tabs the solution ships on standard tables' forms (``[[chat_tabs]]`` of ``solution/forms``)."""
+    return _repository()[1].chat_tabs
 
 
 def add_chat_tab(formxml: str, chat: ChatTab, *, schema: Schema | None = None, definitions: Definitions | None = None,
