@@ -10,7 +10,7 @@ Web API documents it (https://learn.microsoft.com/power-apps/developer/data-plat
   ``$top``; ``GET systemforms(<id>)`` with ``$select``. They answer the *published* form: a change is seen once
   it is published (Retrieve reads published customizations; RetrieveUnpublished, not emulated, reads the rest);
 * ``PATCH systemforms(<id>)`` with ``formxml`` (a ``<form>`` document; malformed XML is 400), ``name`` or
-  ``description``: the form's unpublished customization;
+  ``description``: the form's unpublished customization; ``formactivationstate`` (0/1) switches it off or on;
 * ``POST PublishXml {"ParameterXml": "<importexportxml><entities><entity>contact</entity>…"}`` publishes those
   tables' forms; ``PublishAllXml`` publishes every form. A ``ParameterXml`` the schema refuses is 400.
 
@@ -64,7 +64,7 @@ SYSTEMFORM = Table(
         Column("publishedon", ColumnType.DATETIME, "Published On"),
     ),
 )
-_WRITABLE = ("formxml", "name", "description")
+_WRITABLE = ("formxml", "name", "description", "formactivationstate")
 _PUBLISH_KINDS = ("ribbons", "dashboards", "optionsets", "sitemaps", "webresources")
 
 
@@ -76,12 +76,13 @@ class _Form:
     description: str
     published: str
     publishedon: datetime
+    active: int = 1  # formactivationstate: 1 active, 0 inactive (applies at once, as switching a form off does)
     unpublished: dict[str, str] = field(default_factory=dict)  # column -> value changed since the last publish
 
     def row(self) -> dict[str, Any]:
         return {"formid": self.id.strip("{}"), "name": self.name, "description": self.description,
                 "objecttypecode": self.table, "type": MAIN_FORM, "formxml": self.published,
-                "formactivationstate": 1, "isdefault": True, "publishedon": self.publishedon}
+                "formactivationstate": self.active, "isdefault": True, "publishedon": self.publishedon}
 
     def publish(self, when: datetime) -> bool:
         if not self.unpublished:
@@ -213,12 +214,16 @@ class SystemForms:
         others = sorted(k for k in body if k not in _WRITABLE and not k.startswith("@"))
         if others:
             raise errors.unsupported(f"updating the form columns {others} (only {list(_WRITABLE)})")
-        for name in _WRITABLE:
+        for name in ("formxml", "name", "description"):
             if name in body and not isinstance(body[name], str):
                 raise errors.payload_error("systemforms", f"'{name}' takes a string.")
+        if "formactivationstate" in body:
+            if body["formactivationstate"] not in (0, 1):
+                raise errors.validation("formactivationstate is 0 (inactive) or 1 (active).")
+            form.active = int(body["formactivationstate"])
         if "formxml" in body:
             _check_form_xml(body["formxml"])
-        form.unpublished.update({k: body[k] for k in _WRITABLE if k in body})
+        form.unpublished.update({k: body[k] for k in ("formxml", "name", "description") if k in body})
         return Outcome(204, [("OData-Version", "4.0"),
                              ("OData-EntityId", f"{call.base_url}systemforms({form.id.strip('{}')})")])
 
