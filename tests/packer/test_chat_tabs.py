@@ -50,7 +50,8 @@ def test_the_chat_tab_goes_on_the_standard_main_form_the_real_export_names_as_a_
     assert [e.tag for e in body] == ["tabs", "controlDescriptions"]
     tab = body.find("tabs/tab")
     description = body.find("controlDescriptions/controlDescription")
-    assert [t.tag for t in body.find("tabs")] == ["tab"] and len(body.find("controlDescriptions")) == 1
+    assert [t.tag for t in body.find("tabs")] == ["tab"]
+    assert len(body.find("controlDescriptions")) == 1
     real_tab, real_description = REAL.find("tab"), REAL.find("controlDescription")
     assert real_tab.get("solutionaction") == real_description.get("solutionaction") == "Added"
     assert tab.get("solutionaction") == description.get("solutionaction") == "Added"
@@ -105,10 +106,10 @@ def test_add_chat_writes_the_tab_the_package_ships_into_a_form_and_finds_it_ther
 
     form = parse(patched.encode())
     assert [t.get("name") for t in form.iterfind("tabs/tab")] == ["SUMMARY_TAB", CHAT_TAB]  # theirs kept, first
-    for ours, packaged in ((form.find(f"tabs/tab[@name='{CHAT_TAB}']"), shipped.find("tabs/tab")),
-                           (form.find("controlDescriptions/controlDescription"),
-                            shipped.find("controlDescriptions/controlDescription"))):
-        packaged = copy.deepcopy(packaged)
+    for ours, shipped_part in ((form.find(f"tabs/tab[@name='{CHAT_TAB}']"), shipped.find("tabs/tab")),
+                               (form.find("controlDescriptions/controlDescription"),
+                                shipped.find("controlDescriptions/controlDescription"))):
+        packaged = copy.deepcopy(shipped_part)
         del packaged.attrib["solutionaction"]  # a form in the environment is whole, not a diff
         assert etree.tostring(ours, method="c14n") == etree.tostring(_reindent(packaged), method="c14n")
     assert has_chat(form)
