@@ -45,7 +45,7 @@ class Org:
             "DisplayName": _label(display), "DisplayCollectionName": _label(display + "s"),
             "OwnershipType": "UserOwned", "HasActivities": activities, "HasNotes": False, "IsActivity": False,
             "Attributes": [{"@odata.type": "Microsoft.Dynamics.CRM.StringAttributeMetadata",
-                            "SchemaName": schema_name.split("_")[0] + "_Name", "IsPrimaryName": True,
+                            "SchemaName": schema_name.split("_", maxsplit=1)[0] + "_Name", "IsPrimaryName": True,
                             "MaxLength": 100, "DisplayName": _label("Name"), "RequiredLevel": {"Value": "None"}}]})
         assert response.status_code == 204, response.text
         return schema_name.lower()
