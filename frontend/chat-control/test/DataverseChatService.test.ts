@@ -115,7 +115,12 @@ describe("DataverseChatService.send", () => {
     it("is Regarding a custom table's record too, its entity set read from the host's metadata", async () => {
         const { webAPI, chat } = service();
         metadata.new_project = { EntitySetName: "new_projects", DisplayName: "Project" };
-        await chat.send({ body: "Hi", configurationId: "cfg1", sessionId: null, to: { entityType: "new_project", id: "p1" } });
+        await chat.send({
+            body: "Hi",
+            configurationId: "cfg1",
+            sessionId: null,
+            to: { entityType: "new_project", id: "p1" },
+        });
         const data = webAPI.calls.find((call) => call.op === "create")?.data;
         expect(data).toHaveProperty(["regardingobjectid_new_project_smsb_outbox@odata.bind"], "/new_projects(p1)");
         expect(data).not.toHaveProperty("smsb_session@odata.bind");
