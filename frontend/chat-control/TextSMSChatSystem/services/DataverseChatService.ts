@@ -314,9 +314,8 @@ export class DataverseChatService implements ChatService, HostNavigation {
                 },
             ];
         } else if (request.to.entityType !== smsb_conversation.ref.logicalName) {
-            // A record that cannot be a party (a Case, an order, a custom table) is the Outbox's Regarding: the
-            // server texts it through its Record Type, or the customer a Related Record Type reaches from it (a
-            // Case's contact), and the chat's session stays Regarding it.
+            // A record that cannot be a party (a Case, a custom table's row) is what the text is about: the Outbox is
+            // Regarding it, as the chat's sessions are, so the server can find the record and its number.
             const about = await this.tableRef(request.to.entityType);
             body[`${regardingNavigation(smsb_outbox.ref, about.logicalName)}@odata.bind`] = bind(about, request.to.id);
         }
