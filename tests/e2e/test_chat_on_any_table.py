@@ -1,8 +1,7 @@
 """The chat on any table, in a browser: a table created through the metadata Web API (taking activities, with a
 phone column) gets the chat on its main form from ``smsbridge add-chat``; its record page, drawn from the form the
-emulated org now holds, shows the Message UI tab, and a text composed there becomes an Outbox Regarding the record.
-
-The send to Twilio itself waits for the server to learn customer tables from their metadata: see the last lines.
+emulated org now holds, shows the Message UI tab, and a text composed there becomes an Outbox Regarding the record,
+which the server sends to the record's number (the table learned from its metadata) in a session Regarding it.
 """
 
 from __future__ import annotations
@@ -109,5 +108,11 @@ def test_add_chat_puts_the_chat_on_a_custom_tables_record_page_and_a_text_is_com
     assert outbox["regardingobjectid"] == Ref("new_project", project)
     assert str(getattr(outbox["smsb_configuration"], "id", outbox["smsb_configuration"])) == str(
         sandbox.product.configuration_id)
-    # That the text then reaches Twilio at PHONE (the record's number, through its Record Type) waits for the
-    # server to learn customer tables from their metadata; until then the Outbox is where the chat's part ends.
+    # The server learns the table from its definition and texts the record's number, found through its Record Type.
+    sent = _wait(lambda: [m for m in sandbox.twilio.messages if m.direction == "outbound-api" and m.to == PHONE],
+                 30, "the text at Twilio")
+    assert [m.body for m in sent] == [text]
+    session = _wait(lambda: next((r for r in sandbox.rows("smsb_messagesession")
+                                  if r.get("regardingobjectid") == Ref("new_project", project)), None),
+                    15, "the session Regarding the project")
+    assert session["smsb_phonenumber"] == PHONE
