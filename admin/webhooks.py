@@ -80,7 +80,9 @@ WEBHOOK_STEPS: tuple[StepSpec, ...] = (
     StepSpec("smsb_configuration", "Create", mode=MODE_SYNC),
     StepSpec("smsb_configuration", "Update", ("smsb_authtoken", "smsb_validaterequestedon"), mode=MODE_SYNC),
     StepSpec("smsb_recordtype", "Create"),
-    StepSpec("smsb_recordtype", "Update", ("smsb_entitylogicalname", "smsb_phonefield", "smsb_compliancefield")),
+    # Every column the check reads: a changed Related table is checked (and its definition read again) too.
+    StepSpec("smsb_recordtype", "Update", ("smsb_entitylogicalname", "smsb_phonefield", "smsb_compliancefield",
+                                           "smsb_relatedentitylogicalname")),
 )
 
 

@@ -251,6 +251,23 @@ def test_a_record_whose_consent_column_is_no_is_not_texted(sandbox: Sandbox, veh
                                          "new_vehicle.new_smsconsent is not Yes (Record Type 'new_vehicle')")
 
 
+def test_a_changed_record_type_makes_the_worker_read_its_table_again(sandbox: Sandbox, vehicle: str) -> None:
+    tables = sandbox.app.customer_tables
+    text_in(sandbox, OWNER_PHONE, "Is my car ready?")
+    held, definition = tables.cached("new_vehicle")
+    assert held
+    assert definition is not None
+    assert definition.entity_set == "new_vehicles"
+    (vehicles,) = [row for row in sandbox.rows("smsb_recordtype") if row["smsb_entitylogicalname"] == "new_vehicle"]
+
+    # The admin saves the Record Type again (as the validation message asks after a table's settings changed).
+    sandbox.app.dataverse.update("smsb_recordtypes", uuid.UUID(vehicles["smsb_recordtypeid"]),
+                                 {"smsb_phonefield": "new_ownerphone"})
+    settle(sandbox)
+
+    assert tables.cached("new_vehicle") == (False, None)
+
+
 def test_a_record_type_on_a_table_without_activities_is_refused_with_the_fix(sandbox: Sandbox) -> None:
     table = create_vehicle_table(sandbox, activities=False, schema_name="new_Trailer")
     checked = record_type(sandbox, table, "new_ownerphone")
