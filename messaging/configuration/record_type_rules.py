@@ -113,8 +113,8 @@ def _no_activities(columns: TableColumns, consequence: str) -> str:
     label = columns.label or columns.table
     return (f"The {columns.table} table does not take activities, so {consequence}: in Power Apps open Tables, "
             f"select {label}, then Settings, expand Advanced options and under 'Make this table an option when' "
-            "select 'Creating a new activity' (this enables activities and cannot be undone), save, and save this "
-            "Record Type again.")
+            "select 'Creating a new activity' (this enables activities and cannot be undone) and save; then re-enter "
+            "this Record Type's Phone Field and save it, which has it checked again.")
 
 
 def _hint(columns: TableColumns, typed: str) -> str:

@@ -1,7 +1,8 @@
-"""Outbox rows sent at most once (DESIGN 6.4), and the MMS media Twilio fetches for them. `rules`, `gates`,
-`render_rights`, `templates` and `results` decide over plain values; `reader` reads, `processor` runs an Outbox
-through; `media_links` signs the links Twilio fetches pictures by, `served_media` says how the media route serves
-them."""
+"""Outbox rows sent at most once (DESIGN 6.4), and the MMS media Twilio fetches for them. `rules`, `recipients` (whom
+it texts: the To record, the Regarding record, or the customer a Related Record Type reaches), `reads` (what the
+claim reads), `gates`, `render_rights`, `templates` and `results` decide over plain values; `reader` reads,
+`processor` runs an Outbox through; `media_links` signs the links Twilio fetches pictures by, `served_media` says
+how the media route serves them."""
 
 from messaging.outbound.media_links import MediaLinks, media_key
 from messaging.outbound.outcome import OutboundOutcome, OutboundResult

@@ -50,7 +50,8 @@ def test_a_table_that_takes_no_activities_is_refused_with_how_to_enable_them(
         "The smsb_conversation table does not take activities, so a chat's session cannot be Regarding a "
         "smsb_conversation: in Power Apps open Tables, select Conversation, then Settings, expand Advanced options "
         "and under 'Make this table an option when' select 'Creating a new activity' (this enables activities and "
-        "cannot be undone), save, and save this Record Type again.")
+        "cannot be undone) and save; then re-enter this Record Type's Phone Field and save it, which has it checked "
+        "again.")
 
 
 def test_a_related_table_with_a_lookup_to_the_table_is_usable_and_read_in_the_same_request(
