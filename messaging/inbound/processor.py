@@ -114,6 +114,8 @@ class InboundProcessor:
 
         for attempt in range(1, _MAX_ATTEMPTS + 1):
             outcome.attempts = attempt
+            if team is not None:
+                members = self._audience(known.snapshot, team, members, outcome)
             session = text.session_id(known.snapshot.id)
             filing = plan_filing(text, known, members, create_conversation=known.snapshot.id not in self._existing,
                                  create_session=session not in self._existing)
@@ -180,6 +182,21 @@ class InboundProcessor:
             customer, reason = None, f"The sender '{text.number}' is not a phone number that can be matched"
         return first_contact(text, customer, reason), members
 
+    def _audience(self, snapshot: ConversationSnapshot, team: uuid.UUID, members: tuple[uuid.UUID, ...],
+                  outcome: InboundOutcome) -> tuple[uuid.UUID, ...]:
+        """The members of the team that owns the conversation: the Configuration's (`members`, read already)
+        unless the chat was handed over to another team, whose members are read once and kept like any team's."""
+        owner_team = snapshot.owner_team
+        if owner_team is None or owner_team == team:
+            return members
+        cached = self._directory.cached_team_members(owner_team)
+        if cached is not None:
+            return cached
+        outcome.round_trips += 1
+        found = self._reader.members(owner_team)
+        self._directory.remember_team_members(owner_team, found)
+        return found
+
     def _known(self, stored: StoredConversation, configuration: Configuration) -> Known:
         return known_from(stored, configuration, self._reader.table_of(stored.customer_entity))
 
@@ -205,9 +222,10 @@ class InboundProcessor:
         if fresh is not None:
             current = self._known(fresh, text.configuration).snapshot
             snapshot = replace(snapshot, state=current.state, owner_user=current.owner_user,
-                               owner_team=current.owner_team)
+                               owner_team=current.owner_team, holder=current.holder)
             self._correct_notifications(text, replace(known.snapshot, state=current.state,
-                                                      owner_user=current.owner_user, owner_team=current.owner_team),
+                                                      owner_user=current.owner_user, owner_team=current.owner_team,
+                                                      holder=current.holder),
                                         filing, outcome)
         self._conversations.put(text.conversation_id, replace(known, snapshot=snapshot))
 
@@ -215,6 +233,8 @@ class InboundProcessor:
                                outcome: InboundOutcome) -> None:
         configuration = text.configuration
         members = self._directory.cached_team_members(configuration.team_id) if configuration.team_id else None
+        if configuration.team_id is not None:
+            members = self._audience(current, configuration.team_id, members or (), outcome)
         fix = correction(text, current, members or (), filing)
         if fix is None:
             return

@@ -79,8 +79,9 @@ class Known:
 
 
 def known_from(stored: StoredConversation, configuration: Configuration, table: CustomerTable | None) -> Known:
-    """A conversation read from Dataverse. An owner the answer did not name the table of is nobody's; a row without
-    an owner is the team's."""
+    """A conversation read from Dataverse. Its rows' owner is who may see it (an owner the answer did not name the
+    table of is nobody's; a row without an owner is the team's); who has the chat is its Accepted By while it is
+    Accepted (`StoredConversation.holder`)."""
     customer = None
     if table is not None and stored.customer_id is not None:
         customer = Customer(table, stored.customer_id, stored.customer_name)
@@ -94,6 +95,7 @@ def known_from(stored: StoredConversation, configuration: Configuration, table: 
         last_activity=stored.last_activity,
         display_name=stored.customer_name or stored.name or stored.phone,
         phone=stored.phone,
+        holder=stored.holder,
     )
     return Known(snapshot, customer)
 
@@ -122,7 +124,9 @@ class Filing:
 def plan_filing(text: Text, known: Known, members: Sequence[uuid.UUID], *, create_conversation: bool,
                 create_session: bool) -> Filing:
     snapshot, configuration, body = known.snapshot, text.configuration, text.message.body
-    owner = Owner(snapshot.owner_user, snapshot.owner_team)  # a user owner wins: the conversation was accepted
+    # New rows go to whoever owns the conversation (its team; a user only when the platform's Assign made one the
+    # owner), never to the user who has the chat: the whole team keeps seeing its history (DESIGN 6.6).
+    owner = Owner(snapshot.owner_user, snapshot.owner_team)
     change = classify(body, text.message.opt_out_type)
     activity = conversation.inbound_activity(
         text.received_at, body, bool(text.message.media),

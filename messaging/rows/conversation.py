@@ -12,12 +12,20 @@ from typing import Any
 from dataverse.odata import bind
 from dataverse.rows import Row
 from messaging.customers import Customer
-from messaging.names import SMSB_CONFIGURATION, SMSB_CONVERSATION, ConversationState, bind_key, choice_of
+from messaging.names import (
+    SMSB_CONFIGURATION,
+    SMSB_CONVERSATION,
+    ConversationState,
+    bind_key,
+    choice_of,
+    lookup_value,
+)
 from messaging.plans import Mode, Write
 from messaging.rows.owner import OWNER, Owner
 from messaging.times import parse_datetime
 
 __all__ = [
+    "ACCEPTED_BY",
     "COLUMNS",
     "StoredConversation",
     "activity_update",
@@ -34,8 +42,9 @@ _NAME_LENGTH = 200
 _KEYWORD_LENGTH = 50
 PREVIEW_LENGTH = 200  # smsb_lastmessagepreview's length
 
+ACCEPTED_BY = lookup_value(_C.smsb_acceptedby)
 COLUMNS = (
-    _C.smsb_conversationid, _C.smsb_state, OWNER, _C.smsb_lastactivityon, _C.smsb_phonenumber,
+    _C.smsb_conversationid, _C.smsb_state, OWNER, ACCEPTED_BY, _C.smsb_lastactivityon, _C.smsb_phonenumber,
     _C.smsb_customerentity, _C.smsb_customerid, _C.smsb_customername, _C.smsb_name, _C.smsb_optedout,
     _C.smsb_optedouton,
 )
@@ -55,6 +64,16 @@ class StoredConversation:
     customer_name: str
     opted_out: bool
     opted_out_on: str | None
+    accepted_by: uuid.UUID | None = None  # who has the chat (Accept, Assign to Me, the chat's Assign)
+    etag: str | None = None
+
+    @property
+    def holder(self) -> uuid.UUID | None:
+        """Who has the chat: its Accepted By while it is Accepted; a user who owns the row (the platform's Assign
+        gave it to them) when no one accepted it. None for a Pending or Blocked chat, and for one nobody has."""
+        if self.state is not ConversationState.ACCEPTED:
+            return None
+        return self.accepted_by or self.owner.user
 
     @classmethod
     def from_row(cls, row: Row) -> StoredConversation:
@@ -72,6 +91,8 @@ class StoredConversation:
             customer_name=str(row.get(_C.smsb_customername) or ""),
             opted_out=row.get(_C.smsb_optedout) is True,
             opted_out_on=row.get(_C.smsb_optedouton) or None,
+            accepted_by=row.guid(ACCEPTED_BY),
+            etag=row.etag,
         )
 
 
