@@ -27,6 +27,7 @@ from messaging.directory import ConfigurationDirectory
 from messaging.inbound import InboundProcessor
 from messaging.intake import WebhookIntake
 from messaging.outbound import MediaLinks, OutboundProcessor, media_key
+from messaging.ownership import OwnershipProcessor
 from messaging.reconcile import Reconciler
 from messaging.status import StatusProcessor
 from messaging.store import Store
@@ -145,7 +146,7 @@ class Runtime:
         configurations = ConfigurationService(self.dataverse, self.cipher, TwilioAccounts(self.twilio), self.store,
                                               public_url=public_url)
         return OutboundQueueWorker(outbound, configurations, RecordTypeService(self.dataverse, self.store),
-                                   self.store, directory=self.directory)
+                                   self.store, directory=self.directory, ownership=OwnershipProcessor(self.store))
 
     @cached_property
     def health(self) -> HealthMonitor:

@@ -1,5 +1,5 @@
 """The conversation row (smsb_conversation): one customer number on one Configuration — as read, and every write
-the product makes to it (first contact, first text out, activity, consent)."""
+the product makes to it (first contact, first text out, activity, consent, an owner brought in step)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from messaging.customers import Customer
 from messaging.names import (
     SMSB_CONFIGURATION,
     SMSB_CONVERSATION,
+    SYSTEMUSER,
     ConversationState,
     bind_key,
     choice_of,
@@ -27,8 +28,10 @@ from messaging.times import parse_datetime
 __all__ = [
     "ACCEPTED_BY",
     "COLUMNS",
+    "Holding",
     "StoredConversation",
     "activity_update",
+    "brought_in_step",
     "first_contact",
     "inbound_activity",
     "message_preview",
@@ -175,3 +178,27 @@ def outbound_activity(conversation_id: uuid.UUID, at: datetime, preview: str) ->
 def opted_out(conversation_id: uuid.UUID, at: datetime, keyword: str) -> Write:
     return Write(SMSB_CONVERSATION, conversation_id, {
         _C.smsb_optedout: True, _C.smsb_optedouton: at.isoformat(), _C.smsb_optoutkeyword: keyword})
+
+
+@dataclass(frozen=True)
+class Holding:
+    """Who has the chat after its owner changed: `user` has it now (Accepted), or nobody does (Pending again, for the
+    team that owns it to Accept)."""
+
+    user: uuid.UUID | None
+
+
+def brought_in_step(conversation_id: uuid.UUID, *, etag: str | None, at: datetime, owner: Owner | None = None,
+                    holding: Holding | None = None, activity: datetime | None = None) -> Write:
+    """The conversation given the owner of its open session (`owner`), who has the chat (`holding`, taken at `at`)
+    and its last activity (`activity`: a change of owner is activity, DESIGN 6.6), only if it is as it was read."""
+    values: dict[str, Any] = dict(owner.bind()) if owner is not None else {}
+    accepted_by = bind_key(SMSB_CONVERSATION.navigation.smsb_acceptedby)
+    if holding is not None and holding.user is not None:
+        values.update({_C.smsb_state: int(ConversationState.ACCEPTED),
+                       accepted_by: bind(SYSTEMUSER.entity_set, holding.user), _C.smsb_acceptedon: at.isoformat()})
+    elif holding is not None:
+        values.update({_C.smsb_state: int(ConversationState.PENDING), accepted_by: None, _C.smsb_acceptedon: None})
+    if activity is not None:
+        values[_C.smsb_lastactivityon] = activity.isoformat()
+    return Write(SMSB_CONVERSATION, conversation_id, values, etag=etag)
