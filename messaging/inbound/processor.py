@@ -33,7 +33,16 @@ from messaging.inbound.media import MediaFiles
 from messaging.inbound.notifications import ConversationSnapshot
 from messaging.inbound.pictures import AwaitingFile, MediaReport, awaiting_files, filed_pictures
 from messaging.inbound.reader import InboundReader, conversation_get
-from messaging.inbound.rules import Filing, Known, Text, correction, first_contact, known_from, plan_filing
+from messaging.inbound.rules import (
+    Filing,
+    Known,
+    Text,
+    correction,
+    first_contact,
+    known_from,
+    owner_correction,
+    plan_filing,
+)
 from messaging.names import ConversationState
 from messaging.rows.configuration import Configuration
 from messaging.rows.conversation import StoredConversation
@@ -221,6 +230,7 @@ class InboundProcessor:
         snapshot = replace(known.snapshot, last_activity=latest)
         if fresh is not None:
             current = self._known(fresh, text.configuration).snapshot
+            self._correct_owner(text, filing, current, outcome)
             snapshot = replace(snapshot, state=current.state, owner_user=current.owner_user,
                                owner_team=current.owner_team, holder=current.holder)
             self._correct_notifications(text, replace(known.snapshot, state=current.state,
@@ -228,6 +238,20 @@ class InboundProcessor:
                                                       holder=current.holder),
                                         filing, outcome)
         self._conversations.put(text.conversation_id, replace(known, snapshot=snapshot))
+
+    def _correct_owner(self, text: Text, filing: Filing, current: ConversationSnapshot,
+                       outcome: InboundOutcome) -> None:
+        writes = owner_correction(text, filing, current)
+        if not writes:
+            return
+        answer = self._store.run(writes, continue_on_error=True)
+        outcome.round_trips += answer.round_trips
+        failed = [error for write in writes if (error := answer.error(write)) is not None]
+        if failed:
+            # The text is filed; a row left with the old owner is worth a warning, not a second filing.
+            outcome.warnings.append(f"{len(failed)} row(s) not given to the chat's owner: {type(failed[0]).__name__}")
+            log.warning("rows of %s not given to the chat's owner: %s", text.message.message_sid,
+                        type(failed[0]).__name__)
 
     def _correct_notifications(self, text: Text, current: ConversationSnapshot, filing: Filing,
                                outcome: InboundOutcome) -> None:

@@ -23,6 +23,7 @@ from messaging.names import (
 )
 from messaging.plans import Mode, Write
 from messaging.rows.owner import OWNER, Owner
+from messaging.rows.owner import reassigned as owner_reassigned
 from messaging.windows import Window
 
 __all__ = ["CONVERSATION", "ID", "OWNER_COLUMNS", "About", "StoredSession", "closed", "opened", "reassigned"]
@@ -103,4 +104,4 @@ class StoredSession:
 def reassigned(session_id: uuid.UUID, owner: Owner, etag: str | None) -> Write:
     """The session given to its conversation's owner, only if it is as it was read (its messages follow it: they
     are its parental children, and Dataverse cascades an Assign to them)."""
-    return Write(SMSB_MESSAGESESSION, session_id, owner.bind(), etag=etag)
+    return owner_reassigned(SMSB_MESSAGESESSION, session_id, owner, etag)

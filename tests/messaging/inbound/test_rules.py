@@ -15,7 +15,15 @@ from messaging.envelopes import InboundEnvelope
 from messaging.ids import conversation_id, inbound_message_id, media_id, notification_id
 from messaging.inbound.matching import Candidate, Searched, choose_customer
 from messaging.inbound.notifications import ConversationSnapshot, recipients
-from messaging.inbound.rules import Known, Text, correction, first_contact, known_from, plan_filing
+from messaging.inbound.rules import (
+    Known,
+    Text,
+    correction,
+    first_contact,
+    known_from,
+    owner_correction,
+    plan_filing,
+)
 from messaging.names import ConversationState, MediaFileStatus, StatusChoice
 from messaging.plans import Mode, Write
 from messaging.rows.owner import Owner
@@ -149,13 +157,13 @@ def test_consent_keywords_update_the_conversation(body: str, opt_out_type: str |
                                                           "smsb_optoutkeyword")} == consent
 
 
-def test_without_app_notifications_nothing_is_posted_or_read_back() -> None:
+def test_without_app_notifications_nothing_is_posted_but_the_owner_is_read_back() -> None:
     incoming = dataclasses.replace(text(), configuration=configuration(send_app_notifications=False))
 
     filing = plan_filing(incoming, first_contact(incoming, None, ""), MEMBERS, create_conversation=True,
                          create_session=True)
 
-    assert (filing.notifications, filing.read_back) == ((), False)
+    assert (filing.notifications, filing.read_back) == ((), True)
 
 
 def test_a_sender_that_is_not_a_phone_number_is_stored_as_received_and_flagged() -> None:
@@ -277,6 +285,21 @@ def test_notifications_sent_on_an_out_of_date_view_are_taken_back_and_the_right_
     assert deleted == [notification_id(incoming.message_id, member) for member in MEMBERS]
     assert posted == [notification_id(incoming.message_id, OWNER)]
     assert correction(incoming, snapshot(ConversationState.PENDING), MEMBERS, filing) is None
+
+
+def test_rows_filed_for_an_owner_the_chat_no_longer_has_are_given_to_its_owner_now() -> None:
+    incoming = text("", pictures=1)
+    stale = Known(snapshot(ConversationState.PENDING), None)
+    filing = plan_filing(incoming, stale, MEMBERS, create_conversation=False, create_session=True)
+
+    now_owned = snapshot(ConversationState.ACCEPTED, owner_user=OWNER, holder=OWNER)
+    writes = owner_correction(incoming, filing, now_owned)
+
+    assert [(w.table.logical_name, w.row_id, dict(w.values)) for w in writes] == [
+        ("smsb_messagesession", incoming.session_id(now_owned.id), {"ownerid@odata.bind": f"/systemusers({OWNER})"}),
+        ("smsb_message", incoming.message_id, {"ownerid@odata.bind": f"/systemusers({OWNER})"}),
+        ("smsb_messagemedia", media_id(incoming.message_id, 0), {"ownerid@odata.bind": f"/systemusers({OWNER})"})]
+    assert owner_correction(incoming, filing, snapshot(ConversationState.ACCEPTED, holder=OWNER)) == ()
 
 
 # -- the customer behind a number ----------------------------------------------------------------------------------
