@@ -94,7 +94,9 @@ export function showBanner(formContext: Xrm.FormContext): void {
  * has already set it to Yes), with a note saying what Yes does.
  */
 export function showTakeOver(formContext: Xrm.FormContext): void {
-    const control = formContext.getControl<Xrm.Controls.StandardControl>(smsb_configuration.columns.smsb_takeovernumber);
+    const control = formContext.getControl<Xrm.Controls.StandardControl>(
+        smsb_configuration.columns.smsb_takeovernumber,
+    );
     if (!control) return;
     const elsewhere = stringValue(formContext, smsb_configuration.columns.smsb_validationmessage).includes(
         POINTS_ELSEWHERE,
