@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,8 +15,12 @@ import pytest
 
 from devstack.dataverse_emulator import Ref
 from devstack.sandbox import Sandbox
+from messaging.envelopes import OwnershipJob
 from messaging.ids import conversation_id
 from messaging.names import ConversationState
+from messaging.ownership import OwnershipProcessor
+from messaging.plans import Changeset
+from messaging.store import Answer, Item, Store
 from tests.pipeline.conftest import queued
 
 pytestmark = pytest.mark.azurite
@@ -143,3 +148,33 @@ def test_the_chats_own_assign_to_a_team_needs_no_more_than_a_check(sandbox: Sand
     assert after is not None
     assert after["versionnumber"] == written["versionnumber"]  # nothing more was written to it
     assert chat_rows(sandbox)[1]["ownerid"] == Ref("team", OTHER_TEAM)
+
+
+def test_a_chat_changed_while_its_owners_are_brought_in_step_is_read_and_decided_again(sandbox: Sandbox) -> None:
+    """Every write of the flow holds only if its row is as it was read: a text filed in between (it moves the
+    conversation's activity) fails the first changeset, and the flow reads the chat again and finishes."""
+    text_in(sandbox, "hello")
+    conversation, session, _ = chat_rows(sandbox)
+    conversation_id = conversation["smsb_conversationid"]
+    sandbox.dataverse.store.update("smsb_conversation", conversation_id, {"ownerid": Ref("team", OTHER_TEAM)},
+                                   datetime.now(UTC))
+    app = sandbox.app
+    changesets: list[int] = []
+
+    class TextArrivesMeanwhile(Store):
+        def run(self, items: Sequence[Item], *, continue_on_error: bool = False) -> Answer:
+            if any(isinstance(item, Changeset) for item in items):
+                changesets.append(len(changesets))
+                if len(changesets) == 1:
+                    app.dataverse.update("smsb_conversations", uuid.UUID(conversation_id),
+                                         {"smsb_lastmessagepreview": "a text filed meanwhile"})
+            return super().run(items, continue_on_error=continue_on_error)
+
+    outcome = OwnershipProcessor(TextArrivesMeanwhile(app.dataverse)).process(
+        OwnershipJob("conversation", uuid.UUID(conversation_id), "c-1", owner_team=uuid.UUID(OTHER_TEAM)))
+
+    assert changesets == [0, 1]
+    assert (outcome.in_step, outcome.sessions_moved) == (False, 1)
+    conversation, session, _ = chat_rows(sandbox)
+    assert session["ownerid"] == Ref("team", OTHER_TEAM)
+    assert conversation["smsb_lastmessagepreview"] == "a text filed meanwhile"
