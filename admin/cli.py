@@ -20,6 +20,7 @@ from typing import TextIO
 
 from azure.core.exceptions import AzureError
 
+from admin.chat_forms import add_chat
 from admin.console import Console
 from admin.doctor import Status, run_doctor
 from admin.replay import list_poison, replay, source_queue
@@ -31,6 +32,7 @@ from app.runtime import Runtime, queue_service_for
 from app.settings import SettingsError
 from dataverse import DataverseClient, DataverseConnectionError, DataverseError, DataverseHttpError, F
 from messaging.errors import MessagingError
+from solution.packer.chat_tab import CHAT_LABEL, ChatFormError
 from twilio_bridge import TwilioBridgeError
 
 __all__ = ["main", "run"]
@@ -74,6 +76,13 @@ def _parser() -> argparse.ArgumentParser:
                       help="add this user to the team (repeatable)")
     team.add_argument("--no-app-user-role", action="store_true",
                       help="do not give the application user the SMS Bridge Integration role")
+
+    chat = commands.add_parser("add-chat", parents=[common],
+                               help="put the chat (a Message UI tab) on a table's main form and publish it")
+    chat.add_argument("--table", required=True, metavar="LOGICAL_NAME",
+                      help="the table, e.g. lead, incident, opportunity or new_project (it must take activities)")
+    chat.add_argument("--form", metavar="NAME_OR_ID",
+                      help="which main form (default: the one named as the table, else the first by name)")
 
     commands.add_parser("doctor", parents=[common], help="check the environment; exit 1 when anything FAILs")
 
@@ -158,14 +167,14 @@ def _run(args: argparse.Namespace, console: Console, *, environ: Mapping[str, st
             context = _Context(console, client, settings, args, stdin)
             commands: dict[str, Callable[[_Context], int]] = {
                 "import": _import, "register-webhooks": _register, "setup-team": _setup_team,
-                "reconcile": _reconcile,
+                "reconcile": _reconcile, "add-chat": _add_chat,
             }
             return commands[args.command](context)
     except UsageError as exc:
         console.error(f"smsbridge {args.command}: {exc}")
         return EXIT_USAGE
     except (SettingsError, ImportFailed, WebhookSetupError, DataverseError, LookupError, AzureError,
-            MessagingError, TwilioBridgeError) as exc:
+            MessagingError, TwilioBridgeError, ChatFormError) as exc:
         console.error(_describe(args.command, exc))
         return EXIT_PROBLEM
 
@@ -281,6 +290,22 @@ def _setup_team(context: _Context) -> int:
     if report.app_user_role_added:
         console.line("added: role SMS Bridge Integration of the application user")
     console.line("changed nothing" if not report.changed else "done")
+    return EXIT_OK
+
+
+def _add_chat(context: _Context) -> int:
+    console, args = context.console, context.args
+    report = add_chat(context.client, args.table, form=args.form, progress=console.progress)
+    where = f"the form '{report.form}' of {report.table}"
+    if not report.added:
+        console.line(f"unchanged: {where} has the chat already")
+    else:
+        console.line(f"added: the {CHAT_LABEL} tab to {where} (Message Sessions by {report.relationship})")
+        console.line(f"published: {report.table}")
+    if report.other_forms:
+        console.line(f"other main forms of {report.table}: {', '.join(report.other_forms)} "
+                     "(--form NAME for one of them)")
+    console.line("done" if report.added else "changed nothing")
     return EXIT_OK
 
 

@@ -33,6 +33,8 @@ from messaging.rows.configuration import CONFIGURATION_COLUMNS, RECORD_TYPE_COLU
 __all__ = ["ConfigurationContext", "ConfigurationDirectory", "ConfigurationMap"]
 
 log = logging.getLogger("smsbridge.directory")
+# How long a worker waits for a background load of the map before loading it itself.
+_BACKGROUND_LOAD_WAIT = 30.0
 
 Spawn = Callable[[Callable[[], None]], object]
 
@@ -112,6 +114,7 @@ class ConfigurationDirectory:
         self._map: ConfigurationMap | None = None
         self._load_lock = threading.Lock()  # one load at a time, whoever asked for it
         self._state = threading.Lock()
+        self._settled = threading.Condition(self._state)  # notified when a background refresh ends
         self._scheduled = False  # a background refresh is queued or running
         self._again = False  # a change was reported while it was: load once more afterwards
         self._last_attempt: float | None = None
@@ -184,15 +187,24 @@ class ConfigurationDirectory:
             with self._state:
                 if not self._again:
                     self._scheduled = False
+                    self._settled.notify_all()
                     return
                 self._again = False
+
+    def wait_for_background_load(self, timeout: float) -> bool:
+        """Wait until no background refresh is queued or running; False if one still is after ``timeout``.
+        A worker uses it so that it never repeats a load a webhook already asked for."""
+        with self._state:
+            return self._settled.wait_for(lambda: not self._scheduled, timeout)
 
     def find_by_number(self, account_sid: str, number: str, messaging_service_sid: str | None = None) -> Configuration:
         """For workers, which may wait: the Configuration from the map (loaded here if there is none yet, and
         reloaded once for a known account whose number it lacks), or `ConfigurationNotFound`."""
         snapshot = self._map
         if snapshot is None:
-            # The webhook that was deferred asked for a load; one under way is waited for, not repeated.
+            # The webhook that was deferred asked for a load; one queued or under way is waited for, not repeated
+            # (the bound is for a load that hangs: Dataverse's own timeouts end it well before).
+            self.wait_for_background_load(_BACKGROUND_LOAD_WAIT)
             with self._load_lock:
                 snapshot = self._map
         if snapshot is None:

@@ -19,7 +19,7 @@ from solution.packer._frontend import FrontEnd, RibbonButton, load_frontend
 from solution.packer.definitions import Definitions, Subgrid, View, load_definitions
 from solution.schema import Column, ColumnType, RequiredLevel, Schema, Table, load_schema
 
-__all__ = ["CHAT_CONTROL", "FormSource", "form_columns", "form_model", "form_source"]
+__all__ = ["CHAT_CONTROL", "FormSource", "field_model", "form_columns", "form_model", "form_source", "subgrid_model"]
 
 # The subgrid control the devstack hosts with the built PCF bundle (frontend/chat-control).
 CHAT_CONTROL = "TextSMSChatSystem"
@@ -71,7 +71,7 @@ def form_model(source: FormSource, table_name: str) -> dict[str, Any] | None:
         "entitySet": table.entity_set,
         "primaryId": table.primary_id,
         "primaryName": table.primary_name,
-        "header": [_field(table, name) for name in form.header],
+        "header": [field_model(table, name) for name in form.header],
         "tabs": [
             {
                 "name": tab.name,
@@ -82,9 +82,9 @@ def form_model(source: FormSource, table_name: str) -> dict[str, Any] | None:
                         "name": section.name,
                         "label": section.label,
                         "column": section.column,
-                        "fields": [_field(table, name) for name in section.fields],
+                        "fields": [field_model(table, name) for name in section.fields],
                         "webresources": sections_controls.get(section.name, []),
-                        "subgrid": None if section.subgrid is None else _subgrid(source, section.subgrid),
+                        "subgrid": None if section.subgrid is None else subgrid_model(source, section.subgrid),
                     }
                     for section in tab.sections
                 ],
@@ -107,7 +107,7 @@ def form_columns(model: dict[str, Any]) -> list[str]:
     return list(dict.fromkeys(f["property"] for f in fields))
 
 
-def _field(table: Table, name: str) -> dict[str, Any]:
+def field_model(table: Table, name: str) -> dict[str, Any]:
     column = table.column(name)
     field: dict[str, Any] = {
         "name": name,
@@ -132,7 +132,7 @@ def _boolean_options(column: Column) -> list[dict[str, Any]]:
     return [{"value": o["value"], "label": labels.get(int(bool(o["value"])), o["label"])} for o in _BOOLEAN]
 
 
-def _subgrid(source: FormSource, grid: Subgrid) -> dict[str, Any]:
+def subgrid_model(source: FormSource, grid: Subgrid) -> dict[str, Any]:
     schema = source.schema
     table = schema.table(grid.table)
     relationship = next((r for r in schema.relationships if r.name == grid.relationship), None)
@@ -146,7 +146,7 @@ def _subgrid(source: FormSource, grid: Subgrid) -> dict[str, Any]:
         "primaryId": table.primary_id,
         "relatedBy": f"_{relationship.referencing_attribute}_value" if relationship else None,
         "view": grid.view,
-        "columns": [_field(table, c) for c in columns],
+        "columns": [field_model(table, c) for c in columns],
         "filter": _view_filter(table, view),
         "orderBy": ",".join(f"{_property(table, c)}{' desc' if desc else ''}" for c, desc in view.order
                             if table.has_column(c)),

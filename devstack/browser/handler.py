@@ -4,7 +4,9 @@ Routes (all GET, under ``/devstack/``):
 
 * ``/devstack/`` - home: header, inbox pane, contacts and accounts;
 * ``/devstack/record/<table>/<id>`` - a record page: the table's form as the solution ships it (``forms.py``),
-  with its scripts, commands, subgrids and the ``TextSMSChatSystem`` chat;
+  with its scripts, commands, subgrids and the ``TextSMSChatSystem`` chat; for a table the solution has no form
+  of (one created at run time), or with ``?formid=<id>``, the org's main form from ``systemforms``
+  (``formxml.py``);
 * ``/devstack/conversation/<id>`` - redirects to the conversation's form (what the pane's **View Message** opens,
   as ``navigateTo`` does in Dynamics);
 * ``/devstack/static/<file>`` - the stand-in's own scripts and styles (``devstack/browser/static``);
@@ -35,6 +37,7 @@ from devstack.paths import ROOT, STATE_DIR
 
 from . import pages
 from .forms import form_model, form_source
+from .formxml import form_model_from_xml
 
 if TYPE_CHECKING:
     from devstack.dataverse_emulator import DataverseEmulator
@@ -128,13 +131,29 @@ def _page(emulator: DataverseEmulator, request: Request, record: tuple[str, str]
         found = pages.record_summary(emulator, table, row_id)
         if found is None:
             return _html(404, pages.not_found(context, f"No {table} with id {row_id}."))
-        form = form_model(form_source(), table)
+        form = _form(emulator, table, request.args.get("formid"))
         if form is None:
-            return _html(404, pages.not_found(context, f"The solution has no form for {table} (solution/forms)."))
+            return _html(404, pages.not_found(context, f"No main form of {table} (solution/forms or systemforms)."))
         context["record"] = found
         context["form"] = form
         body = pages.record(context)
     return _html(200, body)
+
+
+def _form(emulator: DataverseEmulator, table: str, wanted: str | None) -> dict[str, Any] | None:
+    """The form a record page shows: ``?formid=`` names one of the org's main forms (as Dynamics' URL does); else
+    the solution's own form of the table, else the org's first main form (``systemforms``: a table created at run
+    time, with what ``smsbridge add-chat`` put on it)."""
+    source = form_source()
+    held = emulator.system_forms.main_forms(table)
+    if wanted:
+        key = wanted.strip("{} ").lower()
+        held = [f for f in held if f["formid"] == key]
+    elif (own := form_model(source, table)) is not None:
+        return own
+    if not held:
+        return None
+    return form_model_from_xml(source, emulator.schema, table, held[0]["name"], held[0]["formxml"])
 
 
 def _chosen_user(request: Request, users: list[dict[str, str]]) -> dict[str, str] | None:

@@ -81,7 +81,7 @@ Behaviour follows the Dataverse Web API documentation, including the details cli
   (``POST EntityDefinitions``, ``CreateEntities``), columns, relationships (1:N with their lookup, N:N with
   their intersect table) and alternate keys, which then behave like the tables of ``solution/``;
 * solutions and security: ``ImportSolutionAsync`` (a system job in ``asyncoperations`` and an ``importjobs``
-  row that progress as they are read), ``ImportSolution``, ``PublishAllXml``, ``solutions``, ``roles``,
+  row that progress as they are read), ``ImportSolution``, ``solutions``, ``roles``,
   alternate key index states (``EntityKeyIndexStatus``), and ``$ref`` associations of
   ``teamroles_association``, ``systemuserroles_association`` and ``teammembership_association``
   (``solutions.py``, ``solution_import.py``, ``associations.py``, ``platform.py``);
@@ -95,6 +95,10 @@ Behaviour follows the Dataverse Web API documentation, including the details cli
   whole (a part's own ``MSCRMCallerID`` is ignored, as Dataverse ignores it);
   ``systemusers(id)/Microsoft.Dynamics.CRM.RetrieveUserPrivileges``. Not enforced: field security, sharing
   (``GrantAccess``/``ModifyAccess``/``RevokeAccess`` answer 501), hierarchy security, activity parties;
+* forms (``system_forms.py``): ``systemforms`` holds each table's main form (the standard tables' with their real
+  ids, a table created through the metadata API one named "Information"), read with ``$select``/``$filter``/
+  ``$orderby``/``$top``, changed by ``PATCH`` (``formxml``, ``name``, ``description``, ``formactivationstate``) and
+  seen once ``PublishXml`` (``ParameterXml`` with ``<entities>``) or ``PublishAllXml`` publishes it;
 * webhooks on Create/Update steps, delivered after commit on a background thread with the endpoint's
   authentication; contexts over 256 KB lose parameters and images and carry
   ``x-ms-dynamics-msg-size-exceeded``.

@@ -49,6 +49,7 @@ from .seed import seed_demo
 from .solution_import import SolutionImports
 from .solutions import Solutions
 from .store import Store
+from .system_forms import SystemForms
 from .webhooks import WebhookDispatcher
 from .writes import Writer
 
@@ -109,6 +110,8 @@ class DataverseEmulator:
         definitions = Definitions(holder=self, catalog=self.catalog, tables=self.solutions, keys=self.solutions,
                                   publishers=self.solutions, store=store)
         metadata = MetadataApi(definitions)
+        self.system_forms = SystemForms(holder=self, tables=self.solutions, clock=self.clock,
+                                        published=self.imports.action)
         self._router = Router(self._routes(platform, associations, metadata, bulk))
         self._demo_seeded = False
         self._bootstrap()
@@ -119,8 +122,10 @@ class DataverseEmulator:
         sets = self.sets
         return [
             # solutions: import actions, import jobs that move on as they are read, N:N associations
-            route(ANY, r"(?P<action>ImportSolution|ImportSolutionAsync|PublishAllXml|PublishXml)(?:\(\))?",
-                  self.imports.action),
+            route(ANY, r"(?P<action>ImportSolution|ImportSolutionAsync)(?:\(\))?", self.imports.action),
+            # forms and publishing them (system_forms.py)
+            route(ANY, r"(?P<action>PublishXml|PublishAllXml)(?:\(\))?", self.system_forms.publish),
+            route(ANY, r"systemforms(?:\((?P<key>[^)]*)\))?", self.system_forms.handle),
             route("GET", r"(?P<set>asyncoperations|importjobs)\((?P<key>[^)]*)\)", self._read_import_job),
             route(ANY, ASSOCIATION_PATH, associations.handle, guard=associations.names),
             # unbound and bound actions
@@ -187,6 +192,7 @@ class DataverseEmulator:
         with self.store.lock:
             self.replace_schema(self._initial_schema)
             self.catalog.reset()
+            self.system_forms.reset()
             self.store.clear()
             self.files.sessions.clear()
             self._bootstrap()

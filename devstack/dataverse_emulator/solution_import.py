@@ -1,4 +1,4 @@
-"""Importing solutions: the ``ImportSolutionAsync``, ``ImportSolution`` and ``PublishAllXml`` actions.
+"""Importing solutions: the ``ImportSolutionAsync`` and ``ImportSolution`` actions, and counting publishes.
 
 * ``POST ImportSolutionAsync`` ``{"CustomizationFile": <base64 zip>, "OverwriteUnmanagedCustomizations": ..,
   "PublishWorkflows": ..}`` answers ``{"AsyncOperationId", "ImportJobKey"}``. The job advances one step each
@@ -6,7 +6,7 @@
   ``importjobs.progress`` 0 → 100) and applies the import when it completes;
 * ``POST ImportSolution`` (same parameters, optional ``ImportJobId``) imports at once and answers 204; a bad
   package answers 400 with the import's message;
-* ``POST PublishAllXml`` (and ``PublishXml``) answers 204.
+* ``PublishAllXml`` and ``PublishXml`` (``system_forms.py`` publishes the forms) end here: counted, 204.
 
 What an import installs (tables, the solution row, roles and their privileges, key indexes) is ``solutions.py``'s
 business; the package is read by ``solution_package.py``.

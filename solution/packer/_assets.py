@@ -26,6 +26,8 @@ FRONTEND_DIR = SOLUTION_DIR.parent / "frontend"  # the npm workspace that builds
 WEBRESOURCES_DIR = FRONTEND_DIR / "webresources" / "dist"
 APP_WEBRESOURCES_DIR = SOLUTION_DIR / "app" / "webresources"  # the packer's own pages, always in
 CONTROLS_DIR = FRONTEND_DIR / "chat-control" / "out" / "controls"
+# The chat control's source manifest: what a form binding needs (data-set, properties) without a build.
+CHAT_CONTROL_MANIFEST = FRONTEND_DIR / "chat-control" / "TextSMSChatSystem" / "ControlManifest.Input.xml"
 
 WEBRESOURCE_TYPES = {
     ".html": 1, ".htm": 1, ".css": 2, ".js": 3, ".xml": 4, ".png": 5, ".jpg": 6, ".jpeg": 6, ".gif": 7,
@@ -127,19 +129,25 @@ def find_controls(root: Path | None = None) -> tuple[CustomControl, ...]:
         return ()
     found = []
     for folder in sorted(p for p in root.iterdir() if (p / "ControlManifest.xml").is_file()):
-        try:
-            manifest = parse((folder / "ControlManifest.xml").read_bytes())
-        except XMLSyntaxError as exc:
-            raise AssetError(f"{folder}/ControlManifest.xml: {exc}") from exc
-        control = manifest.find("control")
-        if control is None or not control.get("namespace") or not control.get("constructor"):
-            raise AssetError(f"{folder}/ControlManifest.xml: no <control namespace=… constructor=…>")
-        name = f"{PREFIX}_{control.get('namespace')}.{control.get('constructor')}"
         files = tuple((p.relative_to(folder).as_posix(), p.read_bytes()) for p in _files(folder))
-        datasets = tuple(d.get("name", "") for d in control.iterfind("data-set"))
-        properties = tuple(
-            ControlProperty(p.get("name", ""), p.get("of-type", ""), p.get("usage", ""), p.get("default-value"))
-            for p in control.iterfind("property")
-        )
-        found.append(CustomControl(name, files, datasets, properties))
+        found.append(read_manifest(folder / "ControlManifest.xml", files))
     return tuple(found)
+
+
+def read_manifest(path: Path, files: tuple[tuple[str, bytes], ...] = ()) -> CustomControl:
+    """The control a manifest declares: its name, data-sets and properties (``ControlManifest.Input.xml``, the
+    source, declares them as the built ``ControlManifest.xml`` does)."""
+    try:
+        manifest = parse(path.read_bytes())
+    except (OSError, XMLSyntaxError) as exc:
+        raise AssetError(f"{path}: {exc}") from exc
+    control = manifest.find("control")
+    if control is None or not control.get("namespace") or not control.get("constructor"):
+        raise AssetError(f"{path}: no <control namespace=… constructor=…>")
+    name = f"{PREFIX}_{control.get('namespace')}.{control.get('constructor')}"
+    datasets = tuple(d.get("name", "") for d in control.iterfind("data-set"))
+    properties = tuple(
+        ControlProperty(p.get("name", ""), p.get("of-type", ""), p.get("usage", ""), p.get("default-value"))
+        for p in control.iterfind("property")
+    )
+    return CustomControl(name, files, datasets, properties)

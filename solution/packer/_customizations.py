@@ -22,9 +22,10 @@ from ._ids import guid, profile_id, role_id
 from ._ids import webresource_id as _webresource_id
 from ._manifest import ENTITY, PUBLISHER_PREFIX, SITE_MAP
 from ._ribbon import ribbon_diff
-from ._sources import Sources, custom_tables, wiring
+from ._sources import Sources, custom_tables, standard_tables_with_forms, wiring
 from ._xml import LANGUAGE, Element, etree, labels, sub
 from ._xml import serialize as _serialize
+from .chat_tab import CHAT_CONTROL, chat_form_diffs
 from .definitions import App, role_privileges
 
 DEFAULT_APP_ICON = "953b9fac-1e5e-e611-80d6-00155ded156f"  # the platform's default app module icon
@@ -56,11 +57,12 @@ def customizations_xml(src: Sources) -> bytes:
         savedqueries(node, schema, d, table)
         if fe.buttons_of(table.logical_name):
             ribbon_diff(node, fe.buttons_of(table.logical_name))
-    for table_name in sorted({f.table for f in d.forms} - {t.logical_name for t in custom_tables(schema)}):
-        table = schema.table(table_name)  # a standard table: only our additional forms travel
+    for table_name in standard_tables_with_forms(src):
+        table = schema.table(table_name)  # a standard table: only our additional forms and tabs travel
         node = sub(entities, "Entity")
         sub(node, "Name", schema_name(table), LocalizedName=table.display_name, OriginalName=table.display_name)
         systemforms(node, schema, d, table, assets)
+        chat_form_diffs(node, schema, d, table_name, assets.control(CHAT_CONTROL))
     _roles(sub(root, "Roles"), src)
     sub(root, "Workflows")  # the empty sections exports always write
     _field_security_profiles(sub(root, "FieldSecurityProfiles"), src)

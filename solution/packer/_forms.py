@@ -12,7 +12,7 @@ from ._entities import INTRODUCED
 from ._frontend import FormWiring, FrontEnd, WebResourceControl, form_section
 from ._ids import braced, webresource_id
 from ._xml import Element, labels, sub
-from .definitions import VIEW_KINDS, Definitions, Form, Section, Subgrid, View
+from .definitions import VIEW_KINDS, Definitions, Form, Section, Subgrid, Tab, View
 
 # Control class ids of the classic form controls, by column type.
 _TEXT = "{4273EDBD-AC1D-40d3-9FB2-095C621B552D}"
@@ -104,18 +104,7 @@ def _systemform(
     body = sub(node, "form", shownavigationbar="true", showImage="false", maxWidth="1920")
     tabs = sub(body, "tabs")
     for tab in form.tabs:
-        tnode = sub(
-            tabs, "tab", name=tab.name, id=braced(fid, "tab", tab.name), IsUserDefined="0",
-            verticallayout="true", expanded="true", showlabel="true",
-        )
-        labels(tnode, "labels", "label", tab.label)
-        columns = sub(tnode, "columns")
-        width = "100%" if tab.columns == 1 else "50%"
-        for index in range(1, tab.columns + 1):
-            sections = sub(sub(columns, "column", width=width), "sections")
-            for section in (s for s in tab.sections if s.column == index):
-                _section(sections, schema, d, table, fid=fid, section=section, extra=extra.get(section.name, ()),
-                         assets=assets)
+        tab_element(tabs, schema, d, table, fid=fid, tab=tab, extra=extra, assets=assets)
     if form.header:
         header = sub(body, "header", id=braced(fid, "header"), celllabelposition="Top", columns="111", labelwidth="115",
                      celllabelalignment="Left")
@@ -128,13 +117,34 @@ def _systemform(
     if bound:
         descriptions = sub(body, "controlDescriptions")
         for grid, control in bound:
-            _control_description(descriptions, d, form, grid, control)
+            control_description(descriptions, d, form_id(form), grid, control, where=f"form {form.name!r}")
     labels(node, "LocalizedNames", "LocalizedName", form.name)
     labels(node, "Descriptions", "Description", form.description)
 
 
+def tab_element(
+    tabs: Element, schema: Schema, d: Definitions, table: Table | None, *, fid: str, tab: Tab,
+    extra: dict[str, list[WebResourceControl]] | None = None, assets: FormAssets | None = None,
+) -> Element:
+    """``<tab>`` with its columns and sections, ids derived from the form's id ``fid``; ``table`` (the form's) is
+    needed only for the fields it shows."""
+    tnode = sub(
+        tabs, "tab", name=tab.name, id=braced(fid, "tab", tab.name), IsUserDefined="0",
+        verticallayout="true", expanded="true", showlabel="true",
+    )
+    labels(tnode, "labels", "label", tab.label)
+    columns = sub(tnode, "columns")
+    width = "100%" if tab.columns == 1 else "50%"
+    for index in range(1, tab.columns + 1):
+        sections = sub(sub(columns, "column", width=width), "sections")
+        for section in (s for s in tab.sections if s.column == index):
+            _section(sections, schema, d, table, fid=fid, section=section, extra=(extra or {}).get(section.name, ()),
+                     assets=assets)
+    return tnode
+
+
 def _section(
-    parent: Element, schema: Schema, d: Definitions, table: Table, *, fid: str, section: Section,
+    parent: Element, schema: Schema, d: Definitions, table: Table | None, *, fid: str, section: Section,
     extra: tuple[WebResourceControl, ...] | list[WebResourceControl] = (), assets: FormAssets | None = None,
 ) -> None:
     node = sub(
@@ -145,6 +155,8 @@ def _section(
     labels(node, "labels", "label", section.label)
     rows = sub(node, "rows")
     for field in section.fields:
+        if table is None:
+            raise ValueError(f"section {section.name!r} shows fields of a table the schema does not define")
         _field_cell(sub(rows, "row"), table, fid, field)
     if section.subgrid is not None:
         grid = section.subgrid
@@ -199,7 +211,9 @@ def _subgrid_parameters(params: Element, d: Definitions, grid: Subgrid) -> None:
     sub(params, "RecordsPerPage", str(grid.records_per_page))
 
 
-def _control_description(parent: Element, d: Definitions, form: Form, grid: Subgrid, control: CustomControl) -> None:
+def control_description(
+    parent: Element, d: Definitions, fid: str, grid: Subgrid, control: CustomControl, *, where: str
+) -> Element:
     """The subgrid drawn by ``control`` on every form factor, its primary data-set bound to the subgrid."""
     if not control.datasets:
         raise AssetError(f"{control.name}: its manifest has no data-set to bind subgrid {grid.name!r} to")
@@ -209,10 +223,10 @@ def _control_description(parent: Element, d: Definitions, form: Form, grid: Subg
     for name, value in grid.control_parameters:
         prop = control.property(name)
         if prop is None or prop.usage != "input":
-            raise AssetError(f"form {form.name!r}: {control.name} has no input property {name!r}")
+            raise AssetError(f"{where}: {control.name} has no input property {name!r}")
         values[name] = value
     view = view_id(d.view(grid.table, grid.view))
-    node = sub(parent, "controlDescription", forControl=control_uniqueid(form_id(form), grid))
+    node = sub(parent, "controlDescription", forControl=control_uniqueid(fid, grid))
     _subgrid_parameters(sub(sub(node, "customControl", id=SUBGRID), "parameters"), d, grid)
     for factor in FORM_FACTORS:
         params = sub(sub(node, "customControl", name=control.name, formFactor=str(factor)), "parameters")
@@ -227,6 +241,7 @@ def _control_description(parent: Element, d: Definitions, form: Form, grid: Subg
         for prop in control.properties:
             if prop.name in values:
                 sub(params, prop.name, values[prop.name], type=prop.of_type, static="true")
+    return node
 
 
 def _webresource_cell(rows: Element, fid: str, control: WebResourceControl) -> None:

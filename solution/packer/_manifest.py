@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ._ids import profile_id, role_id
-from ._sources import Sources, custom_tables, wiring
+from ._sources import Sources, custom_tables, standard_tables_with_forms, wiring
 from ._xml import LANGUAGE, Element, etree, labels, sub
 from ._xml import serialize as _serialize
 
@@ -36,8 +36,7 @@ def root_components(src: Sources) -> list[tuple[int, dict[str, str]]]:
     out: list[tuple[int, dict[str, str]]] = []
     for table in custom_tables(src.schema):
         out.append((ENTITY, {"schemaName": table.logical_name, "behavior": "0"}))
-    custom = {t.logical_name for t in custom_tables(src.schema)}
-    for table_name in sorted({f.table for f in d.forms} - custom):
+    for table_name in standard_tables_with_forms(src):
         # Shell only: the table's forms in customizations.xml travel as its subcomponents; exports list no
         # separate type-60 root components for them (microsoft/industry-apps: contact, behavior 2, with its form).
         out.append((ENTITY, {"schemaName": table_name, "behavior": "2"}))

@@ -47,6 +47,13 @@ def custom_tables(schema: Schema) -> tuple[Table, ...]:
     return tuple(sorted((t for t in schema.tables if t.is_custom), key=lambda t: t.logical_name))
 
 
+def standard_tables_with_forms(src: Sources) -> list[str]:
+    """Standard tables the package carries forms of: its additional forms, and the chat tab on their own forms."""
+    d = src.definitions
+    custom = {t.logical_name for t in custom_tables(src.schema)}
+    return sorted(({f.table for f in d.forms} | {c.table for c in d.chat_tabs}) - custom)
+
+
 def wiring(src: Sources) -> FrontEnd:
     """The front-end wiring this package carries: checked, and only what its packed web resources allow.
 

@@ -49,6 +49,11 @@ NEWER_THAN_SCHEMA: tuple[Newer, ...] = (
           "industry-apps.AppModule.xml"),
     Newer("AppModuleSiteMaps/AppModuleSiteMap", ("EnableCollapsibleGroups", "ShowHome", "ShowPinned", "ShowRecents"),
           "industry-apps.AppModuleSiteMap.xml"),
+    # A differential FormXml (the chat tab on a standard table's own form) marks what it adds.
+    Newer("Entities/Entity/FormXml/forms/systemform/form/tabs/tab", (), "nonprofits.contact-form-diff.xml",
+          attributes=("solutionaction",)),
+    Newer("Entities/Entity/FormXml/forms/systemform/form/controlDescriptions/controlDescription", (),
+          "nonprofits.contact-form-diff.xml", attributes=("solutionaction",)),
 )
 # Column types the schema does not know, checked as the type given (exports: hmcts.file-attribute.xml).
 NEWER_TYPES = {"file": "virtual"}

@@ -59,7 +59,11 @@ def test_a_record_page_hosts_the_chat_with_the_platform_libraries(client: Client
     assert '"relatedBy": "_smsb_customer_value"' in page
     assert client.get(f"/devstack/record/contact/{uuid.uuid4()}").status_code == 404
     assert client.get(f"/devstack/record/nosuchtable/{contact}").status_code == 404
-    assert client.get(f"/devstack/record/systemuser/{emulator.user_id}").status_code == 404  # no form shipped
+    # a table the solution ships no form of shows the org's main form (systemforms); one without forms is 404
+    assert 'data-form="Information"' in client.get(f"/devstack/record/systemuser/{emulator.user_id}").get_data(
+        as_text=True)
+    role = next(r for r in emulator.store.rows("role"))
+    assert client.get(f"/devstack/record/role/{role['roleid']}").status_code == 404
 
 
 def test_the_configuration_page_is_the_configuration_form_the_solution_ships(

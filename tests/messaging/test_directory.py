@@ -264,3 +264,22 @@ def test_a_worker_checking_a_deferred_webhook_shares_the_load_already_under_way(
 
     assert [c.mobile_number for c in found] == ["+15005550006"]
     assert reads(emulator) == 1  # ...and does not load again
+
+
+def test_a_worker_waits_for_a_load_a_webhook_queued_but_not_yet_started(
+        emulator: DataverseEmulator, client: DataverseClient) -> None:
+    add_configuration(emulator, "+15005550006")
+    background = Background()
+    directory = directory_for(client, Clock(), background)
+    assert directory.cached() is None  # the webhook's lookup: cold, a load queued for the background
+    found: list[Configuration] = []
+    worker = threading.Thread(target=lambda: found.append(directory.find_by_number(ACCOUNT, "+15005550006")))
+    worker.start()
+    worker.join(0.2)
+    assert worker.is_alive()  # waiting for the queued load rather than loading itself
+
+    assert background.run() == 1
+    worker.join(30)
+
+    assert [c.mobile_number for c in found] == ["+15005550006"]
+    assert reads(emulator) == 1

@@ -30,6 +30,9 @@ CHAT_FORMS = {  # (table, form) → relationship of the Message Sessions subgrid
     ("contact", "Contact - SMS Bridge"): "contact_smsb_messagesession_smsb_customer",
     ("account", "Account - SMS Bridge"): "account_smsb_messagesession_smsb_customer",
     ("smsb_conversation", "Conversation"): "smsb_conversation_smsb_messagesession",
+    # the chat tab on the standard tables' own main forms (test_chat_tabs.py)
+    ("contact", "Contact"): "contact_smsb_messagesession_smsb_customer",
+    ("account", "Account"): "account_smsb_messagesession_smsb_customer",
 }
 SCRIPT = "smsb_/scripts/smsbridge.js"
 

@@ -98,7 +98,7 @@ describe("DataverseChatService.send", () => {
         ]);
     });
 
-    it("leaves the To party out for a table that cannot be a party (the session's number is used)", async () => {
+    it("makes the Outbox Regarding a record that cannot be a party, with no To party", async () => {
         const { webAPI, chat } = service();
         await chat.send({
             body: "Hi",
@@ -106,8 +106,30 @@ describe("DataverseChatService.send", () => {
             sessionId: "s1",
             to: { entityType: "incident", id: "i1" },
         });
-        expect(webAPI.calls[0].data).not.toHaveProperty("smsb_outbox_activity_parties");
-        expect(webAPI.calls[0].data).not.toHaveProperty("smsb_configuration@odata.bind");
+        const data = webAPI.calls.find((call) => call.op === "create")?.data;
+        expect(data).not.toHaveProperty("smsb_outbox_activity_parties");
+        expect(data).not.toHaveProperty("smsb_configuration@odata.bind");
+        expect(data).toHaveProperty(["regardingobjectid_incident_smsb_outbox@odata.bind"], "/incidents(i1)");
+    });
+
+    it("is Regarding a custom table's record too, its entity set read from the host's metadata", async () => {
+        const { webAPI, chat } = service();
+        metadata.new_project = { EntitySetName: "new_projects", DisplayName: "Project" };
+        await chat.send({
+            body: "Hi",
+            configurationId: "cfg1",
+            sessionId: null,
+            to: { entityType: "new_project", id: "p1" },
+        });
+        const data = webAPI.calls.find((call) => call.op === "create")?.data;
+        expect(data).toHaveProperty(["regardingobjectid_new_project_smsb_outbox@odata.bind"], "/new_projects(p1)");
+        expect(data).not.toHaveProperty("smsb_session@odata.bind");
+    });
+
+    it("sets no Regarding when the text goes To a party (a contact's Outbox is about the contact already)", async () => {
+        const { webAPI, chat } = service();
+        await chat.send({ body: "Hi", configurationId: "cfg1", sessionId: "s1", to: contact });
+        expect(Object.keys(webAPI.calls[0].data ?? {}).some((key) => key.startsWith("regardingobjectid"))).toBe(false);
     });
 
     it("holds an Outbox with an image until the file is uploaded, then releases it", async () => {

@@ -1,5 +1,5 @@
 /**
- * Message templates filled in from a record: a mirror of the server's `messaging/templates.py` (both are tested
+ * Message templates filled in from a record: a mirror of the server's `messaging/outbound/templates.py` (both are tested
  * against `cases/template-cases.json`), used by the chat control and the Message Template form.
  *
  * `{column}` is the column's formatted value (falling back to the raw value), `{column|fallback}` gives

@@ -19,7 +19,7 @@ interface Case {
     error?: string;
 }
 
-describe("renderTemplate (the same cases as messaging/templates.py)", () => {
+describe("renderTemplate (the same cases as messaging/outbound/templates.py)", () => {
     it("has cases to check", () => {
         expect(cases.cases.length).toBeGreaterThan(10);
     });

@@ -5,11 +5,12 @@ app and its site map, ``solution/app/security.toml`` the security roles and the 
 The file formats are described in ``solution/packer/README.md``. Everything is checked against the table
 definitions (``solution.schema``) when it is loaded: a form or view naming a missing column fails the build.
 
-``files`` knows where they live, ``forms``, ``app`` and ``security`` read and check each kind, ``loader`` reads them
-all into :class:`Definitions`.
+``files`` knows where they live, ``forms``, ``chat_tabs``, ``app`` and ``security`` read and check each kind,
+``loader`` reads them all into :class:`Definitions`.
 """
 
 from .app import App, Group, SubArea
+from .chat_tabs import SESSION_TABLE, SESSION_VIEW, ChatTab
 from .files import APP_DIR, FORMS_DIR, SOLUTION_DIR, DefinitionError
 from .forms import VIEW_KINDS, Form, Link, Section, Subgrid, Tab, View
 from .loader import Definitions, check_definitions, load_definitions
@@ -30,9 +31,12 @@ __all__ = [
     "FORMS_DIR",
     "PRIVILEGE_LEVELS",
     "PRIVILEGE_VERBS",
+    "SESSION_TABLE",
+    "SESSION_VIEW",
     "SOLUTION_DIR",
     "VIEW_KINDS",
     "App",
+    "ChatTab",
     "DefinitionError",
     "Definitions",
     "FieldPermission",

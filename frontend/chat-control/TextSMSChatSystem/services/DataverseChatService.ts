@@ -313,6 +313,11 @@ export class DataverseChatService implements ChatService, HostNavigation {
                     [`${partyNavigation(to.logicalName)}@odata.bind`]: bind(to, request.to.id),
                 },
             ];
+        } else if (request.to.entityType !== smsb_conversation.ref.logicalName) {
+            // A record that cannot be a party (a Case, a custom table's row) is what the text is about: the Outbox is
+            // Regarding it, as the chat's sessions are, so the server can find the record and its number.
+            const about = await this.tableRef(request.to.entityType);
+            body[`${regardingNavigation(smsb_outbox.ref, about.logicalName)}@odata.bind`] = bind(about, request.to.id);
         }
         if (request.attachment) {
             // Creating the row starts the send; hold it until the image is in place (the sweep releases it).

@@ -1,6 +1,6 @@
 /**
  * Message Template form: **Insert column** adds a `{column}` placeholder for the template's table, a live
- * preview renders the body against a chosen record (same rules as `messaging/templates.py`), and **Publish**
+ * preview renders the body against a chosen record (same rules as `messaging/outbound/templates.py`), and **Publish**
  * checks the body and marks the template Published. Register `SmsBridge.Forms.MessageTemplate.onLoad` (pass
  * execution context) as OnLoad and `SmsBridge.Forms.MessageTemplate.publish` (PrimaryControl) as the command.
  */

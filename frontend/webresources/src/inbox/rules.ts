@@ -1,6 +1,6 @@
 /**
  * Which conversations need this user, and with which action (DESIGN 6.6; the same rules as
- * `messaging/notifications.py` `recipients()`):
+ * `messaging/inbound/notifications.py` `recipients()`):
  * - Pending → every member of the Configuration's team: **Accept / Dismiss / Block**.
  * - Accepted → whoever has the chat (its Accepted By; the owner when a user owns the row): **View Message**; once
  *   the last activity is older than the Configuration's idle timeout, the other team members: **Assign to Me**.
