@@ -83,6 +83,11 @@ WEBHOOK_STEPS: tuple[StepSpec, ...] = (
     # Every column the check reads: a changed Related table is checked (and its definition read again) too.
     StepSpec("smsb_recordtype", "Update", ("smsb_entitylogicalname", "smsb_phonefield", "smsb_compliancefield",
                                            "smsb_relatedentitylogicalname")),
+    # A chat changed owner, however it was done (the chat's Assign, the platform's Assign on one row, a bulk assign,
+    # a workflow): the app brings the conversation and its open sessions to one owner (DESIGN 6.6). Assign is an
+    # Update of ownerid (https://learn.microsoft.com/power-apps/developer/data-platform/special-update-operation-behavior).
+    StepSpec("smsb_conversation", "Update", ("ownerid",)),
+    StepSpec("smsb_messagesession", "Update", ("ownerid",)),
 )
 
 

@@ -27,6 +27,7 @@ from messaging.directory import ConfigurationDirectory
 from messaging.inbound import InboundProcessor
 from messaging.intake import WebhookIntake
 from messaging.outbound import MediaLinks, OutboundProcessor, media_key
+from messaging.ownership import OwnershipProcessor
 from messaging.reconcile import Reconciler
 from messaging.status import StatusProcessor
 from messaging.store import Store
@@ -152,7 +153,7 @@ class Runtime:
                                               public_url=public_url)
         record_types = RecordTypeService(self.dataverse, self.store, self.customer_tables)
         return OutboundQueueWorker(outbound, configurations, record_types, self.store, directory=self.directory,
-                                   tables=self.customer_tables)
+                                   tables=self.customer_tables, ownership=OwnershipProcessor(self.store))
 
     @cached_property
     def health(self) -> HealthMonitor:

@@ -13,6 +13,7 @@ __all__ = [
     "LookupUnavailable",
     "MessageNotFiledYet",
     "MessagingError",
+    "OwnersKeptChanging",
     "PermanentFailure",
     "TemplateError",
     "TokenDecryptionFailed",
@@ -46,6 +47,12 @@ class LookupUnavailable(MessagingError):
 
 class MessageNotFiledYet(MessagingError):
     """No message row has this SID yet; the status callback is retried later (the send may still be recording)."""
+
+    is_transient = True
+
+
+class OwnersKeptChanging(MessagingError):
+    """A conversation and its sessions kept changing while their owners were being brought in step: try later."""
 
     is_transient = True
 

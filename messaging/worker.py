@@ -1,9 +1,9 @@
 """Queue workers: one queue message in, the work done or retried, and every failure accounted for.
 
 - `sms-inbound` carries Twilio's webhooks (texts and statuses), `sms-outbound` the Dataverse-side jobs (Outbox
-  rows to send, Configurations to seal and validate, Record Types to check). Messages arrive parsed
-  (`messaging.envelopes.read_inbound` / `read_outbound`, at the edge); one that could not be read is recorded and
-  kept, like any failure retrying cannot fix.
+  rows to send, Configurations to seal and validate, Record Types to check, chats whose owner changed). Messages
+  arrive parsed (`messaging.envelopes.read_inbound` / `read_outbound`, at the edge); one that could not be read is
+  recorded and kept, like any failure retrying cannot fix.
 - Failures are raised so the Functions host retries the message and, after `maxDequeueCount` attempts, keeps it
   in `<queue>-poison` where it can be inspected and replayed; nothing is dropped. The Error Log gets one row per
   failure story: at the first attempt for a failure retrying cannot fix, at the last attempt for one that kept
@@ -28,6 +28,7 @@ from messaging.envelopes import (
     InboundQueueMessage,
     OutboundQueueMessage,
     OutboxJob,
+    OwnershipJob,
     RecordTypeJob,
     StatusEnvelope,
     Unreadable,
@@ -35,8 +36,16 @@ from messaging.envelopes import (
 from messaging.errors import ConfigurationNotFound, MessagingError, PermanentFailure
 from messaging.inbound import InboundOutcome, InboundProcessor
 from messaging.intake import WebhookIntake
-from messaging.names import SMSB_CONFIGURATION, SMSB_OUTBOX, SMSB_RECORDTYPE, Severity
+from messaging.names import (
+    SMSB_CONFIGURATION,
+    SMSB_CONVERSATION,
+    SMSB_MESSAGESESSION,
+    SMSB_OUTBOX,
+    SMSB_RECORDTYPE,
+    Severity,
+)
 from messaging.outbound import OutboundOutcome, OutboundResult
+from messaging.ownership import OwnershipOutcome
 from messaging.rows.errorlog import ErrorSource, LoggedError
 from messaging.status import StatusOutcome, StatusProcessor
 from messaging.store import Store
@@ -183,7 +192,7 @@ class InboundQueueWorker:
             return RefusedWebhook(deferred.webhook, type(exc).__name__)
 
 
-JobOutcome = OutboundOutcome | ConfigurationOutcome | RecordTypeOutcome
+JobOutcome = OutboundOutcome | ConfigurationOutcome | RecordTypeOutcome | OwnershipOutcome
 
 
 class OutboundQueueWorker:
@@ -195,12 +204,14 @@ class OutboundQueueWorker:
         store: Store,
         *,
         directory: ConfigurationDirectory,
+        ownership: JobProcessor[OwnershipJob, OwnershipOutcome],
         tables: CustomerTables | None = None,
         max_dequeue_count: int = MAX_DEQUEUE_COUNT,
     ) -> None:
         self._outbound = outbound
         self._configurations = configurations
         self._record_types = record_types
+        self._ownership = ownership
         self._directory = directory
         self._tables = tables
         self._accounting = _Accounting("sms-outbound", store, max_dequeue_count)
@@ -221,6 +232,10 @@ class OutboundQueueWorker:
                 # This worker's cached Configurations must not outlive the change (others expire within a minute).
                 self._directory.invalidate(job.configuration_id)
                 return outcome
+            if isinstance(job, OwnershipJob):
+                table = SMSB_CONVERSATION if job.table == "conversation" else SMSB_MESSAGESESSION
+                context = _Context(ErrorSource.WEBHOOK, job.correlation_id, None, table.logical_name, str(job.row_id))
+                return self._ownership.process(job)
             context = _Context(ErrorSource.CONFIGURATION, job.correlation_id, None, SMSB_RECORDTYPE.logical_name,
                                str(job.record_type_id))
             checked = self._record_types.process(job)

@@ -69,6 +69,7 @@ class SmsbConfigurationColumns:
     smsb_validationmessage: str = "smsb_validationmessage"
     smsb_validaterequestedon: str = "smsb_validaterequestedon"
     smsb_autoconfigure: str = "smsb_autoconfigure"
+    smsb_takeovernumber: str = "smsb_takeovernumber"
     smsb_sendappnotifications: str = "smsb_sendappnotifications"
     smsb_deletetwiliomedia: str = "smsb_deletetwiliomedia"
 

@@ -6,6 +6,7 @@
     info = accounts.validate_credentials(credentials)        # -> AccountInfo, or CredentialsInvalid
     number = accounts.find_number(credentials, "+15005550006")          # -> PhoneNumber, or NumberNotFound
     number = accounts.wire_number(credentials, number.sid, sms_url=..., sms_fallback_url=None)
+    service = accounts.find_messaging_service(credentials, "MG…")       # -> MessagingService, or NumberNotFound
     service = accounts.wire_messaging_service(credentials, "MG…", inbound_request_url=...,
                                               status_callback=...)       # -> MessagingService
 
@@ -123,6 +124,18 @@ class TwilioAccounts:
             raise
         return _phone_number(updated)
 
+    def find_messaging_service(self, credentials: TwilioCredentials, service_sid: str) -> MessagingService:
+        """The Messaging Service as it is configured now (where it sends incoming texts)."""
+        if not _SERVICE_SID.fullmatch(service_sid):
+            raise NumberNotFound(f"{service_sid!r} is not a Messaging Service SID (MG…)")
+        context = self._clients.client(credentials).messaging.v1.services(service_sid)
+        try:
+            return _service(call_api(context.fetch))
+        except TwilioApiError as exc:
+            if exc.status == 404:
+                raise NumberNotFound(f"Messaging Service {service_sid} is not in the account") from exc
+            raise
+
     def wire_messaging_service(
         self,
         credentials: TwilioCredentials,
@@ -150,14 +163,7 @@ class TwilioAccounts:
             if exc.status == 404:
                 raise NumberNotFound(f"Messaging Service {service_sid} is not in the account") from exc
             raise
-        return MessagingService(
-            sid=str(updated.sid),
-            friendly_name=updated.friendly_name,
-            inbound_request_url=updated.inbound_request_url,
-            inbound_method=updated.inbound_method,
-            fallback_url=updated.fallback_url,
-            status_callback=updated.status_callback,
-        )
+        return _service(updated)
 
     def _numbers(self, credentials: TwilioCredentials) -> Any:
         client = self._clients.client(credentials)
@@ -192,4 +198,15 @@ def _phone_number(number: Any) -> PhoneNumber:
         sms_fallback_url=number.sms_fallback_url,
         sms_capable=sms if isinstance(sms, bool) else None,
         mms_capable=mms if isinstance(mms, bool) else None,
+    )
+
+
+def _service(service: Any) -> MessagingService:
+    return MessagingService(
+        sid=str(service.sid),
+        friendly_name=service.friendly_name,
+        inbound_request_url=service.inbound_request_url,
+        inbound_method=service.inbound_method,
+        fallback_url=service.fallback_url,
+        status_callback=service.status_callback,
     )

@@ -42,6 +42,7 @@ from .properties import Properties
 from .protocol import Call, Outcome, WriteEvent, only_options
 from .read_view import ReadView
 from .reads import Reader
+from .relationship_metadata import cascade_configuration
 from .routing import ANY, Route, Routed, Router, route
 from .rows import Rows
 from .seed import seed_demo
@@ -96,7 +97,8 @@ class DataverseEmulator:
         payloads = Payloads(self, rows)
         self.reader = Reader(view, rows, self.access)
         self.writer = Writer(self, store, rows, payloads=payloads, access=self.access, view=view, clock=self.clock,
-                             caller=caller, org=org)
+                             caller=caller, org=org,
+                             cascade_of=lambda relationship: cascade_configuration(relationship, self.catalog))
         bulk = BulkOperations(self.writer, store, view=view, access=self.access, holder=self, tables=self.solutions,
                               clock=self.clock)
         properties = Properties(self, rows, self.access, files=self.files, writer=self.writer)

@@ -1,4 +1,5 @@
-"""Writing rows: create, upsert with If-Match/If-None-Match, update, delete with cascades, payload parsing."""
+"""Writing rows: create, upsert with If-Match/If-None-Match, update (an owner's change cascading as
+``cascade_assign.py`` says), delete with cascades, payload parsing."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 from solution.schema import Cascade, Relationship, Schema, Table
 
 from . import computed, errors
+from .cascade_assign import AssignCascade, CascadeOf
 from .errors import ODataError
 from .odata import Ref
 from .payloads import Payloads
@@ -24,7 +26,8 @@ __all__ = ["Writer"]
 
 class Writer:
     def __init__(self, holder: SchemaHolder, store: Store, rows: Rows, *, payloads: Payloads, access: AccessChecker,
-                 view: ReadModel, clock: Clock, caller: Caller, org: OrgIds) -> None:
+                 view: ReadModel, clock: Clock, caller: Caller, org: OrgIds,
+                 cascade_of: CascadeOf | None = None) -> None:
         self.holder = holder
         self.store = store
         self.rows = rows
@@ -34,6 +37,8 @@ class Writer:
         self.clock = clock
         self.caller = caller
         self.org = org
+        self.assign_cascade = (AssignCascade(holder, store, cascade_of, clock=clock, caller=caller,
+                                             settle_owner=self._set_owning) if cascade_of is not None else None)
 
     @property
     def schema(self) -> Schema:
@@ -150,6 +155,8 @@ class Writer:
             self._write_parties(table, row_id, parties)
         target = {**values, table.primary_id: row_id, "modifiedon": row["modifiedon"], "modifiedby": row["modifiedby"]}
         events.append(WriteEvent("Update", table.logical_name, row_id, target, before, dict(row)))
+        if self.assign_cascade is not None and "ownerid" in values:
+            self.assign_cascade.follow(table, before, row, events)
         return row
 
     def _set_owning(self, row: dict[str, Any]) -> None:

@@ -24,8 +24,10 @@ from messaging.configuration.validation import (
     Answers,
     CheckCredentials,
     FindNumber,
+    FindService,
     Number,
     Refused,
+    Service,
     Setup,
     Step,
     Urls,
@@ -51,10 +53,12 @@ MESSAGES_ROUTE = "/api/twilio/messages"
 STATUS_ROUTE = "/api/twilio/status"
 _C = SMSB_CONFIGURATION.columns
 _MAX_ATTEMPTS = 3
+# Which of Validate's answers a question fills (every other question wires the number or the service).
+_ANSWERED_BY: dict[type, str] = {CheckCredentials: "account", FindNumber: "phone", FindService: "service"}
 _SEAL_COLUMNS = (_C.smsb_configurationid, _C.smsb_authtoken)
 _COLUMNS = (
     _C.smsb_configurationid, _C.smsb_name, _C.smsb_accountsid, _C.smsb_authtoken, _C.smsb_mobilenumber,
-    _C.smsb_messagingservicesid, _C.smsb_autoconfigure, _C.smsb_validationstatus,
+    _C.smsb_messagingservicesid, _C.smsb_autoconfigure, _C.smsb_takeovernumber, _C.smsb_validationstatus,
 )
 
 
@@ -117,6 +121,7 @@ class ConfigurationService:
 
     # -- validation --------------------------------------------------------------------------------------------
     def validate(self, configuration_id: uuid.UUID, *, correlation_id: str | None = None) -> ValidationResult:
+        took_over: str | None = None  # kept across attempts: the number stays taken over if the row changed
         for _ in range(_MAX_ATTEMPTS):
             row = self._client.find(SMSB_CONFIGURATION.entity_set, configuration_id, select=_COLUMNS)
             if row is None:
@@ -130,9 +135,13 @@ class ConfigurationService:
             except TwilioApiError as exc:  # only transient ones reach here: the queue retries the job
                 self._waiting(configuration_id, row, exc)
                 raise
+            if verdict.took_over_from is not None and took_over is None:
+                took_over = verdict.took_over_from
+                self._taken_over(row, configuration_id, verdict, correlation_id)
             try:
                 self._store.apply(validated(configuration_id, valid=verdict.valid, message=verdict.message,
-                                            at=self._clock(), callback_url=verdict.callback_url, etag=row.etag))
+                                            at=self._clock(), callback_url=verdict.callback_url, etag=row.etag,
+                                            taken_over=took_over is not None))
             except PreconditionFailed:
                 continue  # edited while we checked: check the row as it is now
             if not verdict.valid:
@@ -146,6 +155,18 @@ class ConfigurationService:
             status = ValidationStatus.VALID if verdict.valid else ValidationStatus.INVALID
             return ValidationResult(status, verdict.message, verdict.callback_url)
         raise PermanentFailure(f"Configuration {configuration_id} kept changing while being validated")
+
+    def _taken_over(self, row: Row, configuration_id: uuid.UUID, verdict: Verdict,
+                    correlation_id: str | None) -> None:
+        """The number now sends its texts here instead of to the system it pointed at: worth a line an operator
+        reads, since that system stopped receiving them."""
+        self._store.record(LoggedError(
+            source=ErrorSource.CONFIGURATION, name="Number taken over from another system",
+            details=f"{row.get(_C.smsb_name) or configuration_id}: {verdict.message}",
+            severity=Severity.WARNING, correlation_id=correlation_id,
+            related_entity=SMSB_CONFIGURATION.logical_name, related_id=str(configuration_id),
+        ))
+        log.warning("Configuration %s took its number over from another system", configuration_id)
 
     def _check(self, row: Row, configuration_id: uuid.UUID) -> Verdict:
         """Drive `validation.next_step` to its verdict. Raises only `TwilioApiError` (Twilio unreachable or
@@ -161,7 +182,8 @@ class ConfigurationService:
         setup = Setup(account_sid=account_sid, has_token=bool(stored.strip()), token_problem=problem,
                       mobile_number=str(row.get(_C.smsb_mobilenumber) or "").strip(),
                       service_sid=str(row.get(_C.smsb_messagingservicesid) or "").strip(),
-                      autoconfigure=row.get(_C.smsb_autoconfigure) is not False)
+                      autoconfigure=row.get(_C.smsb_autoconfigure) is not False,
+                      take_over=row.get(_C.smsb_takeovernumber) is True)
         answers = Answers()
         while True:
             step = next_step(setup, answers, self._urls)
@@ -181,6 +203,9 @@ class ConfigurationService:
                 phone = self._accounts.find_number(credentials, step.e164)
                 return replace(answers, phone=Number(phone.sid, phone.phone_number, phone.sms_url, phone.sms_method,
                                                      phone.sms_capable))
+            if isinstance(step, FindService):
+                service = self._accounts.find_messaging_service(credentials, step.service_sid)
+                return replace(answers, service=Service(service.sid, service.inbound_request_url))
             if isinstance(step, WireNumber):
                 self._accounts.wire_number(credentials, step.number_sid, sms_url=step.sms_url)
             else:
@@ -194,11 +219,7 @@ class ConfigurationService:
             if exc.is_transient:
                 raise
             refused = Refused("failed", exc.message)
-        if isinstance(step, CheckCredentials):
-            return replace(answers, account=refused)
-        if isinstance(step, FindNumber):
-            return replace(answers, phone=refused)
-        return replace(answers, wiring=refused)
+        return replace(answers, **{_ANSWERED_BY.get(type(step), "wiring"): refused})
 
     def _waiting(self, configuration_id: uuid.UUID, row: Row, exc: TwilioApiError) -> None:
         """Say why nothing happened yet, leaving the status alone; the retry will overwrite the message."""

@@ -15,6 +15,7 @@ from messaging.envelopes.outbound import (
     Job,
     OutboundQueueMessage,
     OutboxJob,
+    OwnershipJob,
     RecordTypeJob,
     read_outbound,
 )
@@ -27,6 +28,7 @@ __all__ = [
     "Job",
     "OutboundQueueMessage",
     "OutboxJob",
+    "OwnershipJob",
     "RecordTypeJob",
     "StatusEnvelope",
     "Unreadable",

@@ -10,12 +10,15 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal
 
 from messaging.envelopes._document import VERSION, Unreadable, correlation_of, load_object
 from messaging.errors import PermanentFailure
+from messaging.times import parse_datetime
 
-__all__ = ["ConfigurationJob", "Job", "OutboundQueueMessage", "OutboxJob", "RecordTypeJob", "read_outbound"]
+__all__ = ["ConfigurationJob", "Job", "OutboundQueueMessage", "OutboxJob", "OwnershipJob", "RecordTypeJob",
+           "read_outbound"]
 
 
 @dataclass(frozen=True)
@@ -56,7 +59,29 @@ class RecordTypeJob:
                            "correlation_id": self.correlation_id})
 
 
-Job = OutboxJob | ConfigurationJob | RecordTypeJob
+@dataclass(frozen=True)
+class OwnershipJob:
+    """A conversation or a session changed owner: bring the other rows of the chat in step. What the event said is
+    kept (the owner it was given, when, and whether the change restarted the idle clock itself) so the worker can
+    tell a change that was overtaken by a later one."""
+
+    table: Literal["conversation", "session"]
+    row_id: uuid.UUID
+    correlation_id: str
+    owner_user: uuid.UUID | None = None
+    owner_team: uuid.UUID | None = None
+    at: datetime | None = None
+    restarts_clock: bool = False
+
+    def to_json(self) -> str:
+        return json.dumps({"v": VERSION, "kind": "ownership", "table": self.table, "row_id": str(self.row_id),
+                           "correlation_id": self.correlation_id,
+                           "owner_user": str(self.owner_user) if self.owner_user else None,
+                           "owner_team": str(self.owner_team) if self.owner_team else None,
+                           "at": self.at.isoformat() if self.at else None, "restarts_clock": self.restarts_clock})
+
+
+Job = OutboxJob | ConfigurationJob | RecordTypeJob | OwnershipJob
 OutboundQueueMessage = Job | Unreadable
 
 
@@ -82,4 +107,15 @@ def _job(data: dict[str, Any], correlation_id: str) -> Job:
         return ConfigurationJob(uuid.UUID(data["configuration_id"]), correlation_id, bool(data.get("validate")))
     if kind == "recordtype":
         return RecordTypeJob(uuid.UUID(data["record_type_id"]), correlation_id)
+    if kind == "ownership":
+        table = data["table"]
+        if table not in ("conversation", "session"):
+            raise PermanentFailure(f"an ownership job for {table!r}, which has no owner to keep in step")
+        return OwnershipJob(table, uuid.UUID(data["row_id"]), correlation_id, _guid(data.get("owner_user")),
+                            _guid(data.get("owner_team")), parse_datetime(data.get("at")),
+                            data.get("restarts_clock") is True)
     raise PermanentFailure(f"unknown queue message kind {kind!r}")
+
+
+def _guid(value: Any) -> uuid.UUID | None:
+    return uuid.UUID(str(value)) if value else None

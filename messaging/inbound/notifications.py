@@ -20,7 +20,8 @@ _BODY_PREVIEW = 120
 
 @dataclass(frozen=True)
 class ConversationSnapshot:
-    """What the inbound worker knows about a conversation when a text arrives."""
+    """What the inbound worker knows about a conversation when a text arrives: who owns its rows (the team, or a user
+    the platform's Assign gave them to) and who has the chat (`holder`)."""
 
     id: uuid.UUID
     state: ConversationState
@@ -29,6 +30,7 @@ class ConversationSnapshot:
     last_activity: datetime | None
     display_name: str
     phone: str
+    holder: uuid.UUID | None = None  # Accepted By while Accepted (a user owner when nobody accepted it)
 
 
 def recipients(
@@ -38,18 +40,22 @@ def recipients(
     now: datetime,
     idle_minutes: int,
 ) -> tuple[uuid.UUID, ...]:
-    """Pending → every team member; accepted → the owner, plus the team once the chat has been idle longer
-    than the idle timeout (they may take it over); blocked → nobody."""
-    members = tuple(dict.fromkeys(team_members))
+    """Who hears of a text. The audience is who can see the chat: the members of the team that owns it
+    (`team_members`), or the user who owns it. Pending → the audience; Accepted → whoever has the chat (its
+    Accepted By), plus the audience once the chat has been idle longer than the idle timeout (they may take it
+    over), and the audience alone when nobody has it; Blocked → nobody."""
     if conversation.state is ConversationState.BLOCKED:
         return ()
-    if conversation.state is ConversationState.PENDING or conversation.owner_user is None:
-        return members
+    audience = ((conversation.owner_user,) if conversation.owner_user is not None
+                else tuple(dict.fromkeys(team_members)))
+    holder = conversation.holder if conversation.state is ConversationState.ACCEPTED else None
+    if holder is None:
+        return audience
     idle = (conversation.last_activity is None
             or now - conversation.last_activity > timedelta(minutes=idle_minutes))
     if idle:
-        return tuple(dict.fromkeys((conversation.owner_user, *members)))
-    return (conversation.owner_user,)
+        return tuple(dict.fromkeys((holder, *audience)))
+    return (holder,)
 
 
 def notification_rows(

@@ -33,7 +33,16 @@ from messaging.inbound.media import MediaFiles
 from messaging.inbound.notifications import ConversationSnapshot
 from messaging.inbound.pictures import AwaitingFile, MediaReport, awaiting_files, filed_pictures
 from messaging.inbound.reader import InboundReader, conversation_get
-from messaging.inbound.rules import Filing, Known, Text, correction, first_contact, known_from, plan_filing
+from messaging.inbound.rules import (
+    Filing,
+    Known,
+    Text,
+    correction,
+    first_contact,
+    known_from,
+    owner_correction,
+    plan_filing,
+)
 from messaging.names import ConversationState
 from messaging.rows.configuration import Configuration
 from messaging.rows.conversation import StoredConversation
@@ -115,6 +124,8 @@ class InboundProcessor:
 
         for attempt in range(1, _MAX_ATTEMPTS + 1):
             outcome.attempts = attempt
+            if team is not None:
+                members = self._audience(known.snapshot, team, members, outcome)
             session = text.session_id(known.snapshot.id)
             filing = plan_filing(text, known, members, create_conversation=known.snapshot.id not in self._existing,
                                  create_session=session not in self._existing)
@@ -198,6 +209,21 @@ class InboundProcessor:
             table = loaded.get(entity)
         return known_from(stored, text.configuration, table)
 
+    def _audience(self, snapshot: ConversationSnapshot, team: uuid.UUID, members: tuple[uuid.UUID, ...],
+                  outcome: InboundOutcome) -> tuple[uuid.UUID, ...]:
+        """The members of the team that owns the conversation: the Configuration's (`members`, read already)
+        unless the chat was handed over to another team, whose members are read once and kept like any team's."""
+        owner_team = snapshot.owner_team
+        if owner_team is None or owner_team == team:
+            return members
+        cached = self._directory.cached_team_members(owner_team)
+        if cached is not None:
+            return cached
+        outcome.round_trips += 1
+        found = self._reader.members(owner_team)
+        self._directory.remember_team_members(owner_team, found)
+        return found
+
     # -- after the commit --------------------------------------------------------------------------------------
     def _committed(self, text: Text, known: Known, filing: Filing, *, notified: Sequence[Exception | None],
                    fresh: StoredConversation | None, outcome: InboundOutcome) -> None:
@@ -219,17 +245,35 @@ class InboundProcessor:
         snapshot = replace(known.snapshot, last_activity=latest)
         if fresh is not None:
             current = known_from(fresh, text.configuration, None).snapshot
+            self._correct_owner(text, filing, current, outcome)
             snapshot = replace(snapshot, state=current.state, owner_user=current.owner_user,
-                               owner_team=current.owner_team)
+                               owner_team=current.owner_team, holder=current.holder)
             self._correct_notifications(text, replace(known.snapshot, state=current.state,
-                                                      owner_user=current.owner_user, owner_team=current.owner_team),
+                                                      owner_user=current.owner_user, owner_team=current.owner_team,
+                                                      holder=current.holder),
                                         filing, outcome)
         self._conversations.put(text.conversation_id, replace(known, snapshot=snapshot))
+
+    def _correct_owner(self, text: Text, filing: Filing, current: ConversationSnapshot,
+                       outcome: InboundOutcome) -> None:
+        writes = owner_correction(text, filing, current)
+        if not writes:
+            return
+        answer = self._store.run(writes, continue_on_error=True)
+        outcome.round_trips += answer.round_trips
+        failed = [error for write in writes if (error := answer.error(write)) is not None]
+        if failed:
+            # The text is filed; a row left with the old owner is worth a warning, not a second filing.
+            outcome.warnings.append(f"{len(failed)} row(s) not given to the chat's owner: {type(failed[0]).__name__}")
+            log.warning("rows of %s not given to the chat's owner: %s", text.message.message_sid,
+                        type(failed[0]).__name__)
 
     def _correct_notifications(self, text: Text, current: ConversationSnapshot, filing: Filing,
                                outcome: InboundOutcome) -> None:
         configuration = text.configuration
         members = self._directory.cached_team_members(configuration.team_id) if configuration.team_id else None
+        if configuration.team_id is not None:
+            members = self._audience(current, configuration.team_id, members or (), outcome)
         fix = correction(text, current, members or (), filing)
         if fix is None:
             return

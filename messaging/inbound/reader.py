@@ -110,6 +110,12 @@ class InboundReader:
                       conversation=StoredConversation.from_row(row) if row is not None else None,
                       round_trips=answer.round_trips)
 
+    def members(self, team: uuid.UUID) -> tuple[uuid.UUID, ...]:
+        """The members of a team other than the Configuration's (a chat handed over to another team; one GET)."""
+        rows = self._client.query(TEAMMEMBERSHIP.entity_set, select=(TEAMMEMBERSHIP.columns.systemuserid,),
+                                  filter=F.eq(TEAMMEMBERSHIP.columns.teamid, team), top=_MEMBERS_LIMIT)
+        return tuple(member for row in rows if (member := row.guid(TEAMMEMBERSHIP.columns.systemuserid)) is not None)
+
     def pictures(self, message_id: uuid.UUID) -> list[MediaStatus]:
         """The Message Media rows of a text, with their file status (one GET)."""
         return [MediaStatus.from_row(row) for row in self._client.query(

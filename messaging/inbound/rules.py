@@ -18,17 +18,18 @@ from messaging.envelopes import InboundEnvelope
 from messaging.ids import conversation_id, inbound_message_id, media_id, session_id
 from messaging.inbound.consent import ConsentChange, classify
 from messaging.inbound.notifications import ConversationSnapshot, notification_rows, recipients
-from messaging.names import ConversationState
+from messaging.names import SMSB_MESSAGE, SMSB_MESSAGEMEDIA, ConversationState
 from messaging.phones import PhoneNumber, normalize
 from messaging.plans import Changeset, Write
 from messaging.rows import conversation, media, message, notification, session
 from messaging.rows.configuration import Configuration, RecordType
 from messaging.rows.conversation import StoredConversation
-from messaging.rows.owner import Owner
+from messaging.rows.owner import Owner, reassigned
 from messaging.windows import Window, window_for
 from twilio_bridge.webhooks import InboundMessage
 
-__all__ = ["Correction", "Filing", "Known", "Text", "correction", "first_contact", "known_from", "plan_filing"]
+__all__ = ["Correction", "Filing", "Known", "Text", "correction", "first_contact", "known_from", "owner_correction",
+           "plan_filing"]
 
 
 @dataclass(frozen=True)
@@ -79,8 +80,9 @@ class Known:
 
 
 def known_from(stored: StoredConversation, configuration: Configuration, table: CustomerTable | None) -> Known:
-    """A conversation read from Dataverse. An owner the answer did not name the table of is nobody's; a row without
-    an owner is the team's."""
+    """A conversation read from Dataverse. Its rows' owner is who may see it (an owner the answer did not name the
+    table of is nobody's; a row without an owner is the team's); who has the chat is its Accepted By while it is
+    Accepted (`StoredConversation.holder`)."""
     customer = None
     if table is not None and stored.customer_id is not None:
         customer = Customer(table, stored.customer_id, stored.customer_name)
@@ -94,6 +96,7 @@ def known_from(stored: StoredConversation, configuration: Configuration, table: 
         last_activity=stored.last_activity,
         display_name=stored.customer_name or stored.name or stored.phone,
         phone=stored.phone,
+        holder=stored.holder,
     )
     return Known(snapshot, customer)
 
@@ -117,12 +120,15 @@ class Filing:
     read_back: bool  # read the conversation back in the same request: people change it in Dynamics meanwhile
     creates_conversation: bool
     creates_session: bool
+    owner: Owner  # whom the rows were filed for
 
 
 def plan_filing(text: Text, known: Known, members: Sequence[uuid.UUID], *, create_conversation: bool,
                 create_session: bool) -> Filing:
     snapshot, configuration, body = known.snapshot, text.configuration, text.message.body
-    owner = Owner(snapshot.owner_user, snapshot.owner_team)  # a user owner wins: the conversation was accepted
+    # New rows go to whoever owns the conversation (its team; a user only when the platform's Assign made one the
+    # owner), never to the user who has the chat: the whole team keeps seeing its history (DESIGN 6.6).
+    owner = Owner(snapshot.owner_user, snapshot.owner_team)
     change = classify(body, text.message.opt_out_type)
     activity = conversation.inbound_activity(
         text.received_at, body, bool(text.message.media),
@@ -156,12 +162,13 @@ def plan_filing(text: Text, known: Known, members: Sequence[uuid.UUID], *, creat
     if not create_conversation and newer:
         writes.append(conversation.activity_update(snapshot.id, activity))
     if not configuration.send_app_notifications:
-        return Filing(Changeset(tuple(writes)), (), (), None, read_back=False,
-                      creates_conversation=create_conversation, creates_session=create_session)
+        # Read back all the same: the rows' owner may have changed meanwhile (`owner_correction`).
+        return Filing(Changeset(tuple(writes)), (), (), None, read_back=True,
+                      creates_conversation=create_conversation, creates_session=create_session, owner=owner)
     people = recipients(snapshot, members, now=text.received_at, idle_minutes=configuration.idle_timeout_minutes)
     notes = tuple(notification.posted(note) for note in notification_rows(snapshot, text.message_id, body, people))
     return Filing(Changeset(tuple(writes)), notes, people, snapshot.state, read_back=True,
-                  creates_conversation=create_conversation, creates_session=create_session)
+                  creates_conversation=create_conversation, creates_session=create_session, owner=owner)
 
 
 @dataclass(frozen=True)
@@ -185,3 +192,19 @@ def correction(text: Text, current: ConversationSnapshot, members: Sequence[uuid
                                                                             filing.notified)]
     posted = [notification.posted(note) for note in notification_rows(current, text.message_id, body, wanted)]
     return Correction((*withdrawn, *posted), wanted)
+
+
+def owner_correction(text: Text, filing: Filing, current: ConversationSnapshot) -> tuple[Write, ...]:
+    """Rows filed for an owner the conversation no longer has (someone reassigned the chat while this worker held an
+    older view), given to its owner now, so that the chat keeps one owner (DESIGN 6.6): the message and its pictures,
+    and the session when this text opened it (an older one was brought in step when the owner changed)."""
+    owner = Owner(current.owner_user, current.owner_team)
+    if not owner.known or owner == filing.owner:
+        return ()
+    writes: list[Write] = []
+    if filing.creates_session:
+        writes.append(session.reassigned(text.session_id(current.id), owner, None))
+    writes.append(reassigned(SMSB_MESSAGE, text.message_id, owner))
+    writes.extend(reassigned(SMSB_MESSAGEMEDIA, media_id(text.message_id, index), owner)
+                  for index in range(len(text.message.media)))
+    return tuple(writes)

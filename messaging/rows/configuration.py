@@ -122,7 +122,9 @@ def token_sealed(configuration_id: uuid.UUID, sealed: str, etag: str | None) -> 
 
 
 def validated(configuration_id: uuid.UUID, *, valid: bool, message: str, at: datetime, callback_url: str | None,
-              etag: str | None) -> Write:
+              etag: str | None, taken_over: bool = False) -> Write:
+    """Validate's verdict. A take-over done sets Take Over Number back to No: the admin agreed to one take-over,
+    not to every later one."""
     values: dict[str, object] = {
         _C.smsb_validationstatus: int(ValidationStatus.VALID if valid else ValidationStatus.INVALID),
         _C.smsb_validationmessage: message[:_MESSAGE_LENGTH],
@@ -130,6 +132,8 @@ def validated(configuration_id: uuid.UUID, *, valid: bool, message: str, at: dat
     }
     if callback_url:
         values[_C.smsb_callbackurl] = callback_url
+    if taken_over:
+        values[_C.smsb_takeovernumber] = False
     return Write(SMSB_CONFIGURATION, configuration_id, values, etag=etag)
 
 

@@ -1,5 +1,5 @@
 """The conversation row (smsb_conversation): one customer number on one Configuration — as read, and every write
-the product makes to it (first contact, first text out, activity, consent)."""
+the product makes to it (first contact, first text out, activity, consent, an owner brought in step)."""
 
 from __future__ import annotations
 
@@ -12,15 +12,26 @@ from typing import Any
 from dataverse.odata import bind
 from dataverse.rows import Row
 from messaging.customers import Customer
-from messaging.names import SMSB_CONFIGURATION, SMSB_CONVERSATION, ConversationState, bind_key, choice_of
+from messaging.names import (
+    SMSB_CONFIGURATION,
+    SMSB_CONVERSATION,
+    SYSTEMUSER,
+    ConversationState,
+    bind_key,
+    choice_of,
+    lookup_value,
+)
 from messaging.plans import Mode, Write
 from messaging.rows.owner import OWNER, Owner
 from messaging.times import parse_datetime
 
 __all__ = [
+    "ACCEPTED_BY",
     "COLUMNS",
+    "Holding",
     "StoredConversation",
     "activity_update",
+    "brought_in_step",
     "first_contact",
     "inbound_activity",
     "message_preview",
@@ -34,8 +45,9 @@ _NAME_LENGTH = 200
 _KEYWORD_LENGTH = 50
 PREVIEW_LENGTH = 200  # smsb_lastmessagepreview's length
 
+ACCEPTED_BY = lookup_value(_C.smsb_acceptedby)
 COLUMNS = (
-    _C.smsb_conversationid, _C.smsb_state, OWNER, _C.smsb_lastactivityon, _C.smsb_phonenumber,
+    _C.smsb_conversationid, _C.smsb_state, OWNER, ACCEPTED_BY, _C.smsb_lastactivityon, _C.smsb_phonenumber,
     _C.smsb_customerentity, _C.smsb_customerid, _C.smsb_customername, _C.smsb_name, _C.smsb_optedout,
     _C.smsb_optedouton,
 )
@@ -55,6 +67,16 @@ class StoredConversation:
     customer_name: str
     opted_out: bool
     opted_out_on: str | None
+    accepted_by: uuid.UUID | None = None  # who has the chat (Accept, Assign to Me, the chat's Assign)
+    etag: str | None = None
+
+    @property
+    def holder(self) -> uuid.UUID | None:
+        """Who has the chat: its Accepted By while it is Accepted; a user who owns the row (the platform's Assign
+        gave it to them) when no one accepted it. None for a Pending or Blocked chat, and for one nobody has."""
+        if self.state is not ConversationState.ACCEPTED:
+            return None
+        return self.accepted_by or self.owner.user
 
     @classmethod
     def from_row(cls, row: Row) -> StoredConversation:
@@ -72,6 +94,8 @@ class StoredConversation:
             customer_name=str(row.get(_C.smsb_customername) or ""),
             opted_out=row.get(_C.smsb_optedout) is True,
             opted_out_on=row.get(_C.smsb_optedouton) or None,
+            accepted_by=row.guid(ACCEPTED_BY),
+            etag=row.etag,
         )
 
 
@@ -154,3 +178,27 @@ def outbound_activity(conversation_id: uuid.UUID, at: datetime, preview: str) ->
 def opted_out(conversation_id: uuid.UUID, at: datetime, keyword: str) -> Write:
     return Write(SMSB_CONVERSATION, conversation_id, {
         _C.smsb_optedout: True, _C.smsb_optedouton: at.isoformat(), _C.smsb_optoutkeyword: keyword})
+
+
+@dataclass(frozen=True)
+class Holding:
+    """Who has the chat after its owner changed: `user` has it now (Accepted), or nobody does (Pending again, for the
+    team that owns it to Accept)."""
+
+    user: uuid.UUID | None
+
+
+def brought_in_step(conversation_id: uuid.UUID, *, etag: str | None, at: datetime, owner: Owner | None = None,
+                    holding: Holding | None = None, activity: datetime | None = None) -> Write:
+    """The conversation given the owner of its open session (`owner`), who has the chat (`holding`, taken at `at`)
+    and its last activity (`activity`: a change of owner is activity, DESIGN 6.6), only if it is as it was read."""
+    values: dict[str, Any] = dict(owner.bind()) if owner is not None else {}
+    accepted_by = bind_key(SMSB_CONVERSATION.navigation.smsb_acceptedby)
+    if holding is not None and holding.user is not None:
+        values.update({_C.smsb_state: int(ConversationState.ACCEPTED),
+                       accepted_by: bind(SYSTEMUSER.entity_set, holding.user), _C.smsb_acceptedon: at.isoformat()})
+    elif holding is not None:
+        values.update({_C.smsb_state: int(ConversationState.PENDING), accepted_by: None, _C.smsb_acceptedon: None})
+    if activity is not None:
+        values[_C.smsb_lastactivityon] = activity.isoformat()
+    return Write(SMSB_CONVERSATION, conversation_id, values, etag=etag)

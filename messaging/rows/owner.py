@@ -1,5 +1,5 @@
 """Who owns a user- or team-owned row, as read (`ownerid` with its lookup table) and as written
-(`ownerid@odata.bind`)."""
+(`ownerid@odata.bind`, alone: `reassigned`)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from dataverse.odata import owner_bind
 from dataverse.rows import Row
 from messaging.names import SYSTEMUSER, TEAM, lookup_value
+from messaging.plans import Table, Write
 
-__all__ = ["OWNER", "Owner"]
+__all__ = ["OWNER", "Owner", "reassigned"]
 
 OWNER = lookup_value("ownerid")
 
@@ -46,3 +47,8 @@ class Owner:
         if self.team is not None:
             return owner_bind(team_id=self.team)
         return {}
+
+
+def reassigned(table: Table, row_id: uuid.UUID, owner: Owner, etag: str | None = None) -> Write:
+    """A row given to `owner` (only if it is as it was read, when `etag` is given)."""
+    return Write(table, row_id, owner.bind(), etag=etag)

@@ -1,5 +1,5 @@
 """The session row (smsb_messagesession, a custom activity): a conversation's window, as the first text of the window
-opens it and the sweep closes it."""
+opens it, the sweep closes it, and a change of owner is brought in step with its conversation."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dataverse.odata import bind
+from dataverse.rows import Row
 from messaging.customers import RecordRef
 from messaging.names import (
     ACTIVITYPARTY,
@@ -18,18 +19,22 @@ from messaging.names import (
     ActivityStatus,
     Participation,
     bind_key,
+    lookup_value,
 )
 from messaging.plans import Mode, Write
-from messaging.rows.owner import Owner
+from messaging.rows.owner import OWNER, Owner
+from messaging.rows.owner import reassigned as owner_reassigned
 from messaging.windows import Window
 
-__all__ = ["ID", "About", "closed", "opened"]
+__all__ = ["CONVERSATION", "ID", "OWNER_COLUMNS", "About", "StoredSession", "closed", "opened", "reassigned"]
 
 _C = SMSB_MESSAGESESSION.columns
 _N = SMSB_MESSAGESESSION.navigation
 _P = ACTIVITYPARTY.columns
 _NAME_LENGTH = 200
 ID = _C.activityid
+CONVERSATION = lookup_value(_C.smsb_conversation)
+OWNER_COLUMNS = (ID, OWNER, _C.statecode, CONVERSATION)
 
 
 @dataclass(frozen=True)
@@ -84,3 +89,26 @@ def closed(session_id: uuid.UUID, ended: Any) -> Write:
         _C.statecode: int(ActivityState.COMPLETED), _C.statuscode: int(ActivityStatus.COMPLETED),
         _C.actualend: ended,
     })
+
+
+@dataclass(frozen=True)
+class StoredSession:
+    """A session as an ownership change reads it: whose it is, whether it is still open, and its conversation."""
+
+    id: uuid.UUID
+    owner: Owner
+    open: bool
+    conversation_id: uuid.UUID | None
+    etag: str | None
+
+    @classmethod
+    def from_row(cls, row: Row) -> StoredSession:
+        return cls(id=uuid.UUID(str(row[ID])), owner=Owner.of(row),
+                   open=int(row.get(_C.statecode) or 0) == int(ActivityState.OPEN),
+                   conversation_id=row.guid(CONVERSATION), etag=row.etag)
+
+
+def reassigned(session_id: uuid.UUID, owner: Owner, etag: str | None) -> Write:
+    """The session given to its conversation's owner, only if it is as it was read (its messages follow it: they
+    are its parental children, and Dataverse cascades an Assign to them)."""
+    return owner_reassigned(SMSB_MESSAGESESSION, session_id, owner, etag)

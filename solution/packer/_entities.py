@@ -315,9 +315,14 @@ def relationship(parent: Element, schema: Schema, rel: Relationship) -> None:
     node = sub(parent, "EntityRelationship", Name=rel.name)
     column = schema.table(rel.referencing_table).column(rel.referencing_attribute)
     security, delete, archive = _CASCADES[rel.cascade]
+    # The table file may set single actions apart from its rule (a user's own child row that must not follow an
+    # Assign of its parent, for one).
+    chosen = dict(rel.cascade_configuration)
+    cascade = tuple(chosen.get(action, default) for action, default in (
+        ("Assign", security), ("Delete", delete), ("Archive", archive), ("Reparent", security), ("Share", security),
+        ("Unshare", security)))
     _relationship_head(node, schema_name(schema.table(rel.referencing_table)),
-                       schema_name(schema.table(rel.referenced_table)),
-                       (security, delete, archive, security, security, security), "NoCascade")
+                       schema_name(schema.table(rel.referenced_table)), cascade, "NoCascade")
     sub(node, "IsValidForAdvancedFind", "1")
     sub(node, "ReferencingAttributeName", rel.referencing_attribute)
     labels(sub(node, "RelationshipDescription"), "Descriptions", "Description", column.display_name)

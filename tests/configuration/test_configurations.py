@@ -75,7 +75,8 @@ def test_a_deleted_configuration_is_nothing_to_do(service: ConfigurationService)
 # -- validation ------------------------------------------------------------------------------------------------
 def test_validate_points_the_numbers_sms_webhook_at_this_app_and_fills_the_callback_url(
         sandbox: Sandbox, service: ConfigurationService) -> None:
-    sandbox.twilio.configure_number(sandbox.options.number, sms_url="https://old-product.example/sms")
+    # A number as the console sells it: answering with Twilio's demo reply until it is configured.
+    sandbox.twilio.configure_number(sandbox.options.number, sms_url="https://demo.twilio.com/welcome/sms/reply")
     configuration = new_configuration(sandbox)
 
     outcome = service.process(job(configuration, validate=True))
@@ -89,11 +90,44 @@ def test_validate_points_the_numbers_sms_webhook_at_this_app_and_fills_the_callb
     assert row["smsb_lastvalidatedon"] is not None
     assert row["smsb_validationmessage"].startswith("Credentials and number verified")
     assert url in row["smsb_validationmessage"]
-    assert "old-product.example" in row["smsb_validationmessage"]  # the admin learns what it replaced
+    assert "demo.twilio.com" in row["smsb_validationmessage"]  # the admin learns what it replaced
     number = number_of(sandbox, sandbox.options.number)
     assert number.sms_url == url  # type: ignore[attr-defined]
     assert number.sms_method == "POST"  # type: ignore[attr-defined]
     assert error_rows(sandbox, configuration) == []
+
+
+def test_a_number_pointing_at_another_system_is_taken_over_only_when_the_admin_says_so(
+        sandbox: Sandbox, service: ConfigurationService) -> None:
+    old = "https://old-product.example/sms"
+    sandbox.twilio.configure_number(sandbox.options.number, sms_url=old)
+    configuration = new_configuration(sandbox)
+
+    stopped = service.process(job(configuration, validate=True))
+
+    row = stored(sandbox, "smsb_configuration", configuration)
+    assert stopped.validation is not None
+    assert stopped.validation.status is ValidationStatus.INVALID
+    assert f"points at another system: {old}." in row["smsb_validationmessage"]
+    assert "set Take Over Number to Yes" in row["smsb_validationmessage"]
+    assert number_of(sandbox, sandbox.options.number).sms_url == old  # type: ignore[attr-defined]
+    (warning,) = error_rows(sandbox, configuration)
+    assert (warning["smsb_severity"], warning["smsb_name"]) == (1, "Configuration is not valid")
+    assert old in warning["smsb_details"]
+
+    sandbox.app.dataverse.update("smsb_configurations", configuration, {"smsb_takeovernumber": True})
+    taken = service.process(job(configuration, validate=True))
+
+    url = f"{sandbox.url}/api/twilio/messages"
+    row = stored(sandbox, "smsb_configuration", configuration)
+    assert taken.validation is not None
+    assert taken.validation.status is ValidationStatus.VALID
+    assert f"Taken over: its SMS webhook pointed at {old} and now points at {url}" in row["smsb_validationmessage"]
+    assert number_of(sandbox, sandbox.options.number).sms_url == url  # type: ignore[attr-defined]
+    assert row["smsb_takeovernumber"] is False  # one take-over agreed, not every later one
+    taken_rows = [r for r in error_rows(sandbox, configuration)
+                  if r["smsb_name"] == "Number taken over from another system"]
+    assert [(r["smsb_severity"], old in r["smsb_details"]) for r in taken_rows] == [(1, True)]
 
 
 def test_a_number_typed_in_national_format_is_found(sandbox: Sandbox, service: ConfigurationService) -> None:
@@ -130,6 +164,29 @@ def test_a_messaging_service_gets_the_inbound_url_and_the_status_callback(
     assert messaging_service.inbound_request_url == f"{sandbox.url}/api/twilio/messages"
     assert messaging_service.status_callback == f"{sandbox.url}/api/twilio/status"
     assert stored(sandbox, "smsb_configuration", configuration)["smsb_validationstatus"] == 2
+
+
+def test_a_messaging_service_sending_texts_to_another_system_is_taken_over_only_when_the_admin_says_so(
+        sandbox: Sandbox, service: ConfigurationService) -> None:
+    old = "https://old-product.example/sms"
+    created = sandbox.twilio.add_messaging_service(sandbox.options.account_sid, [sandbox.options.number],
+                                                   inbound_request_url=old)
+    configuration = new_configuration(sandbox, smsb_messagingservicesid=created.sid)
+
+    service.process(job(configuration, validate=True))
+
+    messaging_service = next(s for s in sandbox.twilio.services if s.sid == created.sid)
+    assert messaging_service.inbound_request_url == old
+    assert stored(sandbox, "smsb_configuration", configuration)["smsb_validationstatus"] == 3
+
+    sandbox.app.dataverse.update("smsb_configurations", configuration, {"smsb_takeovernumber": True})
+    service.process(job(configuration, validate=True))
+
+    messaging_service = next(s for s in sandbox.twilio.services if s.sid == created.sid)
+    assert messaging_service.inbound_request_url == f"{sandbox.url}/api/twilio/messages"
+    row = stored(sandbox, "smsb_configuration", configuration)
+    assert row["smsb_validationstatus"] == 2
+    assert f"sent incoming texts to {old}" in row["smsb_validationmessage"]
 
 
 def test_a_wrong_auth_token_makes_the_configuration_invalid_with_the_reason(

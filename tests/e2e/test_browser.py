@@ -359,3 +359,96 @@ def test_validate_on_the_configuration_form_shows_the_verdict(sandbox: Sandbox, 
     assert row["smsb_validationstatus"] == 2
     _shot(page, "configuration-validated.png")
     assert _axe(page, "#dv-main") == []
+
+
+def test_validate_never_takes_a_number_from_another_system_until_take_over_is_chosen(
+    sandbox: Sandbox, new_page: Callable[[], Any]
+) -> None:
+    """The number's webhook points at another product: Validate stops, the Configuration is Invalid and the form
+    shows where the number points and offers Take Over Number; with it chosen, Validate takes the number over and
+    says where it pointed before."""
+    assert sandbox.product is not None
+    old = "https://old-product.example/sms"
+    sandbox.twilio.configure_number(NUMBER, sms_url=old)
+    admin = team_users(sandbox.dataverse)[0]
+    path = f"/devstack/record/smsb_configuration/{sandbox.product.configuration_id}"
+    page = _open(new_page, sandbox, admin["id"], path)
+    notes = page.locator("#dv-form-notifications")
+    take_over = page.locator('[data-field="smsb_takeovernumber"]')
+    expect(take_over).to_be_hidden()
+
+    page.get_by_role("button", name="Validate").click()
+
+    expect(notes).to_contain_text(f"points at another system: {old}", timeout=15_000)
+    expect(take_over).to_be_visible()
+    expect(take_over).to_contain_text("press Validate to move the number to SMS Bridge")
+    number = next(n for n in sandbox.twilio.numbers if n.phone_number == NUMBER)
+    assert number.sms_url == old
+    row = sandbox.dataverse.store.get("smsb_configuration", str(sandbox.product.configuration_id))
+    assert row is not None
+    assert row["smsb_validationstatus"] == 3
+    _shot(page, "configuration-take-over.png")
+    assert _axe(page, "#dv-main") == []
+
+    page.get_by_label("Take Over Number").select_option(label="Yes")
+    page.get_by_role("button", name="Validate").click()
+
+    expect(notes).to_contain_text("The Configuration is valid", timeout=15_000)
+    expect(notes).to_contain_text(f"Taken over: its SMS webhook pointed at {old}")
+    app_url = f"{sandbox.url}/api/twilio/messages"
+    assert next(n for n in sandbox.twilio.numbers if n.phone_number == NUMBER).sms_url == app_url
+    row = sandbox.dataverse.store.get("smsb_configuration", str(sandbox.product.configuration_id))
+    assert row is not None
+    assert (row["smsb_validationstatus"], row["smsb_takeovernumber"]) == (2, False)
+    expect(take_over).to_be_hidden()  # the choice went back to No once used
+
+
+def test_after_accept_the_next_text_notifies_only_who_has_the_chat(
+    sandbox: Sandbox, new_page: Callable[[], Any]
+) -> None:
+    """Priya accepts in the pane (the chat stays the team's, Priya has it): the customer's next text shows in her
+    pane with View Message and is an in-app notification for her alone; Sam's pane stays quiet."""
+    priya, sam = team_users(sandbox.dataverse)[1:3]
+    taker, watcher = (_open(new_page, sandbox, user["id"]) for user in (priya, sam))
+    taking, watching = _pane(taker), _pane(watcher)
+    sandbox.twilio.send_inbound(AVERY[1], NUMBER, "Hello, anyone?")
+    expect(taking.get_by_role("button", name="Accept")).to_be_visible(timeout=10_000)
+    taking.get_by_role("button", name="Accept").click()
+    expect(taking.locator("p.smsb-status")).to_contain_text("Accepted", timeout=5_000)
+    notified = len(sandbox.rows("appnotification"))
+
+    sandbox.twilio.send_inbound(AVERY[1], NUMBER, "I need to change my order")
+
+    new = _wait(lambda: sandbox.rows("appnotification")[notified:] or None, 10, "the in-app notification")
+    assert {str(getattr(note["ownerid"], "id", "")) for note in new} == {priya["id"]}
+    expect(taking.get_by_text("I need to change my order")).to_be_visible(timeout=10_000)
+    expect(taking.get_by_role("button", name="View Message")).to_be_visible()
+    expect(watching.get_by_text("I need to change my order")).to_have_count(0)
+    expect(watcher.locator("#dv-pane-badge")).to_be_hidden()
+
+
+def test_a_chat_the_platform_assigns_to_a_user_is_theirs_in_the_pane(
+    sandbox: Sandbox, new_page: Callable[[], Any]
+) -> None:
+    """An administrator assigns the conversation to Sam with the platform's Assign (an Update of its owner alone):
+    the app brings its session along and makes Sam the one who has the chat, so Sam's pane offers View Message (not
+    Accept) and the rest of the team no longer sees it."""
+    admin, priya, sam = team_users(sandbox.dataverse)[:3]
+    sandbox.twilio.send_inbound(CASEY[1], NUMBER, "Is anyone there?")
+    conversation = _conversation(sandbox, CASEY[1])
+    conversation_id = str(conversation["smsb_conversationid"])
+    others, mine = (_open(new_page, sandbox, user["id"]) for user in (priya, sam))
+    expect(_pane(others).get_by_role("button", name="Accept")).to_be_visible(timeout=10_000)
+
+    _web_api(sandbox, "PATCH", f"smsb_conversations({conversation_id})",
+             {"ownerid@odata.bind": f"/systemusers({sam['id']})"}, user=admin["id"])
+
+    session = _wait(lambda: next((s for s in sandbox.rows("smsb_messagesession")
+                                  if s.get("smsb_phonenumber") == CASEY[1]
+                                  and str(getattr(s["ownerid"], "id", "")) == sam["id"]), None),
+                    15, "the session to follow its conversation to Sam")
+    assert session is not None
+    row = _conversation(sandbox, CASEY[1])
+    assert (row["smsb_state"], str(getattr(row["smsb_acceptedby"], "id", ""))) == (2, sam["id"])
+    expect(_pane(mine).get_by_role("button", name="View Message")).to_be_visible(timeout=10_000)
+    expect(_pane(others).get_by_text("Is anyone there?")).to_have_count(0, timeout=10_000)

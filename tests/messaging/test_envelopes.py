@@ -12,6 +12,7 @@ from messaging.envelopes import (
     ConfigurationJob,
     InboundEnvelope,
     OutboxJob,
+    OwnershipJob,
     RecordTypeJob,
     StatusEnvelope,
     Unreadable,
@@ -42,9 +43,23 @@ def test_a_status_envelope_keeps_the_message_id_of_our_callback_url() -> None:
 
 @pytest.mark.parametrize("job", [OutboxJob(uuid.uuid4(), "c-3", "sweep"),
                                  ConfigurationJob(uuid.uuid4(), "c-4", validate=True),
-                                 RecordTypeJob(uuid.uuid4(), "c-5")])
-def test_jobs_come_out_of_the_queue_equal_to_what_went_in(job: OutboxJob | ConfigurationJob | RecordTypeJob) -> None:
+                                 RecordTypeJob(uuid.uuid4(), "c-5"),
+                                 OwnershipJob("session", uuid.uuid4(), "c-8", owner_team=uuid.uuid4(), at=NOW),
+                                 OwnershipJob("conversation", uuid.uuid4(), "c-9", owner_user=uuid.uuid4(),
+                                              restarts_clock=True),
+                                 OwnershipJob("conversation", uuid.uuid4(), "c-10")])
+def test_jobs_come_out_of_the_queue_equal_to_what_went_in(
+    job: OutboxJob | ConfigurationJob | RecordTypeJob | OwnershipJob,
+) -> None:
     assert read_outbound(job.to_json()) == job
+
+
+def test_an_ownership_job_for_a_table_without_chats_is_unreadable() -> None:
+    read = read_outbound(json.dumps({"v": 1, "kind": "ownership", "table": "contact", "row_id": str(uuid.uuid4()),
+                                     "correlation_id": "c-11"}))
+
+    assert isinstance(read, Unreadable)
+    assert "an ownership job for 'contact'" in read.reason
 
 
 @pytest.mark.parametrize(("body", "reason"), [

@@ -25,7 +25,7 @@ DECISIONS = (
     "messaging.outbound.reads", "messaging.customers",
     "messaging.configuration.sealing", "messaging.configuration.validation",
     "messaging.configuration.record_type_rules",
-    "messaging.sweep.rules", "messaging.reconcile.rules", "messaging.intake.dataverse",
+    "messaging.sweep.rules", "messaging.reconcile.rules", "messaging.intake.dataverse", "messaging.ownership.rules",
     "messaging.rows", "messaging.plans", "messaging.names",
 )
 # What sends a request: the Dataverse client and its transport, the store, and every Twilio call.

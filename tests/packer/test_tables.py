@@ -174,6 +174,12 @@ def test_design_relationships_and_their_cascades(built):
     assert (parental.findtext("CascadeDelete"), parental.findtext("CascadeAssign")) == ("Cascade", "Cascade")
     assert rels["smsb_message_smsb_messagemedia"].findtext("CascadeDelete") == "Cascade"
     assert rels["smsb_configuration_smsb_conversation"].findtext("CascadeDelete") == "RemoveLink"
+    # A user's own dismissal goes with its conversation but does not follow it to a new owner.
+    dismissal = rels["smsb_conversation_smsb_dismissal"]
+    assert [dismissal.findtext(f"Cascade{action}") for action in ("Delete", "Assign", "Share", "Reparent")] == [
+        "Cascade", "NoCascade", "Cascade", "Cascade"]
+    # A chat's conversation and sessions are brought to one owner by the app, not by a cascade.
+    assert rels["smsb_conversation_smsb_messagesession"].findtext("CascadeAssign") == "NoCascade"
     suffix = "_smsb_messagesession_smsb_customer"
     customer = {rels[n].findtext("ReferencedEntityName") for n in rels if n.endswith(suffix)}
     assert customer == {"Account", "Contact"}

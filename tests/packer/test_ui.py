@@ -59,7 +59,9 @@ def test_configuration_form_matches_the_manual(built):
     sections = _labels(tabs[0].iterfind("columns/column/sections/section"))
     assert {"Communication Medium Information", "Twilio Details", "Settings"} <= set(sections)
     twilio = tabs[0].xpath(".//section[@name='twilio_details']//control/@datafieldname")
-    assert twilio == ["smsb_accountsid", "smsb_authtoken", "smsb_callbackurl", "smsb_autoconfigure"]
+    # Take Over Number sits by Auto Configure; the form script shows it only when Validate asks for it.
+    assert twilio == ["smsb_accountsid", "smsb_authtoken", "smsb_callbackurl", "smsb_autoconfigure",
+                      "smsb_takeovernumber"]
     settings = tabs[0].xpath(".//section[@name='settings']//control/@datafieldname")
     assert settings[:3] == ["smsb_allowcreateto", "smsb_sessiontimeout", "smsb_idletimeout"]
     assert form.xpath("form/header//control/@datafieldname") == ["smsb_lastvalidatedon", "smsb_validationstatus"]

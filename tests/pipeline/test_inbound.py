@@ -145,6 +145,39 @@ def test_accepted_conversation_notifies_only_its_owner_while_active(sandbox: San
     assert new[0]["title"] == "New text from +16565550123"
 
 
+def test_a_chat_someone_accepted_notifies_only_them_until_it_is_idle_and_its_rows_stay_the_teams(
+    sandbox: Sandbox,
+) -> None:
+    app, product = sandbox.app, sandbox.product
+    assert product is not None
+    text(sandbox, NUMBER, "first")
+    sandbox.drain()
+    holder, team = str(sandbox.demo["users"]["Alex Morgan"]), str(sandbox.demo["team"])
+    members = {Ref("systemuser", str(user)) for user in sandbox.demo["users"].values()}
+    conversation = conversation_id(product.configuration_id, NUMBER)
+    # Accept, as the pane does it: Accepted By names who has the chat, the row stays the team's.
+    now = datetime.now(UTC).isoformat()
+    app.dataverse.update("smsb_conversations", conversation, {
+        "smsb_state": 2, "smsb_acceptedby@odata.bind": f"/systemusers({holder})", "smsb_acceptedon": now,
+        "smsb_lastactivityon": now})
+
+    def notified_by_a_fresh_worker(body: str) -> set[Ref]:
+        """The people a worker that has not seen this chat yet (another Functions instance) notifies."""
+        worker = InboundProcessor(app.dataverse, ConfigurationDirectory(app.dataverse), app.cipher, None,
+                                  Store(app.dataverse))
+        before = len(sandbox.dataverse.store.rows("appnotification"))
+        worker.process(InboundEnvelope(product.configuration_id, datetime.now(UTC), str(uuid.uuid4()),
+                                       parse_inbound_message(inbound_params(sandbox, NUMBER, body).items())))
+        return {note["ownerid"] for note in sandbox.dataverse.store.rows("appnotification")[before:]}
+
+    assert notified_by_a_fresh_worker("are you there?") == {Ref("systemuser", holder)}
+    long_ago = datetime(2020, 1, 1, tzinfo=UTC).isoformat()
+    app.dataverse.update("smsb_conversations", conversation, {"smsb_lastactivityon": long_ago})
+    assert notified_by_a_fresh_worker("hello?") == members | {Ref("systemuser", holder)}
+    assert {m["ownerid"] for m in messages_from(sandbox, NUMBER)} == {Ref("team", team)}
+    assert {s["ownerid"] for s in sandbox.rows("smsb_messagesession", smsb_phonenumber=NUMBER)} == {Ref("team", team)}
+
+
 def test_blocked_number_is_stored_but_nobody_is_notified(sandbox: Sandbox) -> None:
     text(sandbox, NUMBER, "first")
     sandbox.drain()

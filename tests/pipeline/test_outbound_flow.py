@@ -113,7 +113,9 @@ def test_an_image_is_served_to_twilio_only_through_a_signed_expiring_link(sandbo
 
 def test_pressing_validate_wires_the_number_with_no_url_copied_by_hand(sandbox: Sandbox) -> None:
     configuration = sandbox.product.configuration_id  # type: ignore[union-attr]
-    sandbox.twilio.configure_number(sandbox.options.number, sms_url="https://old.example/sms")
+    # A number as the console sells it, answering with Twilio's demo reply (another system's URL would need
+    # Take Over Number: tests/configuration).
+    sandbox.twilio.configure_number(sandbox.options.number, sms_url="https://demo.twilio.com/welcome/sms/reply")
     sandbox.app.dataverse.update("smsb_configurations", configuration, {
         "smsb_validaterequestedon": datetime.now(UTC).isoformat(), "smsb_validationstatus": 1,
         "smsb_callbackurl": None})

@@ -62,6 +62,7 @@ export const smsb_configuration = {
         smsb_validationmessage: "smsb_validationmessage",
         smsb_validaterequestedon: "smsb_validaterequestedon",
         smsb_autoconfigure: "smsb_autoconfigure",
+        smsb_takeovernumber: "smsb_takeovernumber",
         smsb_sendappnotifications: "smsb_sendappnotifications",
         smsb_deletetwiliomedia: "smsb_deletetwiliomedia",
     },

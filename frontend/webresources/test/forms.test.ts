@@ -54,10 +54,11 @@ describe("Configuration form", () => {
             { text: "Valid", value: 2 },
             { text: "Invalid", value: 3 },
         ]);
-        XrmMockGenerator.Attribute.createString("smsb_validationmessage", "");
+        XrmMockGenerator.Attribute.createString({ name: "smsb_validationmessage", value: "", maxLength: 2000 });
         XrmMockGenerator.Attribute.createDate("smsb_lastvalidatedon", undefined);
         XrmMockGenerator.Attribute.createDate("smsb_validaterequestedon", undefined);
         XrmMockGenerator.Attribute.createBoolean("smsb_autoconfigure", true);
+        XrmMockGenerator.Attribute.createBoolean("smsb_takeovernumber", false);
         XrmMockGenerator.Attribute.createString("smsb_callbackurl", "http://127.0.0.1:7071/api/twilio/messages");
         XrmMockGenerator.Attribute.createString("smsb_allowcreateto", "incident");
         fc = XrmMockGenerator.getFormContext();
@@ -184,6 +185,54 @@ describe("Configuration form", () => {
             "Validate could not run: Mobile Number: Required fields must be filled in.",
         );
         expect(api.calls.filter((c) => c.method === "retrieve")).toHaveLength(0);
+    });
+
+    it("offers Take Over Number only once Validate says the number points at another system", async () => {
+        await Configuration.onLoad(XrmMockGenerator.getEventContext(), deps(api));
+        const control = fc.getControl<Xrm.Controls.StandardControl>("smsb_takeovernumber")!;
+        expect(control.getVisible()).toBe(false);
+
+        const message = fc.getAttribute<Xrm.Attributes.StringAttribute>("smsb_validationmessage")!;
+        message.setValue(
+            "Credentials and number verified: +15005550006 belongs to account (AC1). But its SMS webhook " +
+                `${Configuration.POINTS_ELSEWHERE}: https://old-product.example/sms. Validate left it as it is.`,
+        );
+        message.fireOnChange();
+        expect(control.getVisible()).toBe(true);
+        const notes = (control as unknown as { notifications: Xrm.Controls.AddControlNotificationOptions[] })
+            .notifications;
+        expect(notes.map((n) => n.messages)).toEqual([[Configuration.Text.takeOver]]);
+
+        // Set to Yes, it stays in sight until Validate has used it (and set it back to No).
+        fc.getAttribute<Xrm.Attributes.BooleanAttribute>("smsb_takeovernumber")!.setValue(true);
+        message.setValue("Credentials and number verified. Its SMS webhook already points at the app.");
+        message.fireOnChange();
+        expect(control.getVisible()).toBe(true);
+        fc.getAttribute<Xrm.Attributes.BooleanAttribute>("smsb_takeovernumber")!.setValue(false);
+        fc.getAttribute("smsb_takeovernumber")!.fireOnChange();
+        expect(control.getVisible()).toBe(false);
+    });
+
+    it("Validate that took the number over says where it pointed, as a warning", async () => {
+        vi.spyOn(Xrm.Utility, "showProgressIndicator").mockImplementation(() => undefined);
+        vi.spyOn(Xrm.Utility, "closeProgressIndicator").mockImplementation(() => undefined);
+        vi.spyOn(fc.data, "save").mockImplementation((async () => undefined) as never);
+        vi.spyOn(fc.data, "refresh").mockImplementation((async () => undefined) as never);
+        const taken =
+            `Credentials and number verified. ${Configuration.TAKEN_OVER} its SMS webhook pointed at ` +
+            "https://old-product.example/sms and now points at http://127.0.0.1:7071/api/twilio/messages.";
+        const sleep = async () =>
+            api.touch("smsb_configuration", CFG_ID, {
+                smsb_validationstatus: 2,
+                smsb_lastvalidatedon: "2026-11-26T12:00:05Z",
+                smsb_validationmessage: taken,
+            });
+        expect(await Configuration.validate(fc, deps(api, { sleep }))).toBe("valid");
+        expect(notifications(fc).find((n) => n.uniqueId === Configuration.RESULT_ID)).toEqual({
+            message: Configuration.Text.takenOver(taken),
+            level: "WARNING",
+            uniqueId: Configuration.RESULT_ID,
+        });
     });
 
     it("Allow Create To is a picker of tables that writes the comma-separated list", async () => {

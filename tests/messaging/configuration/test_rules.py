@@ -6,18 +6,23 @@ from __future__ import annotations
 import dataclasses
 import os
 import uuid
+from pathlib import Path
 
 import pytest
 
 from messaging.configuration.record_type_rules import TableColumns, Typed, is_logical_name, problems
 from messaging.configuration.sealing import SealResult, seal
 from messaging.configuration.validation import (
+    POINTS_ELSEWHERE,
+    TAKEN_OVER,
     Account,
     Answers,
     CheckCredentials,
     FindNumber,
+    FindService,
     Number,
     Refused,
+    Service,
     Setup,
     Urls,
     Verdict,
@@ -25,6 +30,7 @@ from messaging.configuration.validation import (
     WireNumber,
     WireService,
     next_step,
+    points_elsewhere,
 )
 from messaging.tokens import TokenCipher
 
@@ -34,7 +40,12 @@ URLS = Urls("https://sms.contoso.example/api/twilio/messages", "https://sms.cont
 SETUP = Setup(account_sid="AC" + "1" * 32, has_token=True, token_problem=None, mobile_number="+15005550006",
               service_sid="", autoconfigure=True)
 ACCOUNT = Account("AC" + "1" * 32, "Contoso")
-NUMBER = Number("PN" + "2" * 32, "+15005550006", "https://old.example/sms", "POST", True)
+# A number as the console sells it: answering texts with Twilio's demo reply until it is configured.
+TWILIO_DEMO = "https://demo.twilio.com/welcome/sms/reply"
+NUMBER = Number("PN" + "2" * 32, "+15005550006", TWILIO_DEMO, "POST", True)
+ELSEWHERE = "https://old-product.example/sms"
+SERVICE_SID = "MG" + "3" * 32
+FORM_SCRIPT = Path(__file__).resolve().parents[3] / "frontend" / "webresources" / "src" / "forms" / "configuration.ts"
 
 
 # -- sealing -------------------------------------------------------------------------------------------------------
@@ -88,7 +99,7 @@ def drive(setup: Setup, twilio: dict[type, object]) -> tuple[list[object], Verdi
         if isinstance(step, Verdict):
             return asked, step
         asked.append(step)
-        field = {CheckCredentials: "account", FindNumber: "phone"}.get(type(step), "wiring")
+        field = {CheckCredentials: "account", FindNumber: "phone", FindService: "service"}.get(type(step), "wiring")
         answers = dataclasses.replace(answers, **{field: twilio[type(step)]})
 
 
@@ -100,7 +111,8 @@ def test_validate_checks_credentials_then_the_number_then_points_its_webhook_at_
     assert verdict.callback_url == URLS.messages
     assert verdict.message == ("Credentials and number verified: +15005550006 belongs to account 'Contoso' "
                                f"(AC{'1' * 32}). Its SMS webhook now points at {URLS.messages} "
-                               "(it was https://old.example/sms).")
+                               f"(it was {TWILIO_DEMO}).")
+    assert verdict.took_over_from is None
 
 
 def test_a_number_already_pointing_here_is_left_alone() -> None:
@@ -122,13 +134,73 @@ def test_without_autoconfigure_nothing_is_wired_and_the_verdict_says_what_to_set
 
 
 def test_a_messaging_service_is_wired_with_the_inbound_url_and_the_status_callback() -> None:
-    service = Setup(**{**SETUP.__dict__, "service_sid": "MG" + "3" * 32})
+    service = Setup(**{**SETUP.__dict__, "service_sid": SERVICE_SID})
 
-    asked, verdict = drive(service, {CheckCredentials: ACCOUNT, FindNumber: NUMBER, WireService: Wired()})
+    asked, verdict = drive(service, {CheckCredentials: ACCOUNT, FindNumber: NUMBER,
+                                     FindService: Service(SERVICE_SID, None), WireService: Wired()})
 
-    assert asked[-1] == WireService("MG" + "3" * 32, URLS.messages, URLS.status)
+    assert asked[-2:] == [FindService(SERVICE_SID), WireService(SERVICE_SID, URLS.messages, URLS.status)]
     assert verdict.valid
     assert f"delivery statuses to {URLS.status}" in verdict.message
+
+
+# -- never a silent take-over --------------------------------------------------------------------------------------
+def test_a_number_pointing_at_another_system_is_left_alone_and_the_verdict_says_where() -> None:
+    elsewhere = dataclasses.replace(NUMBER, sms_url=ELSEWHERE)
+
+    asked, verdict = drive(SETUP, {CheckCredentials: ACCOUNT, FindNumber: elsewhere})
+
+    assert WireNumber not in {type(step) for step in asked}
+    assert not verdict.valid
+    assert f"But its SMS webhook {POINTS_ELSEWHERE}: {ELSEWHERE}." in verdict.message
+    assert "set Take Over Number to Yes and press Validate again" in verdict.message
+
+
+def test_with_take_over_the_number_is_taken_and_the_verdict_says_what_it_pointed_at() -> None:
+    elsewhere = dataclasses.replace(NUMBER, sms_url=ELSEWHERE)
+
+    asked, verdict = drive(dataclasses.replace(SETUP, take_over=True),
+                           {CheckCredentials: ACCOUNT, FindNumber: elsewhere, WireNumber: Wired()})
+
+    assert asked[-1] == WireNumber(NUMBER.sid, URLS.messages)
+    assert (verdict.valid, verdict.took_over_from) == (True, ELSEWHERE)
+    assert (f"Taken over: its SMS webhook pointed at {ELSEWHERE} and now points at {URLS.messages}; {ELSEWHERE} "
+            "no longer receives this number's texts.") in verdict.message
+
+
+def test_a_messaging_service_sending_texts_elsewhere_needs_take_over_too() -> None:
+    service = dataclasses.replace(SETUP, service_sid=SERVICE_SID)
+    answers = {CheckCredentials: ACCOUNT, FindNumber: NUMBER, FindService: Service(SERVICE_SID, ELSEWHERE),
+               WireService: Wired()}
+
+    asked, stopped = drive(service, answers)
+    _, taken = drive(dataclasses.replace(service, take_over=True), answers)
+
+    assert WireService not in {type(step) for step in asked}
+    assert not stopped.valid
+    assert f"Messaging Service {SERVICE_SID} {POINTS_ELSEWHERE}: it sends incoming texts to {ELSEWHERE}." in (
+        stopped.message)
+    assert (taken.valid, taken.took_over_from) == (True, ELSEWHERE)
+    assert f"Messaging Service {SERVICE_SID} sent incoming texts to {ELSEWHERE}" in taken.message
+
+
+@pytest.mark.parametrize(("url", "elsewhere"), [
+    (None, False), ("", False), ("  ", False),
+    (TWILIO_DEMO, False), ("https://demo.twilio.com/welcome/sms/reply/", False), ("http://demo.twilio.com/docs/sms.xml",
+                                                                                 False),
+    (URLS.messages, False), ("HTTPS://SMS.contoso.example/api/twilio/messages/", False),
+    (ELSEWHERE, True), ("https://webhooks.twilio.com/v1/Accounts/AC1/Flows/FW1", True),
+    ("https://other-sms-bridge.example/api/twilio/messages", True),
+])
+def test_what_counts_as_another_system(url: str | None, elsewhere: bool) -> None:
+    assert points_elsewhere(url, URLS.messages) is elsewhere
+
+
+def test_the_form_script_looks_for_the_words_validate_writes() -> None:
+    script = FORM_SCRIPT.read_text(encoding="utf-8")
+
+    assert f'POINTS_ELSEWHERE = "{POINTS_ELSEWHERE}"' in script
+    assert f'TAKEN_OVER = "{TAKEN_OVER}"' in script
 
 
 @pytest.mark.parametrize(("setup_changes", "expected"), [

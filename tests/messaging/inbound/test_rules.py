@@ -15,7 +15,15 @@ from messaging.envelopes import InboundEnvelope
 from messaging.ids import conversation_id, inbound_message_id, media_id, notification_id
 from messaging.inbound.matching import Candidate, Searched, choose_customer
 from messaging.inbound.notifications import ConversationSnapshot, recipients
-from messaging.inbound.rules import Known, Text, correction, first_contact, known_from, plan_filing
+from messaging.inbound.rules import (
+    Known,
+    Text,
+    correction,
+    first_contact,
+    known_from,
+    owner_correction,
+    plan_filing,
+)
 from messaging.names import ConversationState, MediaFileStatus, StatusChoice
 from messaging.plans import Mode, Write
 from messaging.rows.owner import Owner
@@ -85,14 +93,26 @@ def test_a_first_text_files_a_pending_team_conversation_its_session_and_the_mess
 
 def test_a_text_in_a_known_conversation_files_its_message_and_moves_the_activity_on() -> None:
     incoming = text()
-    known = Known(ConversationSnapshot(conversation_id(CONFIGURATION_ID, AVERY), ConversationState.ACCEPTED, OWNER,
-                                       None, NOW - timedelta(hours=1), "Avery Park", AVERY), None)
+    known = Known(ConversationSnapshot(conversation_id(CONFIGURATION_ID, AVERY), ConversationState.ACCEPTED, None,
+                                       TEAM_ID, NOW - timedelta(hours=1), "Avery Park", AVERY, holder=OWNER), None)
 
     filing = plan_filing(incoming, known, MEMBERS, create_conversation=False, create_session=False)
 
     message, activity = filing.changeset.writes
-    assert message.values["ownerid@odata.bind"] == f"/systemusers({OWNER})"
     assert (activity.mode, activity.values["smsb_lastinboundon"]) == (Mode.UPDATE, NOW.isoformat())
+    assert message.values["ownerid@odata.bind"] == f"/teams({TEAM_ID})"
+
+
+def test_rows_filed_for_a_chat_someone_has_stay_the_teams_so_the_team_keeps_its_history() -> None:
+    incoming = text()
+    known = Known(ConversationSnapshot(conversation_id(CONFIGURATION_ID, AVERY), ConversationState.ACCEPTED, None,
+                                       TEAM_ID, NOW - timedelta(minutes=1), "Avery Park", AVERY, holder=OWNER), None)
+
+    filing = plan_filing(incoming, known, MEMBERS, create_conversation=False, create_session=True)
+
+    session, message, _ = filing.changeset.writes
+    assert session.values["ownerid@odata.bind"] == message.values["ownerid@odata.bind"] == f"/teams({TEAM_ID})"
+    assert filing.notified == (OWNER,)
 
 
 def test_a_text_older_than_the_conversations_activity_is_filed_without_rolling_it_back() -> None:
@@ -138,13 +158,13 @@ def test_consent_keywords_update_the_conversation(body: str, opt_out_type: str |
                                                           "smsb_optoutkeyword")} == consent
 
 
-def test_without_app_notifications_nothing_is_posted_or_read_back() -> None:
+def test_without_app_notifications_nothing_is_posted_but_the_owner_is_read_back() -> None:
     incoming = dataclasses.replace(text(), configuration=configuration(send_app_notifications=False))
 
     filing = plan_filing(incoming, first_contact(incoming, None, ""), MEMBERS, create_conversation=True,
                          create_session=True)
 
-    assert (filing.notifications, filing.read_back) == ((), False)
+    assert (filing.notifications, filing.read_back) == ((), True)
 
 
 def test_a_sender_that_is_not_a_phone_number_is_stored_as_received_and_flagged() -> None:
@@ -154,12 +174,25 @@ def test_a_sender_that_is_not_a_phone_number_is_stored_as_received_and_flagged()
 
 
 # -- a conversation read back --------------------------------------------------------------------------------------
-def test_a_conversation_without_an_owner_is_the_teams_and_one_accepted_is_its_users() -> None:
+def test_a_conversation_without_an_owner_is_the_teams_and_one_the_platform_assigned_to_a_user_is_theirs() -> None:
     unowned = known_from(conversation(AVERY, state=ConversationState.PENDING), configuration(), None)
-    accepted = known_from(conversation(AVERY, owner=Owner(user=OWNER)), configuration(), None)
+    assigned = known_from(conversation(AVERY, owner=Owner(user=OWNER)), configuration(), None)
 
-    assert (unowned.snapshot.owner_user, unowned.snapshot.owner_team) == (None, TEAM_ID)
-    assert (accepted.snapshot.owner_user, accepted.snapshot.owner_team) == (OWNER, None)
+    assert (unowned.snapshot.owner_user, unowned.snapshot.owner_team, unowned.snapshot.holder) == (None, TEAM_ID, None)
+    assert (assigned.snapshot.owner_user, assigned.snapshot.owner_team, assigned.snapshot.holder) == (
+        OWNER, None, OWNER)
+
+
+def test_who_has_an_accepted_chat_is_its_accepted_by_not_the_team_that_owns_its_rows() -> None:
+    holder = uuid.UUID(int=301)
+    accepted = known_from(conversation(AVERY, owner=Owner(team=TEAM_ID), accepted_by=holder), configuration(), None)
+    # Accepted By outlives a hand-over to the team (the chat's Assign to a team clears it, a workflow may not).
+    pending = known_from(conversation(AVERY, state=ConversationState.PENDING, owner=Owner(team=TEAM_ID),
+                                      accepted_by=holder), configuration(), None)
+
+    assert (accepted.snapshot.owner_user, accepted.snapshot.owner_team, accepted.snapshot.holder) == (
+        None, TEAM_ID, holder)
+    assert pending.snapshot.holder is None
 
 
 def test_a_conversation_about_a_contact_keeps_its_customer() -> None:
@@ -173,21 +206,58 @@ def test_a_conversation_about_a_contact_keeps_its_customer() -> None:
 
 
 # -- who is notified -----------------------------------------------------------------------------------------------
-def snapshot(state: ConversationState, *, owner: uuid.UUID | None = None,
-             last: datetime | None = None) -> ConversationSnapshot:
-    return ConversationSnapshot(uuid.UUID(int=1), state, owner, TEAM_ID, last, "Avery Park", AVERY)
+HOLDER = uuid.UUID(int=301)
+
+
+def snapshot(state: ConversationState, *, holder: uuid.UUID | None = None, last: datetime | None = None,
+             owner_user: uuid.UUID | None = None) -> ConversationSnapshot:
+    """A chat whose rows the team owns (a user, when `owner_user` says the platform's Assign gave them to one)."""
+    return ConversationSnapshot(uuid.UUID(int=1), state, owner_user, None if owner_user else TEAM_ID, last,
+                                "Avery Park", AVERY, holder=holder)
 
 
 def test_a_pending_conversation_notifies_every_member_of_the_team() -> None:
     assert recipients(snapshot(ConversationState.PENDING), MEMBERS, now=NOW, idle_minutes=5) == MEMBERS
 
 
-def test_accepted_conversation_notifies_only_its_owner_while_active() -> None:
-    active = snapshot(ConversationState.ACCEPTED, owner=OWNER, last=NOW - timedelta(minutes=2))
-    idle = snapshot(ConversationState.ACCEPTED, owner=OWNER, last=NOW - timedelta(minutes=6))
+def test_an_accepted_chat_notifies_only_who_has_it_until_it_is_idle_then_the_team_too() -> None:
+    active = snapshot(ConversationState.ACCEPTED, holder=HOLDER, last=NOW - timedelta(minutes=2))
+    idle = snapshot(ConversationState.ACCEPTED, holder=HOLDER, last=NOW - timedelta(minutes=6))
 
-    assert recipients(active, MEMBERS, now=NOW, idle_minutes=5) == (OWNER,)
-    assert recipients(idle, MEMBERS, now=NOW, idle_minutes=5) == (OWNER, *MEMBERS)
+    assert recipients(active, MEMBERS, now=NOW, idle_minutes=5) == (HOLDER,)
+    assert recipients(idle, MEMBERS, now=NOW, idle_minutes=5) == (HOLDER, *MEMBERS)
+
+
+def test_an_accepted_chat_read_from_dataverse_notifies_its_accepted_by_not_the_team_owning_its_rows() -> None:
+    stored = conversation(AVERY, owner=Owner(team=TEAM_ID), accepted_by=HOLDER,
+                          last_activity=NOW - timedelta(minutes=1))
+    known = known_from(stored, configuration(), None)
+
+    filing = plan_filing(text(), known, MEMBERS, create_conversation=False, create_session=False)
+
+    assert filing.notified == (HOLDER,)
+    assert [write.values["ownerid@odata.bind"] for write in written(filing.changeset.writes, "smsb_message")] == [
+        f"/teams({TEAM_ID})"]
+
+
+def test_an_accepted_chat_nobody_has_is_the_teams_to_take() -> None:
+    nobody = snapshot(ConversationState.ACCEPTED, last=NOW - timedelta(minutes=1))
+
+    assert recipients(nobody, MEMBERS, now=NOW, idle_minutes=5) == MEMBERS
+
+
+def test_a_chat_the_platform_assigned_to_a_user_notifies_that_user_the_only_one_who_sees_it() -> None:
+    pending = snapshot(ConversationState.PENDING, owner_user=OWNER)
+    accepted = snapshot(ConversationState.ACCEPTED, owner_user=OWNER, holder=OWNER, last=NOW - timedelta(hours=1))
+
+    assert recipients(pending, MEMBERS, now=NOW, idle_minutes=5) == (OWNER,)
+    assert recipients(accepted, MEMBERS, now=NOW, idle_minutes=5) == (OWNER,)
+
+
+def test_a_blocked_chat_notifies_nobody_whoever_has_it() -> None:
+    blocked = snapshot(ConversationState.BLOCKED, holder=HOLDER, last=NOW - timedelta(hours=1))
+
+    assert recipients(blocked, MEMBERS, now=NOW, idle_minutes=5) == ()
 
 
 def test_blocked_number_is_stored_but_nobody_is_notified() -> None:
@@ -206,7 +276,7 @@ def test_notifications_sent_on_an_out_of_date_view_are_taken_back_and_the_right_
     filing = plan_filing(incoming, Known(snapshot(ConversationState.PENDING), None), MEMBERS,
                          create_conversation=False, create_session=False)
 
-    now_accepted = snapshot(ConversationState.ACCEPTED, owner=OWNER, last=NOW)
+    now_accepted = snapshot(ConversationState.ACCEPTED, holder=OWNER, last=NOW)
     fix = correction(incoming, now_accepted, MEMBERS, filing)
 
     assert fix is not None
@@ -216,6 +286,21 @@ def test_notifications_sent_on_an_out_of_date_view_are_taken_back_and_the_right_
     assert deleted == [notification_id(incoming.message_id, member) for member in MEMBERS]
     assert posted == [notification_id(incoming.message_id, OWNER)]
     assert correction(incoming, snapshot(ConversationState.PENDING), MEMBERS, filing) is None
+
+
+def test_rows_filed_for_an_owner_the_chat_no_longer_has_are_given_to_its_owner_now() -> None:
+    incoming = text("", pictures=1)
+    stale = Known(snapshot(ConversationState.PENDING), None)
+    filing = plan_filing(incoming, stale, MEMBERS, create_conversation=False, create_session=True)
+
+    now_owned = snapshot(ConversationState.ACCEPTED, owner_user=OWNER, holder=OWNER)
+    writes = owner_correction(incoming, filing, now_owned)
+
+    assert [(w.table.logical_name, w.row_id, dict(w.values)) for w in writes] == [
+        ("smsb_messagesession", incoming.session_id(now_owned.id), {"ownerid@odata.bind": f"/systemusers({OWNER})"}),
+        ("smsb_message", incoming.message_id, {"ownerid@odata.bind": f"/systemusers({OWNER})"}),
+        ("smsb_messagemedia", media_id(incoming.message_id, 0), {"ownerid@odata.bind": f"/systemusers({OWNER})"})]
+    assert owner_correction(incoming, filing, snapshot(ConversationState.ACCEPTED, holder=OWNER)) == ()
 
 
 # -- the customer behind a number ----------------------------------------------------------------------------------

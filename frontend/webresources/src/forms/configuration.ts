@@ -1,6 +1,8 @@
 /**
  * Configuration form: the manual's banner, **Validate** (the webhook checks the credentials with Twilio and
- * writes the result back), the Callback URL read-only with a Copy action, and Allow Create To as a table picker.
+ * writes the result back), the Callback URL read-only with a Copy action, Allow Create To as a table picker, and
+ * Take Over Number offered only when Validate found the number pointing at another system (Validate never takes a
+ * number from another system unless an admin says so).
  * Register `SmsBridge.Forms.Configuration.onLoad` (pass execution context) as the form's OnLoad handler and
  * `SmsBridge.Forms.Configuration.validate` (CrmParameter PrimaryControl) as the Validate command.
  */
@@ -12,6 +14,14 @@ import { mountPicker, splitList, webResourceRoot } from "./picker";
 export const BANNER_ID = "smsb_configuration_banner";
 export const RESULT_ID = "smsb_validate_result";
 export const ALLOW_CREATE_TO_CONTROL = "WebResource_smsb_allowcreateto";
+export const TAKE_OVER_NOTE = "smsb_takeover";
+/**
+ * What Validate writes when the number's webhook (or the Messaging Service's incoming-message URL) sends the texts
+ * to another system (`messaging/configuration/validation.py` POINTS_ELSEWHERE; a test holds the two to one phrase).
+ */
+export const POINTS_ELSEWHERE = "points at another system";
+/** What Validate writes when it took the number over (`validation.py` TAKEN_OVER). */
+export const TAKEN_OVER = "Taken over:";
 
 export const Text = {
     validateBanner: "To validate this Configuration, kindly click on 'Validate' button.",
@@ -20,11 +30,15 @@ export const Text = {
         "Configure Tab → Messaging Configuration Section → 'Request URL' and 'Callback URL' in Twilio before proceeding with the configuration.",
     validating: "Validating the Configuration with Twilio…",
     valid: "The Configuration is valid. The Account SID & Authentication Token were validated with Twilio.",
+    takenOver: (message: string) => `The Configuration is valid. ${message}`,
     invalid: (message: string) =>
         `The Configuration is not valid: ${message || "Twilio did not accept the credentials."}`,
     failed: (message: string) => `Validate could not run: ${message}`,
     pending: "Validation is still running; its result will appear on this form when it is ready.",
     copied: "The Callback URL was copied.",
+    takeOver:
+        "Validate left the number with the other system named in Validation Message. Set this to Yes and press " +
+        "Validate to move the number to SMS Bridge: that system stops receiving its texts at once.",
     copyFailed: "The Callback URL could not be copied; select it and copy it by hand.",
 } as const;
 
@@ -37,9 +51,16 @@ export async function onLoad(executionContext: Xrm.Events.EventContext, deps?: P
     const d = defaultDeps(deps);
     showBanner(formContext);
     lockCallbackUrl(formContext);
+    showTakeOver(formContext);
     formContext
         .getAttribute(smsb_configuration.columns.smsb_validationstatus)
         ?.addOnChange(() => showBanner(formContext));
+    for (const column of [
+        smsb_configuration.columns.smsb_validationmessage,
+        smsb_configuration.columns.smsb_takeovernumber,
+    ]) {
+        formContext.getAttribute(column)?.addOnChange(() => showTakeOver(formContext));
+    }
     formContext
         .getAttribute(smsb_configuration.columns.smsb_callbackurl)
         ?.addOnChange(() => lockCallbackUrl(formContext));
@@ -65,6 +86,33 @@ export function showBanner(formContext: Xrm.FormContext): void {
         formContext.ui.setFormNotification(Text.validateBanner, "INFO", BANNER_ID);
     } else if (auto === false) {
         formContext.ui.setFormNotification(Text.copyBanner, "WARNING", BANNER_ID);
+    }
+}
+
+/**
+ * Take Over Number is shown only when it matters: Validate said the number points at another system (or an admin
+ * has already set it to Yes), with a note saying what Yes does.
+ */
+export function showTakeOver(formContext: Xrm.FormContext): void {
+    const control = formContext.getControl<Xrm.Controls.StandardControl>(
+        smsb_configuration.columns.smsb_takeovernumber,
+    );
+    if (!control) return;
+    const elsewhere = stringValue(formContext, smsb_configuration.columns.smsb_validationmessage).includes(
+        POINTS_ELSEWHERE,
+    );
+    const chosen =
+        formContext
+            .getAttribute<Xrm.Attributes.BooleanAttribute>(smsb_configuration.columns.smsb_takeovernumber)
+            ?.getValue() === true;
+    control.setVisible(elsewhere || chosen);
+    control.clearNotification?.(TAKE_OVER_NOTE);
+    if (elsewhere && !chosen) {
+        control.addNotification?.({
+            uniqueId: TAKE_OVER_NOTE,
+            notificationLevel: "RECOMMENDATION",
+            messages: [Text.takeOver],
+        });
     }
 }
 
@@ -159,12 +207,19 @@ export async function validate(formContext: Xrm.FormContext, deps?: Partial<Form
             d.xrm.Utility.closeProgressIndicator();
             await formContext.data.refresh(false);
             if (status === smsb_configuration.choices.smsb_validationstatus.Valid) {
-                formContext.ui.setFormNotification(Text.valid, "INFO", RESULT_ID);
+                if (message.includes(TAKEN_OVER)) {
+                    // The other system stopped receiving the number's texts: say so where the admin looks.
+                    formContext.ui.setFormNotification(Text.takenOver(message), "WARNING", RESULT_ID);
+                } else {
+                    formContext.ui.setFormNotification(Text.valid, "INFO", RESULT_ID);
+                }
                 showBanner(formContext);
+                showTakeOver(formContext);
                 return "valid";
             }
             formContext.ui.setFormNotification(Text.invalid(message), "ERROR", RESULT_ID);
             showBanner(formContext);
+            showTakeOver(formContext);
             return "invalid";
         }
         formContext.ui.setFormNotification(Text.pending, "WARNING", RESULT_ID);
