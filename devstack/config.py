@@ -1,7 +1,8 @@
 """The local host's configuration: `host.json`, `local.settings.json`, and the devstack's addresses.
 
 Every devstack default can be overridden by an environment variable of the same purpose (`DEVSTACK_…`), so
-scripts written against `make run` keep working when a port is taken.
+scripts written against `make run` keep working when a port is taken. `DevstackLoad` holds the settings for load
+work: how many function hosts work the queues, and whether the Dataverse emulator enforces service protection.
 """
 
 from __future__ import annotations
@@ -15,8 +16,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from devstack.dataverse_emulator.service_limits import Limits
+
 __all__ = [
     "DevstackAddresses",
+    "DevstackLoad",
     "HostConfig",
     "QueueSettings",
     "azurite_connection_string",
@@ -157,6 +161,33 @@ class DevstackAddresses:
     @property
     def storage_connection(self) -> str:
         return azurite_connection_string(self.host, self.azurite_port)
+
+
+@dataclass(frozen=True)
+class DevstackLoad:
+    """`DEVSTACK_FUNCTION_HOSTS` (default 1): function hosts working the queues, the first in the devstack's own
+    process (HTTP, timers, queues), each other one a process of its own (queues; timers run once, as in Azure).
+    `DEVSTACK_DATAVERSE_LIMITS` (`on`/`off`, default off): the Dataverse emulator enforces service protection with
+    Microsoft's documented figures; `DEVSTACK_DATAVERSE_TIME_SCALE` (default 1) compresses its window (60: the
+    5-minute window lasts 5 s) and `DEVSTACK_DATAVERSE_OPERATION_MS` (default 0) is the simulated execution time of
+    each operation (`devstack/dataverse_emulator/service_limits.py`)."""
+
+    function_hosts: int = 1
+    dataverse_limits: Limits | None = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> DevstackLoad:
+        hosts = int(env.get("DEVSTACK_FUNCTION_HOSTS", "1"))
+        if hosts < 1:
+            raise ValueError("DEVSTACK_FUNCTION_HOSTS must be 1 or more")
+        switch = env.get("DEVSTACK_DATAVERSE_LIMITS", "off").strip().lower()
+        if switch not in ("on", "off", "1", "0", "true", "false"):
+            raise ValueError("DEVSTACK_DATAVERSE_LIMITS must be on or off")
+        limits = None
+        if switch in ("on", "1", "true"):
+            limits = Limits(time_scale=float(env.get("DEVSTACK_DATAVERSE_TIME_SCALE", "1")),
+                            operation_ms=float(env.get("DEVSTACK_DATAVERSE_OPERATION_MS", "0")))
+        return cls(function_hosts=hosts, dataverse_limits=limits)
 
 
 def new_function_key() -> str:
