@@ -24,9 +24,12 @@ __all__ = [
     "HostConfig",
     "QueueSettings",
     "azurite_connection_string",
+    "host_json_queues",
     "load_host_config",
     "load_local_settings",
     "parse_timespan",
+    "queue_settings",
+    "timespan",
 ]
 
 # Azurite's documented development account; public by design, the same on every machine.
@@ -81,25 +84,47 @@ def load_host_config(path: Path) -> HostConfig:
         raise ValueError(f"{path}: host.json must declare \"version\": \"2.0\"")
     extensions = data.get("extensions", {})
     http = extensions.get("http", {})
-    queues = extensions.get("queues", {})
-    defaults = QueueSettings()
+    try:
+        queues = queue_settings(extensions.get("queues", {}))
+    except ValueError as exc:
+        raise ValueError(f"{path}: extensions.queues: {exc}") from None
+    return HostConfig(route_prefix=str(http.get("routePrefix", "api")).strip("/"), queues=queues)
+
+
+def queue_settings(queues: Mapping[str, Any], defaults: QueueSettings | None = None) -> QueueSettings:
+    """`extensions.queues` of host.json (names as there) over `defaults` (the extension's own by default)."""
+    defaults = defaults or QueueSettings()
     encoding = str(queues.get("messageEncoding", defaults.message_encoding)).lower()
     if encoding not in ("base64", "none"):
-        raise ValueError(f"{path}: extensions.queues.messageEncoding must be base64 or none")
-    return HostConfig(
-        route_prefix=str(http.get("routePrefix", "api")).strip("/"),
-        queues=QueueSettings(
-            batch_size=int(queues.get("batchSize", defaults.batch_size)),
-            max_dequeue_count=int(queues.get("maxDequeueCount", defaults.max_dequeue_count)),
-            visibility_timeout=parse_timespan(queues["visibilityTimeout"])
-            if "visibilityTimeout" in queues
-            else defaults.visibility_timeout,
-            max_polling_interval=parse_timespan(queues["maxPollingInterval"])
-            if "maxPollingInterval" in queues
-            else defaults.max_polling_interval,
-            message_encoding=encoding,
-        ),
+        raise ValueError("messageEncoding must be base64 or none")
+    return QueueSettings(
+        batch_size=int(queues.get("batchSize", defaults.batch_size)),
+        max_dequeue_count=int(queues.get("maxDequeueCount", defaults.max_dequeue_count)),
+        visibility_timeout=parse_timespan(queues["visibilityTimeout"])
+        if "visibilityTimeout" in queues
+        else defaults.visibility_timeout,
+        max_polling_interval=parse_timespan(queues["maxPollingInterval"])
+        if "maxPollingInterval" in queues
+        else defaults.max_polling_interval,
+        message_encoding=encoding,
     )
+
+
+def timespan(value: timedelta) -> str:
+    """A duration as host.json writes it: `hh:mm:ss.fffffff` (days folded into the hours)."""
+    total = round(value.total_seconds() * 10_000_000)
+    seconds, ticks = divmod(total, 10_000_000)
+    minutes, second = divmod(seconds, 60)
+    hours, minute = divmod(minutes, 60)
+    return f"{hours:02d}:{minute:02d}:{second:02d}.{ticks:07d}"
+
+
+def host_json_queues(settings: QueueSettings) -> dict[str, Any]:
+    """`settings` as host.json's `extensions.queues`, e.g. to hand them to a host in another process."""
+    return {"batchSize": settings.batch_size, "maxDequeueCount": settings.max_dequeue_count,
+            "visibilityTimeout": timespan(settings.visibility_timeout),
+            "maxPollingInterval": timespan(settings.max_polling_interval),
+            "messageEncoding": settings.message_encoding}
 
 
 def load_local_settings(path: Path, environ: MutableMapping[str, str]) -> dict[str, str]:

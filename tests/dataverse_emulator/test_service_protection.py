@@ -44,7 +44,8 @@ def test_the_6001st_request_inside_300_seconds_is_refused_until_the_oldest_leave
     arrivals = [float(second) * 0.01 for second in range(6000)]  # 6,000 requests in the first minute
     assert decide(59.0, arrivals[:-1], [], 0, limits) is None
     refusal = decide(60.0, arrivals, [], 0, limits)
-    assert refusal is not None and refusal.limit is Limit.REQUESTS
+    assert refusal is not None
+    assert refusal.limit is Limit.REQUESTS
     assert refusal.retry_after == 240  # the first request, sent at 0 s, leaves the window at 300 s
     assert decide(300.001, arrivals[1:], [], 0, limits) is None
 
@@ -53,7 +54,8 @@ def test_combined_execution_time_over_1200_seconds_is_refused_until_enough_has_a
     limits = Limits()
     executions = [(10.0, 600_000.0), (20.0, 400_000.0), (30.0, 200_000.0)]  # 1,200,000 ms in the window
     refusal = decide(40.0, [10.0, 20.0, 30.0], executions, 0, limits)
-    assert refusal is not None and refusal.limit is Limit.EXECUTION_TIME
+    assert refusal is not None
+    assert refusal.limit is Limit.EXECUTION_TIME
     assert refusal.retry_after == 270  # once the first 600 s (ended at 10 s) leave the window at 310 s
     assert decide(40.0, [10.0, 20.0, 30.0], executions[1:], 0, limits) is None
 
@@ -62,7 +64,9 @@ def test_the_53rd_concurrent_request_is_refused_at_once() -> None:
     limits = Limits()
     assert decide(0.0, [], [], 51, limits) is None
     refusal = decide(0.0, [], [], 52, limits)
-    assert refusal is not None and refusal.limit is Limit.CONCURRENCY and refusal.retry_after == 1
+    assert refusal is not None
+    assert refusal.limit is Limit.CONCURRENCY
+    assert refusal.retry_after == 1
 
 
 def test_codes_and_messages_are_microsofts() -> None:
@@ -149,7 +153,8 @@ def test_impersonation_spends_the_budget_of_the_account_that_authenticated(clock
     assert api.get("WhoAmI", headers=as_user).json["UserId"] == user
     assert api.get("WhoAmI").status_code == 200
     refused = api.get("WhoAmI", headers=as_user)
-    assert refused.status_code == 429 and refused.json["error"]["code"] == "0x80072322"
+    assert refused.status_code == 429
+    assert refused.json["error"]["code"] == "0x80072322"
     assert emulator.protection.describe()["accounts"] == {
         account_of(f"Bearer {TOKEN}"): {"requests_in_window": 3, "execution_ms_in_window": 0.0, "in_flight": 0}}
 
@@ -164,9 +169,11 @@ def test_a_batch_is_one_request_charged_for_every_operation_inside_it(clock: Clo
     assert answer.headers["x-ms-ratelimit-burst-remaining-xrm-requests"] == "2"  # five operations, one request
     assert answer.headers["x-ms-ratelimit-time-remaining-xrm-requests"] == "0.50"  # 5 x 100 ms of 1,000 ms
     again = api.post("$batch", data=body, headers=headers)
-    assert again.status_code == 200 and again.headers["x-ms-ratelimit-time-remaining-xrm-requests"] == "0.00"
+    assert again.status_code == 200
+    assert again.headers["x-ms-ratelimit-time-remaining-xrm-requests"] == "0.00"
     over = api.get("WhoAmI")
-    assert over.status_code == 429 and over.json["error"]["code"] == "0x80072321"
+    assert over.status_code == 429
+    assert over.json["error"]["code"] == "0x80072321"
     assert emulator.protection.describe()["operations"] == 10
 
 
@@ -214,16 +221,19 @@ def served(clock: Clock) -> Iterator[Api]:
 def test_service_protection_is_switched_and_read_under_devstack(served: Api) -> None:
     assert served.get("/_devstack/limits", token=None).json["enabled"] is False
     on = served.post("/_devstack/limits", json={"requests": 1, "time_scale": 10}, token=None)
-    assert on.status_code == 200 and on.json["limits"]["requests"] == 1
+    assert on.status_code == 200
+    assert on.json["limits"]["requests"] == 1
     served.get("WhoAmI")
     assert served.get("WhoAmI").status_code == 429
     state = served.get("/_devstack/limits", token=None).json
-    assert state["refused"] == {"0x80072322": 1} and state["admitted"] == 1
+    assert state["refused"] == {"0x80072322": 1}
+    assert state["admitted"] == 1
     assert TOKEN not in json.dumps(state)
     assert served.delete("/_devstack/limits", token=None).status_code == 204
     assert served.get("WhoAmI").status_code == 200
     bad = served.post("/_devstack/limits", json={"burst": 5}, token=None)
-    assert bad.status_code == 400 and "burst" in bad.json["error"]["message"]
+    assert bad.status_code == 400
+    assert "burst" in bad.json["error"]["message"]
 
 
 def test_reset_forgets_the_windows_but_keeps_service_protection_on(clock: Clock) -> None:
