@@ -70,6 +70,12 @@ class QueueSettings:
     visibility_timeout: timedelta = timedelta(0)
     max_polling_interval: timedelta = timedelta(minutes=1)
     message_encoding: str = "base64"
+    new_batch_threshold: int | None = None  # None: batchSize / 2, the extension's default on one vCPU
+
+    @property
+    def batch_threshold(self) -> int:
+        """How few messages in hand make the host fetch the next batch (`newBatchThreshold`)."""
+        return self.batch_size // 2 if self.new_batch_threshold is None else self.new_batch_threshold
 
 
 @dataclass(frozen=True)
@@ -107,6 +113,8 @@ def queue_settings(queues: Mapping[str, Any], defaults: QueueSettings | None = N
         if "maxPollingInterval" in queues
         else defaults.max_polling_interval,
         message_encoding=encoding,
+        new_batch_threshold=int(queues["newBatchThreshold"]) if "newBatchThreshold" in queues
+        else defaults.new_batch_threshold,
     )
 
 
@@ -124,7 +132,8 @@ def host_json_queues(settings: QueueSettings) -> dict[str, Any]:
     return {"batchSize": settings.batch_size, "maxDequeueCount": settings.max_dequeue_count,
             "visibilityTimeout": timespan(settings.visibility_timeout),
             "maxPollingInterval": timespan(settings.max_polling_interval),
-            "messageEncoding": settings.message_encoding}
+            "messageEncoding": settings.message_encoding,
+            **({} if settings.new_batch_threshold is None else {"newBatchThreshold": settings.new_batch_threshold})}
 
 
 def load_local_settings(path: Path, environ: MutableMapping[str, str]) -> dict[str, str]:
