@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import secrets
+import shutil
 import tempfile
 import uuid
 from collections.abc import Callable, MutableMapping
@@ -61,7 +62,7 @@ class SandboxOptions:
     dataverse_factory: Callable[[], DataverseEmulator] = DataverseEmulator
     # function hosts in processes of their own, besides the sandbox's own host, all on the same queues
     host_processes: int = 0
-    host_log_folder: Path | None = None  # where their logs go (default: a temporary folder)
+    host_log_folder: Path | None = None  # where their logs go (default: a temporary folder, removed at stop)
     host_log_level: str = "INFO"
     dataverse_limits: Limits | None = None  # the Dataverse emulator's service protection (off: None)
 
@@ -82,6 +83,7 @@ class Sandbox:
         self.product: SeededProduct | None = None
         self.host: FunctionHost | None = None
         self.more_hosts: HostProcesses | None = None
+        self._own_log_folder: Path | None = None
         self.dataverse_server: RunningServer | None = None
         self.twilio_server: TwilioServer | None = None
         self._runtime_scope: contextlib.AbstractContextManager[None] | None = None
@@ -138,17 +140,23 @@ class Sandbox:
             self.host.options.run_queues = True
             self.host.start_queue_workers()
         if o.host_processes:
-            folder = o.host_log_folder or Path(tempfile.mkdtemp(prefix="smsb-hosts-"))
+            folder = o.host_log_folder
+            if folder is None:
+                self._own_log_folder = folder = Path(tempfile.mkdtemp(prefix="smsb-hosts-"))
             settings = {name: value for name, value in self.environ.items() if isinstance(value, str)}
+            # numbered after the sandbox's own host when it works the queues too
             self.more_hosts = HostProcesses(o.host_processes, {**settings, "DEVSTACK_FUNCTION_KEY": o.function_key},
                                             log_folder=folder, queue_settings=config.queues, host=o.host,
-                                            log_level=o.host_log_level)
+                                            log_level=o.host_log_level, first_number=2 if o.run_queues else 1)
             self.more_hosts.start(checkpoint)
         return self
 
     def stop(self) -> None:
         if self.more_hosts is not None:  # first: they work against everything else here
             self.more_hosts.stop()
+        if self._own_log_folder is not None:
+            shutil.rmtree(self._own_log_folder, ignore_errors=True)
+            self._own_log_folder = None
         if self.host is not None:
             self.host.stop()
             self.host = None
