@@ -1,7 +1,8 @@
 """The local host's configuration: `host.json`, `local.settings.json`, and the devstack's addresses.
 
 Every devstack default can be overridden by an environment variable of the same purpose (`DEVSTACK_…`), so
-scripts written against `make run` keep working when a port is taken.
+scripts written against `make run` keep working when a port is taken. `DevstackLoad` holds the settings for load
+work: how many function hosts work the queues, and whether the Dataverse emulator enforces service protection.
 """
 
 from __future__ import annotations
@@ -15,14 +16,20 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from devstack.dataverse_emulator.service_limits import Limits
+
 __all__ = [
     "DevstackAddresses",
+    "DevstackLoad",
     "HostConfig",
     "QueueSettings",
     "azurite_connection_string",
+    "host_json_queues",
     "load_host_config",
     "load_local_settings",
     "parse_timespan",
+    "queue_settings",
+    "timespan",
 ]
 
 # Azurite's documented development account; public by design, the same on every machine.
@@ -63,6 +70,12 @@ class QueueSettings:
     visibility_timeout: timedelta = timedelta(0)
     max_polling_interval: timedelta = timedelta(minutes=1)
     message_encoding: str = "base64"
+    new_batch_threshold: int | None = None  # None: batchSize / 2, the extension's default on one vCPU
+
+    @property
+    def batch_threshold(self) -> int:
+        """How few messages in hand make the host fetch the next batch (`newBatchThreshold`)."""
+        return self.batch_size // 2 if self.new_batch_threshold is None else self.new_batch_threshold
 
 
 @dataclass(frozen=True)
@@ -77,25 +90,50 @@ def load_host_config(path: Path) -> HostConfig:
         raise ValueError(f"{path}: host.json must declare \"version\": \"2.0\"")
     extensions = data.get("extensions", {})
     http = extensions.get("http", {})
-    queues = extensions.get("queues", {})
-    defaults = QueueSettings()
+    try:
+        queues = queue_settings(extensions.get("queues", {}))
+    except ValueError as exc:
+        raise ValueError(f"{path}: extensions.queues: {exc}") from None
+    return HostConfig(route_prefix=str(http.get("routePrefix", "api")).strip("/"), queues=queues)
+
+
+def queue_settings(queues: Mapping[str, Any], defaults: QueueSettings | None = None) -> QueueSettings:
+    """`extensions.queues` of host.json (names as there) over `defaults` (the extension's own by default)."""
+    defaults = defaults or QueueSettings()
     encoding = str(queues.get("messageEncoding", defaults.message_encoding)).lower()
     if encoding not in ("base64", "none"):
-        raise ValueError(f"{path}: extensions.queues.messageEncoding must be base64 or none")
-    return HostConfig(
-        route_prefix=str(http.get("routePrefix", "api")).strip("/"),
-        queues=QueueSettings(
-            batch_size=int(queues.get("batchSize", defaults.batch_size)),
-            max_dequeue_count=int(queues.get("maxDequeueCount", defaults.max_dequeue_count)),
-            visibility_timeout=parse_timespan(queues["visibilityTimeout"])
-            if "visibilityTimeout" in queues
-            else defaults.visibility_timeout,
-            max_polling_interval=parse_timespan(queues["maxPollingInterval"])
-            if "maxPollingInterval" in queues
-            else defaults.max_polling_interval,
-            message_encoding=encoding,
-        ),
+        raise ValueError("messageEncoding must be base64 or none")
+    return QueueSettings(
+        batch_size=int(queues.get("batchSize", defaults.batch_size)),
+        max_dequeue_count=int(queues.get("maxDequeueCount", defaults.max_dequeue_count)),
+        visibility_timeout=parse_timespan(queues["visibilityTimeout"])
+        if "visibilityTimeout" in queues
+        else defaults.visibility_timeout,
+        max_polling_interval=parse_timespan(queues["maxPollingInterval"])
+        if "maxPollingInterval" in queues
+        else defaults.max_polling_interval,
+        message_encoding=encoding,
+        new_batch_threshold=int(queues["newBatchThreshold"]) if "newBatchThreshold" in queues
+        else defaults.new_batch_threshold,
     )
+
+
+def timespan(value: timedelta) -> str:
+    """A duration as host.json writes it: `hh:mm:ss.fffffff` (days folded into the hours)."""
+    total = round(value.total_seconds() * 10_000_000)
+    seconds, ticks = divmod(total, 10_000_000)
+    minutes, second = divmod(seconds, 60)
+    hours, minute = divmod(minutes, 60)
+    return f"{hours:02d}:{minute:02d}:{second:02d}.{ticks:07d}"
+
+
+def host_json_queues(settings: QueueSettings) -> dict[str, Any]:
+    """`settings` as host.json's `extensions.queues`, e.g. to hand them to a host in another process."""
+    return {"batchSize": settings.batch_size, "maxDequeueCount": settings.max_dequeue_count,
+            "visibilityTimeout": timespan(settings.visibility_timeout),
+            "maxPollingInterval": timespan(settings.max_polling_interval),
+            "messageEncoding": settings.message_encoding,
+            **({} if settings.new_batch_threshold is None else {"newBatchThreshold": settings.new_batch_threshold})}
 
 
 def load_local_settings(path: Path, environ: MutableMapping[str, str]) -> dict[str, str]:
@@ -157,6 +195,33 @@ class DevstackAddresses:
     @property
     def storage_connection(self) -> str:
         return azurite_connection_string(self.host, self.azurite_port)
+
+
+@dataclass(frozen=True)
+class DevstackLoad:
+    """`DEVSTACK_FUNCTION_HOSTS` (default 1): function hosts working the queues, the first in the devstack's own
+    process (HTTP, timers, queues), each other one a process of its own (queues; timers run once, as in Azure).
+    `DEVSTACK_DATAVERSE_LIMITS` (`on`/`off`, default off): the Dataverse emulator enforces service protection with
+    Microsoft's documented figures; `DEVSTACK_DATAVERSE_TIME_SCALE` (default 1) compresses its window (60: the
+    5-minute window lasts 5 s) and `DEVSTACK_DATAVERSE_OPERATION_MS` (default 0) is the simulated execution time of
+    each operation (`devstack/dataverse_emulator/service_limits.py`)."""
+
+    function_hosts: int = 1
+    dataverse_limits: Limits | None = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> DevstackLoad:
+        hosts = int(env.get("DEVSTACK_FUNCTION_HOSTS", "1"))
+        if hosts < 1:
+            raise ValueError("DEVSTACK_FUNCTION_HOSTS must be 1 or more")
+        switch = env.get("DEVSTACK_DATAVERSE_LIMITS", "off").strip().lower()
+        if switch not in ("on", "off", "1", "0", "true", "false"):
+            raise ValueError("DEVSTACK_DATAVERSE_LIMITS must be on or off")
+        limits = None
+        if switch in ("on", "1", "true"):
+            limits = Limits(time_scale=float(env.get("DEVSTACK_DATAVERSE_TIME_SCALE", "1")),
+                            operation_ms=float(env.get("DEVSTACK_DATAVERSE_OPERATION_MS", "0")))
+        return cls(function_hosts=hosts, dataverse_limits=limits)
 
 
 def new_function_key() -> str:

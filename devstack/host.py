@@ -5,17 +5,24 @@ hosts the function app itself: it imports `function_app.app`, reads `host.json` 
 environment), and runs the HTTP triggers on 127.0.0.1:7071, the timer triggers on their schedules and the queue
 triggers against Azurite — the same code that runs in Azure, called the way the Python worker calls it.
 
-    python -m devstack host [--port 7071] [--no-timers]
+    python -m devstack host [--port 7071] [--no-timers] [--no-queues] [--queues JSON] [--log-level LEVEL]
+                            [--no-local-settings]
+
+`make run` starts more hosts this way when asked for several (`host_processes.py`): each prints one line once it
+serves (`function host on <url> …`) and, when stopped, one line per queue with what its workers did
+(`queue totals: <queue> processed=N failed=N poisoned=N`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
+import json
 import logging
 import os
 import secrets
 import threading
-from collections.abc import Callable, Iterable, MutableMapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +30,7 @@ from typing import Any
 import azure.functions as func
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from devstack.config import HostConfig, load_host_config, load_local_settings
+from devstack.config import HostConfig, load_host_config, load_local_settings, queue_settings
 from devstack.functions import FunctionSpec, TriggerKind, index_app
 from devstack.http_host import HttpHost
 from devstack.invocation import CapturedOut, invoke
@@ -32,9 +39,12 @@ from devstack.queues import QueueBackend, QueueTriggerWorker, deliver_outputs
 from devstack.shutdown import StopRequested, StopSignals
 from devstack.timers import Clock, TimerRunner, utc_now
 
-__all__ = ["ROOT", "FunctionHost", "HostOptions", "load_function_app"]
+__all__ = ["READY_PREFIX", "ROOT", "TOTALS_PREFIX", "FunctionHost", "HostOptions", "load_function_app"]
 
 log = logging.getLogger("devstack.host")
+
+READY_PREFIX = "function host on "
+TOTALS_PREFIX = "queue totals: "
 
 
 def load_function_app(module: str = "function_app") -> func.FunctionApp:
@@ -139,6 +149,13 @@ class FunctionHost:
             worker.start()
             self.queue_workers.append(worker)
 
+    def queue_totals(self) -> Iterable[str]:
+        """One line per queue worker: what it processed, how many invocations failed, what it gave up to poison."""
+        for worker in self.queue_workers:
+            t = worker.totals
+            yield (f"{TOTALS_PREFIX}{worker.spec.queue_name} processed={t.processed} failed={t.failed}"
+                   f" poisoned={t.poisoned}")
+
     def of_kind(self, kind: TriggerKind) -> list[FunctionSpec]:
         return [f for f in self.functions if f.kind is kind]
 
@@ -176,10 +193,17 @@ def build_host(
     options: HostOptions,
     env: MutableMapping[str, str] | None = None,
     app_loader: Callable[[], func.FunctionApp] = load_function_app,
+    local_settings: bool = True,
+    queues: Mapping[str, Any] | None = None,
 ) -> FunctionHost:
+    """The host for ``options``: settings from ``env`` (and ``local.settings.json`` unless ``local_settings`` is
+    False), ``host.json`` with ``queues`` (host.json's ``extensions.queues`` names) over its queue settings."""
     environ = os.environ if env is None else env
-    load_local_settings(root / "local.settings.json", environ)
+    if local_settings:
+        load_local_settings(root / "local.settings.json", environ)
     config = load_host_config(root / "host.json")
+    if queues:
+        config = dataclasses.replace(config, queues=queue_settings(queues, config.queues))
     return FunctionHost(app_loader(), config, options, env=environ)
 
 
@@ -189,14 +213,22 @@ def main(argv: list[str], signals: StopSignals | None = None) -> int:
 
     from devstack.config import DevstackAddresses
 
-    parser = argparse.ArgumentParser(prog="python -m devstack host", description=__doc__)
-    parser.add_argument("--port", type=int, default=None)
+    parser = argparse.ArgumentParser(prog="python -m devstack host", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--port", type=int, default=None, help="0: any free port")
     parser.add_argument("--no-timers", action="store_true")
     parser.add_argument("--no-queues", action="store_true")
+    parser.add_argument("--queues", type=json.loads, default=None,
+                        help='host.json extensions.queues over the file\'s, e.g. {"maxPollingInterval": "00:00:00.2"}')
+    parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    parser.add_argument("--no-local-settings", action="store_true",
+                        help="settings from the environment only, not from local.settings.json")
     args = parser.parse_args(argv)
     signals = signals or StopSignals.install()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    load_local_settings(ROOT / "local.settings.json", os.environ)
+    logging.basicConfig(level=getattr(logging, args.log_level),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if not args.no_local_settings:
+        load_local_settings(ROOT / "local.settings.json", os.environ)
     addresses = DevstackAddresses.from_env(os.environ)
     options = HostOptions(
         host=addresses.host,
@@ -205,11 +237,11 @@ def main(argv: list[str], signals: StopSignals | None = None) -> int:
         run_timers=not args.no_timers,
         run_queues=not args.no_queues,
     )
-    host = build_host(options=options)
+    host = build_host(options=options, local_settings=not args.no_local_settings, queues=args.queues)
     try:
         signals.checkpoint()
         host.start()
-        print(f"function host on {host.url} — function key {options.function_key}", flush=True)
+        print(f"{READY_PREFIX}{host.url} — function key {options.function_key}", flush=True)
         for line in host.describe():
             print(line, flush=True)
         signals.wait()
@@ -217,5 +249,7 @@ def main(argv: list[str], signals: StopSignals | None = None) -> int:
         pass
     finally:
         host.stop()
+        for line in host.queue_totals():
+            print(line, flush=True)
         signals.restore()
     return 0

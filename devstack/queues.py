@@ -2,7 +2,11 @@
 
 Follows the Functions queue extension: messages are base64 text (`messageEncoding`), a received message stays
 invisible while it is processed, a failure makes it visible again after `visibilityTimeout`, and once it has
-failed `maxDequeueCount` times it is moved to `<queue>-poison` with its original content.
+failed `maxDequeueCount` times it is moved to `<queue>-poison` with its original content. The polling thread fetches
+up to `batchSize` messages, and the next batch as soon as no more than `newBatchThreshold` are still being processed
+("Whenever the number of messages being processed concurrently gets down to this number, the runtime retrieves
+another batch", https://learn.microsoft.com/azure/azure-functions/functions-bindings-storage-queue#host-json), so
+one slow message never holds up the others.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import contextlib
 import logging
 import threading
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -123,7 +127,9 @@ class QueueTriggerWorker:
         self._poison = backend.queue(f"{spec.queue_name}-poison")
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._pool = ThreadPoolExecutor(max_workers=max(1, settings.batch_size), thread_name_prefix=spec.name)
+        # a full batch fetched while newBatchThreshold messages are still in hand: both run at once
+        self._pool = ThreadPoolExecutor(max_workers=max(1, settings.batch_size + settings.batch_threshold),
+                                        thread_name_prefix=spec.name)
         self._on_error = on_error
         self.totals = _Outcome()
 
@@ -140,24 +146,31 @@ class QueueTriggerWorker:
     def _run(self) -> None:
         delay = _MIN_POLL
         max_delay = self.settings.max_polling_interval.total_seconds()
+        running: set[Future[None]] = set()
         while not self._stop.is_set():
+            running = {future for future in running if not future.done()}
+            if len(running) > self.settings.batch_threshold:
+                wait(running, timeout=_MIN_POLL, return_when=FIRST_COMPLETED)
+                continue
             try:
-                handled = self.poll_once()
+                messages = self._receive()
             except AzureError as exc:
                 log.warning("queue %s unreachable: %s", self.spec.queue_name, exc.__class__.__name__)
-                handled = 0
-            # Like the real host: poll again at once while there is work, back off exponentially when idle.
-            delay = _MIN_POLL if handled else min(max_delay, delay * 2)
+                messages = []
+            running |= {self._pool.submit(self._process, m) for m in messages}
+            if messages:  # like the real host: poll again at once while there is work
+                delay = _MIN_POLL
+                continue
+            delay = min(max_delay, delay * 2)  # and back off exponentially when idle
             self._stop.wait(delay)
+
+    def _receive(self) -> list[StorageMessage]:
+        return list(self._queue.receive_messages(max_messages=self.settings.batch_size,
+                                                 visibility_timeout=int(_PROCESSING_VISIBILITY.total_seconds())))
 
     def poll_once(self) -> int:
         """Receive one batch and process it; returns how many messages were handled."""
-        messages = list(
-            self._queue.receive_messages(
-                max_messages=self.settings.batch_size,
-                visibility_timeout=int(_PROCESSING_VISIBILITY.total_seconds()),
-            )
-        )
+        messages = self._receive()
         if not messages:
             return 0
         for future in [self._pool.submit(self._process, m) for m in messages]:

@@ -1,6 +1,9 @@
 """The whole product on loopback: both emulators, the product seeded into them, and the function app on the local
 host in front of Azurite queues. `make run` uses it with the well-known ports; tests and benchmarks use it with
 ephemeral ones, so what they exercise is exactly what a developer runs.
+
+`host_processes` adds function hosts, each a process of its own working the same queues (`host_processes.py`);
+`dataverse_limits` turns on the Dataverse emulator's service protection from the start.
 """
 
 from __future__ import annotations
@@ -8,9 +11,12 @@ from __future__ import annotations
 import base64
 import contextlib
 import secrets
+import shutil
+import tempfile
 import uuid
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import function_app
@@ -20,9 +26,11 @@ from app.runtime import Runtime
 from app.settings import Settings
 from devstack.config import QueueSettings, load_host_config
 from devstack.dataverse_emulator import DataverseEmulator, RunningServer
+from devstack.dataverse_emulator.service_limits import Limits
 from devstack.dataverse_site import serve_dataverse_site
 from devstack.functions import TriggerKind
 from devstack.host import FunctionHost, HostOptions
+from devstack.host_processes import HostProcesses
 from devstack.paths import ROOT
 from devstack.queues import QueueBackend, QueueTriggerWorker
 from devstack.seed import SeededProduct, seed_product, wire_twilio_number
@@ -52,6 +60,11 @@ class SandboxOptions:
     auth_token: str = field(default=DEFAULT_AUTH_TOKEN, repr=False)
     number: str = DEFAULT_PHONE_NUMBER
     dataverse_factory: Callable[[], DataverseEmulator] = DataverseEmulator
+    # function hosts in processes of their own, besides the sandbox's own host, all on the same queues
+    host_processes: int = 0
+    host_log_folder: Path | None = None  # where their logs go (default: a temporary folder, removed at stop)
+    host_log_level: str = "INFO"
+    dataverse_limits: Limits | None = None  # the Dataverse emulator's service protection (off: None)
 
 
 class Sandbox:
@@ -69,6 +82,8 @@ class Sandbox:
         self.demo: dict[str, Any] = {}
         self.product: SeededProduct | None = None
         self.host: FunctionHost | None = None
+        self.more_hosts: HostProcesses | None = None
+        self._own_log_folder: Path | None = None
         self.dataverse_server: RunningServer | None = None
         self.twilio_server: TwilioServer | None = None
         self._runtime_scope: contextlib.AbstractContextManager[None] | None = None
@@ -79,6 +94,8 @@ class Sandbox:
         """Start and seed everything; ``checkpoint`` is called between steps and may raise to abandon the start
         (``stop()`` then stops whatever had started)."""
         o = self.options
+        if o.dataverse_limits is not None:
+            self.dataverse.protection.configure(o.dataverse_limits)
         self.demo = self.dataverse.seed_demo()
         checkpoint()
         self.dataverse_server = serve_dataverse_site(self.dataverse, host=o.host, port=o.dataverse_port)
@@ -122,9 +139,24 @@ class Sandbox:
         if o.run_queues:
             self.host.options.run_queues = True
             self.host.start_queue_workers()
+        if o.host_processes:
+            folder = o.host_log_folder
+            if folder is None:
+                self._own_log_folder = folder = Path(tempfile.mkdtemp(prefix="smsb-hosts-"))
+            settings = {name: value for name, value in self.environ.items() if isinstance(value, str)}
+            # numbered after the sandbox's own host when it works the queues too
+            self.more_hosts = HostProcesses(o.host_processes, {**settings, "DEVSTACK_FUNCTION_KEY": o.function_key},
+                                            log_folder=folder, queue_settings=config.queues, host=o.host,
+                                            log_level=o.host_log_level, first_number=2 if o.run_queues else 1)
+            self.more_hosts.start(checkpoint)
         return self
 
     def stop(self) -> None:
+        if self.more_hosts is not None:  # first: they work against everything else here
+            self.more_hosts.stop()
+        if self._own_log_folder is not None:
+            shutil.rmtree(self._own_log_folder, ignore_errors=True)
+            self._own_log_folder = None
         if self.host is not None:
             self.host.stop()
             self.host = None

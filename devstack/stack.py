@@ -1,6 +1,10 @@
 """`make run`: the whole product on one machine — Azurite, the Dataverse and Twilio emulators, and the function
 app on the local host, wired to each other — until Ctrl-C or SIGTERM stops everything it started.
 
+`DEVSTACK_FUNCTION_HOSTS=N` works the queues with N function hosts (the first in this process, the others each in a
+process of its own, `host_processes.py`); `DEVSTACK_DATAVERSE_LIMITS=on` makes the Dataverse emulator enforce
+Dataverse's service protection (`config.DevstackLoad`).
+
 Stopping is the main thread's job (see shutdown.py): a signal during start-up is seen between two steps, a signal
 once running ends the wait, and however many more arrive while it stops, they only set the same flag again.
 """
@@ -14,7 +18,7 @@ from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
 
 from devstack.azurite import Azurite
-from devstack.config import DevstackAddresses
+from devstack.config import DevstackAddresses, DevstackLoad
 from devstack.dataverse_emulator import RunningServer
 from devstack.dataverse_site import serve_dataverse_site
 from devstack.instance import InstanceFolder
@@ -49,6 +53,7 @@ class Stack:
         caller then calls ``stop()``, which stops whatever had started)."""
         began = time.monotonic()
         a = self.addresses
+        load = DevstackLoad.from_env(self.env)
         checkpoint()
         progress(f"starting Azurite queues on {a.host}:{a.azurite_port} …")
         self.azurite = Azurite(a.host, a.azurite_port)
@@ -60,6 +65,8 @@ class Stack:
             storage_connection=a.storage_connection, host=a.host, functions_port=a.functions_port,
             dataverse_port=a.dataverse_port, twilio_port=a.twilio_port, function_key=a.function_key,
             run_queues=True, run_timers=with_timers, twilio_callback_delay=0.5,
+            host_processes=load.function_hosts - 1, host_log_folder=self.instance.path / "hosts",
+            dataverse_limits=load.dataverse_limits,
         ), environ=self.env)
         self.sandbox.start(checkpoint=checkpoint)
         checkpoint()
@@ -107,6 +114,14 @@ class Stack:
         if self.sandbox is not None and self.sandbox.host is not None:
             lines.append("functions:")
             lines.extend(self.sandbox.host.describe())
+        if self.sandbox is not None and self.sandbox.more_hosts is not None:
+            lines.append(f"more function hosts on the same queues ({len(self.sandbox.more_hosts.processes)}):")
+            lines.extend(self.sandbox.more_hosts.describe())
+        limits = self.sandbox.dataverse.protection.limits if self.sandbox is not None else None
+        if limits is not None:
+            lines.append(f"Dataverse service protection: on ({limits.requests} requests and {limits.execution_ms:,} ms"
+                         f" per {limits.window_seconds:g} s window, {limits.concurrent} in flight; time scale"
+                         f" {limits.time_scale:g}); state at {a.dataverse_url}/_devstack/limits")
         lines.append("Press Ctrl-C to stop.")
         return "\n".join(lines)
 

@@ -3,7 +3,7 @@
 Public API (stable):
 
 ``DataverseEmulator(schema=None, *, clock=None, token=None, webhook_sender=None, preinstalled=True,
-security="impersonated")``
+security="impersonated", service_protection=None)``
     ``schema`` defaults to :func:`solution.schema.load_schema`; ``clock`` returns an aware ``datetime``
     (``createdon``/``modifiedon``); ``token`` fixes the only accepted bearer token (default: any
     non-empty token); ``webhook_sender(url, headers, body) -> status`` replaces the HTTP POST used to
@@ -18,6 +18,16 @@ security="impersonated")``
     * ``requests`` - the request log: ``requests.records``, ``requests.count(method, path, status)``,
       ``requests.counters()``, ``requests.describe()`` (every request, for failure messages).
     * ``webhooks`` - delivered webhook calls: ``webhooks.deliveries``, ``webhooks.drain(timeout)``.
+    * ``protection`` - Dataverse's service protection limits (``service_limits.py`` decides,
+      ``service_protection.py`` applies), off unless ``service_protection`` is ``True`` (Microsoft's figures: per
+      authenticated account, 6,000 requests and 1,200,000 ms of execution time in a sliding 300-second window,
+      52 in flight; 429 with ``0x80072322``, ``0x80072321``, ``0x80072326`` and ``Retry-After``) or a
+      ``Limits(requests=, execution_ms=, concurrent=, window_seconds=, time_scale=, operation_ms=)``;
+      ``protection.configure(limits | None)``, ``protection.describe()``. A ``$batch`` is one request charged for
+      every operation in it. ``time_scale`` compresses time for benchmarks: at 60 the 5-minute window lasts 5 real
+      seconds and ``Retry-After`` is written in compressed (real) seconds, with decimals. ``operation_ms`` is a
+      simulated execution time per operation, waited and charged. Each bearer token is one account; impersonation
+      spends the budget of the account that authenticated. Answers carry ``x-ms-ratelimit-*`` headers while on.
     * ``seed_demo()`` - business unit, team "SMS Bridge - SMS" with 3 users, contacts and accounts with
       phone numbers in assorted formats; ``reset()``.
     * ``user_id``, ``business_unit_id``, ``organization_id`` - what ``WhoAmI`` answers.
@@ -40,10 +50,12 @@ security="impersonated")``
 ``mount_responses(emulator, responses_mock, base_url)``
     Routes every request to ``base_url`` through the emulator in-process (``responses`` callbacks).
 
-CLI: ``devstack.dataverse_emulator.cli:main(argv)`` - ``--host``, ``--port`` (7072), ``--seed demo``, ``--token``.
+CLI: ``devstack.dataverse_emulator.cli:main(argv)`` - ``--host``, ``--port`` (7072), ``--seed demo``, ``--token``,
+``--limits`` (service protection on), ``--time-scale``, ``--operation-ms``.
 
-HTTP control under ``/_devstack/``: ``GET|DELETE requests``, ``GET|POST|DELETE faults``, ``POST reset``,
-``GET webhooks``, ``POST seed``.
+HTTP control under ``/_devstack/``: ``GET|DELETE requests``, ``GET|POST|DELETE faults``, ``GET|POST|DELETE limits``
+(``POST`` a JSON object of ``Limits`` fields, ``{}`` for Microsoft's figures), ``POST reset``, ``GET webhooks``,
+``POST seed``.
 
 Behaviour follows the Dataverse Web API documentation, including the details clients trip over:
 
@@ -113,7 +125,7 @@ shape) → handler (``routing.py``); the handlers (``reads.py``, ``writes.py``, 
 ``files.py``, ``fetchxml.py``, the metadata modules, ``solution_import.py``, ``associations.py``,
 ``platform_actions.py``...) are given only the small interfaces of ``ports.py`` (the store, the schema holder, the
 clock, the org's ids, the acting user, the access checker) and never import the service. ``edge.py`` is the HTTP
-side: authentication, injected faults, the request log.
+side: authentication, service protection, injected faults, the request log.
 """
 
 from .errors import ODataError

@@ -1,4 +1,5 @@
-"""Test control over HTTP under ``/_devstack/``: request log, faults, reset, webhook deliveries, seed."""
+"""Test control over HTTP under ``/_devstack/``: request log, faults, service protection, reset, webhook deliveries,
+seed."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from werkzeug.wrappers import Request
 from .errors import INVALID_ARGUMENT, ODataError
 from .faults import Faults, RequestLog
 from .protocol import Outcome
+from .service_limits import Limits
+from .service_protection import ServiceProtection
 from .webhooks import WebhookDispatcher
 
 __all__ = ["Controlled", "handle_devstack"]
@@ -23,6 +26,7 @@ class Controlled(Protocol):
 
     requests: RequestLog
     faults: Faults
+    protection: ServiceProtection
     webhooks: WebhookDispatcher
 
     def reset(self) -> None: ...
@@ -75,6 +79,25 @@ def _clear_faults(emulator: Controlled, _request: Request) -> Outcome:
     return Outcome(204)
 
 
+def _limits(emulator: Controlled, _request: Request) -> Outcome:
+    return Outcome.json(200, emulator.protection.describe())
+
+
+def _set_limits(emulator: Controlled, request: Request) -> Outcome:
+    """Turn service protection on, with the documented figures or the given ones (``Limits`` fields)."""
+    spec = _json(request)
+    unknown = set(spec) - set(Limits.__dataclass_fields__)
+    if unknown:
+        raise ODataError(400, INVALID_ARGUMENT, f"Unknown limit field(s): {', '.join(sorted(unknown))}.")
+    emulator.protection.configure(Limits(**spec))
+    return Outcome.json(200, emulator.protection.describe())
+
+
+def _clear_limits(emulator: Controlled, _request: Request) -> Outcome:
+    emulator.protection.configure(None)
+    return Outcome(204)
+
+
 def _reset(emulator: Controlled, _request: Request) -> Outcome:
     emulator.reset()
     return Outcome(204)
@@ -101,6 +124,9 @@ _ROUTES: dict[tuple[str, str], Callable[[Controlled, Request], Outcome]] = {
     ("GET", "/_devstack/faults"): _faults,
     ("POST", "/_devstack/faults"): _add_fault,
     ("DELETE", "/_devstack/faults"): _clear_faults,
+    ("GET", "/_devstack/limits"): _limits,
+    ("POST", "/_devstack/limits"): _set_limits,
+    ("DELETE", "/_devstack/limits"): _clear_limits,
     ("POST", "/_devstack/reset"): _reset,
     ("GET", "/_devstack/webhooks"): _webhooks,
     ("POST", "/_devstack/seed"): _seed,

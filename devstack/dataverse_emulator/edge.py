@@ -2,9 +2,11 @@
 
 On the way in: ``/_devstack/`` goes to the control routes (``devstack_api.py``), anything else outside
 ``/api/data/v9.2/`` is 404, a request without a bearer token (or with another than the only accepted one) is 401,
-and an injected fault (``faults.py``) answers instead of the API. On the way out: every Web API answer is logged
+a request over one of Dataverse's service protection limits is refused with 429 (``service_protection.py``, when
+on), and an injected fault (``faults.py``) answers instead of the API. On the way out: every Web API answer is logged
 (``requests``, without the Authorization header) and carries an ``x-ms-service-request-id``, the id support would
-ask for; absolute URLs in answers use the address the client used (``headers.public_base_url``).
+ask for, and, while service protection is on, the account's ``x-ms-ratelimit-*`` headers; absolute URLs in answers
+use the address the client used (``headers.public_base_url``).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from werkzeug.wrappers import Request, Response
 from .faults import Faults, RequestLog, RequestRecord, fault_error
 from .headers import public_base_url
 from .protocol import API_PREFIX, Call, Outcome
+from .service_protection import Admission, ServiceProtection
 
 __all__ = ["respond"]
 
@@ -27,10 +30,11 @@ _CONTROL_PREFIX = "/_devstack/"
 
 
 def respond(request: Request, *, api: Callable[[Call], Outcome], control: Callable[[Request], Outcome],
-            faults: Faults, log: RequestLog, token: str | None) -> Response:
+            faults: Faults, log: RequestLog, token: str | None, protection: ServiceProtection) -> Response:
     """Answer one HTTP request; ``token`` is the only bearer token accepted (None: any non-empty one)."""
     path = request.path
     fault = False
+    admission: Admission | None = None
     if path.startswith(_CONTROL_PREFIX):
         outcome = control(request)
     elif not path.startswith(API_PREFIX.rstrip("/")):
@@ -43,17 +47,12 @@ def respond(request: Request, *, api: Callable[[Call], Outcome], control: Callab
             401, [("WWW-Authenticate", 'Bearer authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize"')]
         )
     else:
-        rule = faults.match(request.method, path)
-        error = None
-        if rule is not None:
-            if rule.latency_ms:
-                time.sleep(rule.latency_ms / 1000)
-            error = fault_error(rule)
-        if error is not None:
-            fault = True
-            outcome = Outcome.error(error)
-        else:
-            outcome = api(_call_of(request))
+        # the whole answer, injected latency included, is the request's execution time and keeps it in flight
+        with protection.request(request.headers.get("Authorization", "")) as admission:
+            if admission is not None and admission.error is not None:
+                outcome = Outcome.error(admission.error)
+            else:
+                outcome, fault = _answer(request, api, faults, path)
     if not path.startswith(_CONTROL_PREFIX):  # the log is about Web API traffic, not test control
         log.append(
             RequestRecord(
@@ -72,7 +71,22 @@ def respond(request: Request, *, api: Callable[[Call], Outcome], control: Callab
         response.headers.pop("Content-Type", None)
     if path.startswith(API_PREFIX.rstrip("/")):
         response.headers["x-ms-service-request-id"] = str(uuid.uuid4())
+        for name, value in protection.headers(admission):
+            response.headers[name] = value
     return response
+
+
+def _answer(request: Request, api: Callable[[Call], Outcome], faults: Faults, path: str) -> tuple[Outcome, bool]:
+    """The API's answer, or an injected fault's (with its latency first); and whether a fault answered."""
+    rule = faults.match(request.method, path)
+    error = None
+    if rule is not None:
+        if rule.latency_ms:
+            time.sleep(rule.latency_ms / 1000)
+        error = fault_error(rule)
+    if error is not None:
+        return Outcome.error(error), True
+    return api(_call_of(request)), False
 
 
 def _authorized(request: Request, token: str | None) -> bool:

@@ -46,6 +46,8 @@ from .relationship_metadata import cascade_configuration
 from .routing import ANY, Route, Routed, Router, route
 from .rows import Rows
 from .seed import seed_demo
+from .service_limits import Limits
+from .service_protection import ServiceProtection
 from .solution_import import SolutionImports
 from .solutions import Solutions
 from .store import Store
@@ -72,6 +74,7 @@ class DataverseEmulator:
         fault_seed: int = 0,
         preinstalled: bool = True,
         security: SecurityMode | str = SecurityMode.IMPERSONATED,
+        service_protection: Limits | bool | None = None,
     ) -> None:
         self.schema = with_platform_tables(schema or load_schema())
         self._initial_schema = self.schema
@@ -83,6 +86,9 @@ class DataverseEmulator:
         store = self.store = Store(self.schema, self.clock)
         self.faults = Faults(fault_seed)
         self.requests = RequestLog()
+        # off by default; True is the documented figures (service_limits.py)
+        self.protection = ServiceProtection(self.clock, Limits() if service_protection is True
+                                            else service_protection if isinstance(service_protection, Limits) else None)
         self.catalog = Catalog(self, self.clock)
         self.solutions = Solutions(self, store, self.clock, org, preinstalled=preinstalled)
         self.imports = SolutionImports(self.solutions, self, store, self.clock)
@@ -112,7 +118,8 @@ class DataverseEmulator:
         metadata = MetadataApi(definitions)
         self.system_forms = SystemForms(holder=self, tables=self.solutions, clock=self.clock,
                                         published=self.imports.action)
-        self._router = Router(self._routes(platform, associations, metadata, bulk))
+        router = Router(self._routes(platform, associations, metadata, bulk))
+        self._router = self.protection.metered(router.dispatch)  # operations per request, for service protection
         self._demo_seeded = False
         self._bootstrap()
 
@@ -200,6 +207,7 @@ class DataverseEmulator:
                 self.seed_demo()
         self.faults.clear()
         self.requests.clear()
+        self.protection.reset()
         self.webhooks.deliveries.clear()
         self.webhooks.system_jobs.clear()
 
@@ -219,7 +227,7 @@ class DataverseEmulator:
     def wsgi_app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         # The browser shell (devstack/browser) is an app of its own; the devstack puts it on this origin.
         response = respond(Request(environ), api=self.handle, control=partial(handle_devstack, self),
-                           faults=self.faults, log=self.requests, token=self.token)
+                           faults=self.faults, log=self.requests, token=self.token, protection=self.protection)
         return response(environ, start_response)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:

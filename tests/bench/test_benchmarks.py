@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from bench import inbound_http_throughput, inbound_round_trips, inbound_vs_naive
+from bench import inbound_http_throughput, inbound_round_trips, inbound_vs_naive, load
 
 pytestmark = pytest.mark.loopback
 
@@ -40,3 +40,18 @@ def test_inbound_processor_needs_five_times_fewer_round_trips_than_the_naive_des
     assert "every text filed once by each design: yes" in out, out
     ratio = next(line for line in out.splitlines() if line.startswith("round-trip ratio"))
     assert float(ratio.split(":")[1].strip().split("x")[0]) >= 5.0, out
+
+
+@pytest.mark.azurite
+def test_load_benchmark_files_and_sends_exactly_once_with_two_hosts(
+        azurite: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    code = load.main(["--texts", "30", "--numbers", "6", "--outbox", "12", "--hosts", "2", "--idle-texts", "2",
+                      "--idle-gap", "0.2", "--hang-seconds", "240",
+                      "--storage-connection", azurite.connection_string])
+    out = capsys.readouterr().out
+    assert "every text filed exactly once and every Outbox row sent exactly once: yes" in out, out
+    rows = {line.split()[0]: line.split() for line in out.splitlines() if line.startswith(("inbound ", "outbound "))}
+    assert rows["inbound"][1:6] == ["2", "30", "30", "0", "0"], out  # hosts, items, once, dup, lost
+    assert rows["outbound"][1:6] == ["2", "12", "12", "0", "0"], out
+    assert "idle load, 1 host, real time: 2 texts" in out, out
+    assert code == 0, out

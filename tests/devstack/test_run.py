@@ -78,10 +78,10 @@ class RunningStack:
 
 
 @pytest.fixture
-def start_stack(tmp_path: Path) -> Iterator[Callable[[], RunningStack]]:
+def start_stack(tmp_path: Path) -> Iterator[Callable[..., RunningStack]]:
     started: list[RunningStack] = []
 
-    def start() -> RunningStack:
+    def start(**settings: str) -> RunningStack:
         taken = {port for stack in started for port in stack.ports.values()}
         chosen = free_ports(5)
         while taken & set(chosen):  # another stack of this test holds one of them
@@ -96,6 +96,7 @@ def start_stack(tmp_path: Path) -> Iterator[Callable[[], RunningStack]]:
             "DEVSTACK_AZURITE_PORT": str(ports["azurite"]),
             "DEVSTACK_FUNCTION_KEY": f"e2e-function-key-{len(started)}",
             "PYTHONUNBUFFERED": "1",
+            **settings,
         }
         env.pop("AzureWebJobsStorage", None)
         log_path = tmp_path / f"stack-{len(started)}.log"
@@ -130,7 +131,7 @@ def smsbridge_doctor(**env: str) -> subprocess.CompletedProcess[str]:
         env={**{k: v for k, v in os.environ.items() if not k.startswith(_CLEAN_ENV)}, **env}, check=False)
 
 
-def test_make_run_answers_and_two_stacks_keep_their_own_state(start_stack: Callable[[], RunningStack]) -> None:
+def test_make_run_answers_and_two_stacks_keep_their_own_state(start_stack: Callable[..., RunningStack]) -> None:
     first, second = start_stack(), start_stack()
     banner = first.wait_for(READY)
     second.wait_for(READY)
@@ -225,7 +226,7 @@ def test_make_run_answers_and_two_stacks_keep_their_own_state(start_stack: Calla
     (signal.SIGTERM, SEEDING, 10),
 ], ids=["ctrl-c-once-when-ready", "sigterm-twice-when-ready", "ctrl-c-burst-when-ready", "sigterm-at-start-up",
         "ctrl-c-twice-while-seeding", "sigterm-burst-while-seeding"])
-def test_a_stop_signal_ends_everything_the_stack_started(start_stack: Callable[[], RunningStack], signum: int,
+def test_a_stop_signal_ends_everything_the_stack_started(start_stack: Callable[..., RunningStack], signum: int,
                                                          phase: str, times: int) -> None:
     stack = start_stack()
     stack.wait_for(phase)
@@ -235,7 +236,7 @@ def test_a_stop_signal_ends_everything_the_stack_started(start_stack: Callable[[
     assert "Traceback" not in stack.log()
 
 
-def test_signals_during_shutdown_neither_restart_nor_hang_it(start_stack: Callable[[], RunningStack]) -> None:
+def test_signals_during_shutdown_neither_restart_nor_hang_it(start_stack: Callable[..., RunningStack]) -> None:
     stack = start_stack()
     stack.wait_for(READY)
     stack.signal(signal.SIGINT)
@@ -249,9 +250,31 @@ def test_signals_during_shutdown_neither_restart_nor_hang_it(start_stack: Callab
     assert stack.log().count(READY) == 1
 
 
-def test_a_signal_before_the_stack_printed_anything_still_ends_it(start_stack: Callable[[], RunningStack]) -> None:
+def test_a_signal_before_the_stack_printed_anything_still_ends_it(start_stack: Callable[..., RunningStack]) -> None:
     stack = start_stack()
     stack.signal(signal.SIGINT, 2)
     # So early, Python may not have handed the signals over yet (its own Ctrl-C ends it then): whatever the exit
     # code, the process ends and holds no port.
     stack.assert_stopped(exit_code=None)
+
+
+def test_make_run_starts_more_function_hosts_and_dataverse_limits_when_asked(
+        start_stack: Callable[..., RunningStack]) -> None:
+    stack = start_stack(DEVSTACK_FUNCTION_HOSTS="3", DEVSTACK_DATAVERSE_LIMITS="on", DEVSTACK_DATAVERSE_TIME_SCALE="60")
+    banner = stack.wait_for(READY)
+    pids = [int(pid) for pid in re.findall(r"host \d: pid (\d+)", banner)]
+    assert len(pids) == 2, banner
+    assert "Dataverse service protection: on" in banner
+    assert "time scale 60" in banner
+    dataverse = f"http://127.0.0.1:{stack.ports['dataverse']}"
+    limits = requests.get(f"{dataverse}/_devstack/limits", timeout=5).json()
+    assert limits["enabled"] is True
+    assert limits["limits"]["time_scale"] == 60
+    who = requests.get(f"{dataverse}/api/data/v9.2/WhoAmI", headers={"Authorization": "Bearer devstack-emulator-token"},
+                       timeout=5)
+    assert int(who.headers["x-ms-ratelimit-burst-remaining-xrm-requests"]) < 6000
+    stack.signal(signal.SIGTERM)
+    stack.assert_stopped()
+    for pid in pids:  # every host process ended with the stack
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)

@@ -17,6 +17,7 @@ class Journal:
     timers: list[bool] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     done: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)  # lets "hold…" messages finish
 
 
 def build_app(journal: Journal) -> func.FunctionApp:
@@ -67,6 +68,8 @@ def build_app(journal: Journal) -> func.FunctionApp:
             journal.messages.append((text, msg.dequeue_count))
         if text.startswith("fail"):
             raise ValueError("cannot process " + text)
+        if text.startswith("hold"):
+            journal.release.wait(30)
         done.set(text.upper())
 
     @app.timer_trigger(schedule="*/2 * * * * *", arg_name="timer", run_on_startup=True)

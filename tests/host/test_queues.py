@@ -126,3 +126,33 @@ def test_polling_thread_processes_a_burst(backend: QueueBackend) -> None:
         worker.stop()
     assert sorted(t for t, _ in journal.messages) == sorted(texts)
     assert len(peek_all(backend, "work-done")) == 20
+
+
+def test_a_slow_message_does_not_hold_up_the_next_batch(backend: QueueBackend) -> None:
+    journal = Journal()
+    # batches of 2: the next one is fetched as soon as no more than 1 message is still being processed
+    worker = QueueTriggerWorker(work_spec(journal), backend, QueueSettings(
+        batch_size=2, max_dequeue_count=3, visibility_timeout=timedelta(0),
+        max_polling_interval=timedelta(milliseconds=100)))
+    backend.send("work-items", "hold-1")
+    worker.start()
+    try:
+        deadline = time.monotonic() + 15
+        while not journal.messages and time.monotonic() < deadline:
+            time.sleep(0.05)
+        texts = [f"job-{n}" for n in range(6)]
+        for text in texts:
+            backend.send("work-items", text)
+        while len(_done(backend)) < 6 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        # every other job went through while the first one is still in hand
+        assert sorted(_done(backend)) == sorted(t.upper() for t in texts)
+        assert sorted(t for t, _ in journal.messages) == sorted(["hold-1", *texts])
+    finally:
+        journal.release.set()
+        worker.stop()
+    assert sorted(_done(backend)) == sorted(["HOLD-1", *(t.upper() for t in texts)])
+
+
+def _done(backend: QueueBackend) -> list[str]:
+    return [base64.b64decode(m).decode() for m in peek_all(backend, "work-done")]
