@@ -25,6 +25,7 @@ from dataverse import DataverseClient, DataverseConfig
 from messaging.configuration import ConfigurationService, RecordTypeService
 from messaging.directory import ConfigurationDirectory
 from messaging.inbound import InboundProcessor
+from messaging.inbound.coalescing import InboundCoalescer
 from messaging.intake import WebhookIntake
 from messaging.outbound import MediaLinks, OutboundProcessor, media_key
 from messaging.ownership import OwnershipProcessor
@@ -133,8 +134,10 @@ class Runtime:
     def inbound_worker(self) -> InboundQueueWorker:
         inbound = InboundProcessor(self.dataverse, self.directory, self.cipher, MediaDownloader(self.twilio),
                                    self.store, tables=self.customer_tables)
+        batch = self.settings.inbound_batch
         return InboundQueueWorker(inbound, StatusProcessor(self.dataverse, self.store), self.store,
-                                  intake=self.intake, phone_hash=self.phone_hash)
+                                  intake=self.intake, phone_hash=self.phone_hash,
+                                  coalescer=InboundCoalescer(inbound, batch) if batch > 1 else None)
 
     @cached_property
     def phone_hash(self) -> PhoneHash:

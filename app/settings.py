@@ -22,6 +22,10 @@ __all__ = ["DataverseAuthMode", "Settings", "SettingsError", "from_process_env"]
 
 DEFAULT_AUTHORITY_HOST = "login.microsoftonline.com"
 DEFAULT_TWILIO_API_BASE_URL = "https://api.twilio.com"
+# Texts per write `$batch` (messaging.inbound.coalescing); a change set of a text is at most ~15 operations and a
+# `$batch` takes 1,000.
+DEFAULT_INBOUND_BATCH = 32
+MAX_INBOUND_BATCH = 64
 ENCRYPTION_KEY_BYTES = 32
 
 
@@ -63,6 +67,8 @@ class Settings:
     applicationinsights_connection_string: str | None = field(default=None, repr=False)
     storage_queue_uri: str | None = None
     storage_client_id: str | None = None
+    # Inbound texts filed together per `$batch` by each worker process (SMSB_INBOUND_BATCH); 1: each alone.
+    inbound_batch: int = DEFAULT_INBOUND_BATCH
 
     @property
     def dataverse_auth_mode(self) -> DataverseAuthMode:
@@ -166,6 +172,9 @@ class Settings:
                 "address such as http://127.0.0.1:7072; use an app registration or managed identity otherwise"
             )
 
+        inbound_batch = _positive_int(get("SMSB_INBOUND_BATCH"), DEFAULT_INBOUND_BATCH, "SMSB_INBOUND_BATCH",
+                                      MAX_INBOUND_BATCH, problems)
+
         if problems:
             raise SettingsError(problems)
         return cls(
@@ -184,6 +193,7 @@ class Settings:
             dataverse_token=token,
             twilio_api_base_url=twilio_api_base_url,
             applicationinsights_connection_string=get("APPLICATIONINSIGHTS_CONNECTION_STRING"),
+            inbound_batch=inbound_batch,
         )
 
 
@@ -208,6 +218,19 @@ def _clean_url(value: str, name: str, problems: list[str]) -> str:
         problems.append(f"{name} must use https (http is accepted only for loopback addresses)")
         return ""
     return value.rstrip("/")
+
+
+def _positive_int(value: str | None, default: int, name: str, maximum: int, problems: list[str]) -> int:
+    if value is None:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if not 1 <= number <= maximum:
+        problems.append(f"{name} must be a whole number from 1 to {maximum}, not {value!r}")
+        return default
+    return number
 
 
 def _decode_key(value: str, name: str, problems: list[str]) -> bytes:

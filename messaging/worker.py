@@ -35,6 +35,7 @@ from messaging.envelopes import (
 )
 from messaging.errors import ConfigurationNotFound, MessagingError, PermanentFailure
 from messaging.inbound import InboundOutcome, InboundProcessor
+from messaging.inbound.coalescing import InboundCoalescer
 from messaging.intake import WebhookIntake
 from messaging.names import (
     SMSB_CONFIGURATION,
@@ -125,8 +126,10 @@ class InboundQueueWorker:
     def __init__(self, inbound: InboundProcessor, status: StatusProcessor, store: Store,
                  max_dequeue_count: int = MAX_DEQUEUE_COUNT,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC), *,
-                 intake: WebhookIntake | None = None, phone_hash: PhoneHash | None = None) -> None:
+                 intake: WebhookIntake | None = None, phone_hash: PhoneHash | None = None,
+                 coalescer: InboundCoalescer | None = None) -> None:
         self._inbound = inbound
+        self._coalescer = coalescer
         self._status = status
         self._clock = clock
         self._intake = intake
@@ -171,8 +174,10 @@ class InboundQueueWorker:
                   configuration_id=str(envelope.configuration_id),
                   sender=self._phone_hash(message.from_) if self._phone_hash else None,
                   attempt=dequeue_count) as span:
-            outcome = self._inbound.process(envelope)
+            # Coalescing files this text with others that wait now; it still succeeds or raises for this text only.
+            outcome = self._coalescer.process(envelope) if self._coalescer else self._inbound.process(envelope)
             span.set_attribute("smsb.duplicate", outcome.duplicate)
+            span.set_attribute("smsb.group_size", outcome.group_size)
             span.set_attribute("smsb.round_trips", outcome.round_trips)
         if outcome.stored:
             Counters.texts_stored.add(1)

@@ -3,7 +3,8 @@ notified, pictures stored. `rules`, `matching`, `consent`, `notifications` and `
 `reader` reads, `processor` runs a text through, `media` stores the pictures' files."""
 
 from messaging.inbound.media import MediaFiles
+from messaging.inbound.outcome import InboundOutcome
 from messaging.inbound.pictures import REPAIR_AFTER, AwaitingFile, MediaReport
-from messaging.inbound.processor import InboundOutcome, InboundProcessor
+from messaging.inbound.processor import InboundProcessor
 
 __all__ = ["REPAIR_AFTER", "AwaitingFile", "InboundOutcome", "InboundProcessor", "MediaFiles", "MediaReport"]

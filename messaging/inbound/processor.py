@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from dataverse import AlreadyExists, BatchError, DataverseClient, NotFound, PreconditionFailed
@@ -31,6 +31,7 @@ from messaging.errors import PermanentFailure
 from messaging.inbound.matching import choose_customer
 from messaging.inbound.media import MediaFiles
 from messaging.inbound.notifications import ConversationSnapshot
+from messaging.inbound.outcome import Filed, InboundOutcome
 from messaging.inbound.pictures import AwaitingFile, MediaReport, awaiting_files, filed_pictures
 from messaging.inbound.reader import InboundReader, conversation_get
 from messaging.inbound.rules import (
@@ -43,7 +44,6 @@ from messaging.inbound.rules import (
     owner_correction,
     plan_filing,
 )
-from messaging.names import ConversationState
 from messaging.rows.configuration import Configuration
 from messaging.rows.conversation import StoredConversation
 from messaging.store import Item, Store
@@ -56,22 +56,6 @@ __all__ = ["InboundOutcome", "InboundProcessor"]
 log = logging.getLogger("smsbridge.inbound")
 
 _MAX_ATTEMPTS = 3
-
-
-@dataclass
-class InboundOutcome:
-    message_id: uuid.UUID
-    stored: bool = False
-    duplicate: bool = False
-    conversation_created: bool = False
-    session_created: bool = False
-    notified: int = 0
-    media_stored: int = 0
-    media_unavailable: int = 0
-    round_trips: int = 0
-    attempts: int = 0
-    warnings: list[str] = field(default_factory=list)
-    notified_as: ConversationState | None = None
 
 
 class InboundProcessor:
@@ -96,6 +80,37 @@ class InboundProcessor:
         self._existing = KnownRows()
         self._files = MediaFiles(store, media, clock=clock)
 
+    # -- what filing texts together (`inbound.group`) shares with filing one ------------------------------------
+    @property
+    def reader(self) -> InboundReader:
+        return self._reader
+
+    @property
+    def directory(self) -> ConfigurationDirectory:
+        return self._directory
+
+    @property
+    def tables(self) -> CustomerTables:
+        return self._tables
+
+    @property
+    def store(self) -> Store:
+        return self._store
+
+    def held(self, conversation_id: uuid.UUID) -> Known | None:
+        """The conversation as this worker last saw it, while that view is fresh enough to file on."""
+        return self._conversations.get(conversation_id)
+
+    def exists(self, row_id: uuid.UUID) -> bool:
+        """Is the conversation or session known to exist?"""
+        return row_id in self._existing
+
+    def found(self, row_id: uuid.UUID, known: Known | None = None) -> None:
+        """A conversation (with `known`, its view) or session read and found to exist."""
+        self._existing.add(row_id)
+        if known is not None:
+            self._conversations.put(row_id, known)
+
     @property
     def media_files(self) -> MediaFiles:
         """Where pictures get their files; reconciliation repairs with it too."""
@@ -109,8 +124,27 @@ class InboundProcessor:
         return TwilioCredentials(configuration.account_sid, token)
 
     def process(self, envelope: InboundEnvelope) -> InboundOutcome:
+        return self.finish(self.file(self.text_of(envelope)))
+
+    def text_of(self, envelope: InboundEnvelope) -> Text:
+        """The text with its Configuration and Record Types (one round trip when they are not cached)."""
         context = self._directory.context(envelope.configuration_id)
-        text = Text.of(envelope, context.configuration, context.record_types)
+        return Text.of(envelope, context.configuration, context.record_types)
+
+    def settled(self, text: Text) -> bool:
+        """Are the text's conversation and session known to exist (filing it creates neither)?"""
+        return text.conversation_id in self._existing and text.session_id(text.conversation_id) in self._existing
+
+    def finish(self, filed: Filed) -> InboundOutcome:
+        """Store the pictures' files of a filed text (for one filed before, those an earlier attempt did not)."""
+        if filed.filed_before:
+            self._finish_filed_media(filed.text, filed.outcome)
+        else:
+            self._finish_media(filed.text, list(filed.awaiting), filed.outcome)
+        return filed.outcome
+
+    def file(self, text: Text) -> Filed:
+        """The text filed on its own, but for its pictures' files (`finish`)."""
         configuration = text.configuration
         outcome = InboundOutcome(message_id=text.message_id)
 
@@ -125,7 +159,7 @@ class InboundProcessor:
         for attempt in range(1, _MAX_ATTEMPTS + 1):
             outcome.attempts = attempt
             if team is not None:
-                members = self._audience(known.snapshot, team, members, outcome)
+                members = self.audience(known.snapshot, team, members, outcome)
             session = text.session_id(known.snapshot.id)
             filing = plan_filing(text, known, members, create_conversation=known.snapshot.id not in self._existing,
                                  create_session=session not in self._existing)
@@ -137,7 +171,7 @@ class InboundProcessor:
             if error is None:
                 row = answer.row(fresh) if fresh is not None else None
                 notified = [answer.error(note) for note in filing.notifications]
-                self._committed(text, known, filing, notified=notified, outcome=outcome,
+                self.committed(text, known, filing, notified=notified, outcome=outcome,
                                 fresh=StoredConversation.from_row(row) if row is not None else None)
                 break
             if not isinstance(error, AlreadyExists | PreconditionFailed):
@@ -147,8 +181,7 @@ class InboundProcessor:
             if exists.message:
                 outcome.duplicate = True
                 log.info("message %s was filed before; finishing its pictures if any", text.message.message_sid)
-                self._finish_filed_media(text, outcome)
-                return outcome
+                return Filed(text, outcome, filed_before=True)
             if exists.conversation is not None:
                 known = replace(known, snapshot=known_from(exists.conversation, configuration, None).snapshot)
                 self._existing.add(text.conversation_id)
@@ -157,8 +190,7 @@ class InboundProcessor:
         else:
             raise PermanentFailure(f"message {text.message.message_sid} could not be filed after {_MAX_ATTEMPTS} "
                                    "attempts")
-        self._finish_media(text, awaiting_files(text.message, text.message_id), outcome)
-        return outcome
+        return Filed(text, outcome, tuple(awaiting_files(text.message, text.message_id)))
 
     # -- reading -----------------------------------------------------------------------------------------------
     def _read(self, text: Text, known: Known | None, team: uuid.UUID | None,
@@ -187,7 +219,7 @@ class InboundProcessor:
             self._existing.discard(text.conversation_id)
             return self._read(text, None, team, outcome)
         if read.conversation is not None:
-            found = self._known(read.conversation, text, outcome)
+            found = self.known(read.conversation, text, outcome)
             self._conversations.put(text.conversation_id, found)
             self._existing.add(text.conversation_id)
             return found, members
@@ -197,7 +229,7 @@ class InboundProcessor:
             customer, reason = None, f"The sender '{text.number}' is not a phone number that can be matched"
         return first_contact(text, customer, reason), members
 
-    def _known(self, stored: StoredConversation, text: Text, outcome: InboundOutcome) -> Known:
+    def known(self, stored: StoredConversation, text: Text, outcome: InboundOutcome) -> Known:
         """A conversation read from Dataverse, with the definition of its customer's table (held by this worker
         almost always: it is a Record Type's)."""
         table = None
@@ -209,7 +241,7 @@ class InboundProcessor:
             table = loaded.get(entity)
         return known_from(stored, text.configuration, table)
 
-    def _audience(self, snapshot: ConversationSnapshot, team: uuid.UUID, members: tuple[uuid.UUID, ...],
+    def audience(self, snapshot: ConversationSnapshot, team: uuid.UUID, members: tuple[uuid.UUID, ...],
                   outcome: InboundOutcome) -> tuple[uuid.UUID, ...]:
         """The members of the team that owns the conversation: the Configuration's (`members`, read already)
         unless the chat was handed over to another team, whose members are read once and kept like any team's."""
@@ -225,7 +257,7 @@ class InboundProcessor:
         return found
 
     # -- after the commit --------------------------------------------------------------------------------------
-    def _committed(self, text: Text, known: Known, filing: Filing, *, notified: Sequence[Exception | None],
+    def committed(self, text: Text, known: Known, filing: Filing, *, notified: Sequence[Exception | None],
                    fresh: StoredConversation | None, outcome: InboundOutcome) -> None:
         outcome.stored = True
         outcome.conversation_created = filing.creates_conversation
@@ -273,7 +305,7 @@ class InboundProcessor:
         configuration = text.configuration
         members = self._directory.cached_team_members(configuration.team_id) if configuration.team_id else None
         if configuration.team_id is not None:
-            members = self._audience(current, configuration.team_id, members or (), outcome)
+            members = self.audience(current, configuration.team_id, members or (), outcome)
         fix = correction(text, current, members or (), filing)
         if fix is None:
             return

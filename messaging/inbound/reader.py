@@ -5,11 +5,12 @@ after a failed write, what exists; for a text filed before, its pictures' rows. 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from dataverse import DataverseClient, F, NotFound
+from dataverse import DataverseClient, F, NotFound, Row
 from messaging.customers import CustomerTable
+from messaging.inbound.grouping import GroupRead
 from messaging.inbound.matching import CANDIDATE_LIMIT, Candidate, Searched
 from messaging.inbound.rules import Text
 from messaging.names import (
@@ -26,7 +27,7 @@ from messaging.rows.conversation import StoredConversation
 from messaging.rows.media import MediaStatus
 from messaging.store import Answer, Get, Item, Query, Store
 
-__all__ = ["Exists", "InboundReader", "Read"]
+__all__ = ["Exists", "GroupAnswer", "InboundReader", "Read"]
 
 _MODIFIED = "modifiedon"
 _STATE = "statecode"
@@ -47,6 +48,17 @@ class Exists:
     message: bool
     session: bool
     conversation: StoredConversation | None
+    round_trips: int
+
+
+@dataclass(frozen=True)
+class GroupAnswer:
+    """What one read of a group found: rows by id, the match by the index of the text it was made for."""
+
+    conversations: Mapping[uuid.UUID, StoredConversation | None]
+    sessions: frozenset[uuid.UUID]  # those that exist
+    searched: Mapping[int, tuple[Searched, ...]]
+    members: Mapping[uuid.UUID, tuple[uuid.UUID, ...]]
     round_trips: int
 
 
@@ -94,6 +106,34 @@ class InboundReader:
             searched=tuple(Searched(searched.record_type, searched.table, _candidates(answer, query, searched))
                            for searched, query in matches),
             members=members,
+            round_trips=answer.round_trips,
+        )
+
+    def read_group(self, plan: GroupRead, texts: Sequence[Text],
+                   tables: Mapping[str, CustomerTable | None]) -> GroupAnswer:
+        """Everything a group of texts lacks (`grouping.plan_read`), in one `$batch`; nothing when it lacks
+        nothing."""
+        if plan.empty:
+            return GroupAnswer({}, frozenset(), {}, {}, 0)
+        conversation_reads = {row_id: conversation_get(row_id) for row_id in plan.conversations}
+        session_reads = {row_id: Get(SMSB_MESSAGESESSION.entity_set, row_id, (SMSB_MESSAGESESSION.columns.activityid,))
+                         for row_id in plan.sessions}
+        match_reads = {index: self._match_queries(texts[index], tables) for index in plan.matches}
+        team_reads = {team: _members_query(team) for team in plan.teams}
+        items: list[Item] = [*conversation_reads.values(), *session_reads.values(),
+                             *(query for queries in match_reads.values() for _, query in queries), *team_reads.values()]
+        answer = self._store.run(items, continue_on_error=True)
+        _raise_unless_missing(answer, items)
+        conversations = {}
+        for row_id, get in conversation_reads.items():
+            row = answer.row(get)
+            conversations[row_id] = StoredConversation.from_row(row) if row is not None else None
+        return GroupAnswer(
+            conversations=conversations,
+            sessions=frozenset(row_id for row_id, get in session_reads.items() if answer.row(get) is not None),
+            searched={index: tuple(Searched(s.record_type, s.table, _candidates(answer, query, s))
+                                   for s, query in queries) for index, queries in match_reads.items()},
+            members={team: _member_ids(answer.rows(query)) for team, query in team_reads.items()},
             round_trips=answer.round_trips,
         )
 
@@ -157,3 +197,12 @@ def _raise_unless_missing(answer: Answer, items: list[Item]) -> None:
         error = answer.error(item)
         if error is not None and not isinstance(error, NotFound):
             raise error
+
+
+def _members_query(team: uuid.UUID) -> Query:
+    return Query(TEAMMEMBERSHIP.entity_set, (TEAMMEMBERSHIP.columns.systemuserid,),
+                 F.eq(TEAMMEMBERSHIP.columns.teamid, team), top=_MEMBERS_LIMIT)
+
+
+def _member_ids(rows: Sequence[Row]) -> tuple[uuid.UUID, ...]:
+    return tuple(member for row in rows if (member := row.guid(TEAMMEMBERSHIP.columns.systemuserid)) is not None)
