@@ -40,6 +40,12 @@ class Combiner(Generic[T, R]):
         self._flushing = False
         self._cond = threading.Condition()
 
+    @property
+    def waiting(self) -> int:
+        """Items handed in and not yet taken by a flush."""
+        with self._cond:
+            return len(self._pending)
+
     def submit(self, item: T) -> R:
         slot: _Slot[T, R] = _Slot(item)
         with self._cond:

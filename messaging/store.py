@@ -94,6 +94,10 @@ class Answer:
                 return BatchError(f"operation {part.content_id} was not executed")
         return None
 
+    def found_there(self, item: Item) -> bool:
+        """A create-only write (or a changeset of that write alone) that met its row: no error, nothing written."""
+        return any(part.error is None and part.status is not None and part.status >= 400 for part in self._of(item))
+
     def service_error(self, item: Item) -> DataverseError | None:
         """What the service answered for the item when that was an error; None when it succeeded or never ran (an
         earlier failure stopped the `$batch`)."""

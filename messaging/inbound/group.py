@@ -156,9 +156,9 @@ class GroupFiler:
         committed: list[_Planned] = []
         for entry in planned:
             error = answer.error(entry.filing.changeset)
-            if error is None:
+            if error is None and not answer.found_there(entry.filing.changeset):
                 committed.append(entry)
-            elif isinstance(error, AlreadyExists | PreconditionFailed):
+            elif error is None or isinstance(error, AlreadyExists | PreconditionFailed):
                 results[entry.index] = Alone(entry.text)
             else:
                 results[entry.index] = error

@@ -168,13 +168,14 @@ class InboundProcessor:
             answer = self._store.run(items)
             outcome.round_trips += answer.round_trips
             error = answer.error(filing.changeset)
-            if error is None:
+            # A changeset of the message alone that met it reports no error: the text was filed before.
+            if error is None and not answer.found_there(filing.changeset):
                 row = answer.row(fresh) if fresh is not None else None
                 notified = [answer.error(note) for note in filing.notifications]
                 self.committed(text, known, filing, notified=notified, outcome=outcome,
                                 fresh=StoredConversation.from_row(row) if row is not None else None)
                 break
-            if not isinstance(error, AlreadyExists | PreconditionFailed):
+            if error is not None and not isinstance(error, AlreadyExists | PreconditionFailed):
                 raise error
             exists = self._reader.reread(text, session)
             outcome.round_trips += exists.round_trips
