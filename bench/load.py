@@ -8,7 +8,9 @@ Microsoft documents it (`devstack/dataverse_emulator/service_limits.py`: per app
 `--latency-ms`, and the Twilio emulator. Scenarios:
 
 * inbound: `--texts` signed Twilio webhooks from `--numbers` numbers (seeded contacts, none texted before), posted to
-  the function app as fast as `--senders` threads can, filed through `sms-inbound`;
+  the function app as fast as `--senders` threads can, filed through `sms-inbound`; at each host count once with the
+  texts coalesced (`inbound`) and once each alone (`inbound/1`: `SMSB_INBOUND_BATCH=1`, the design before
+  coalescing), `--inbound-designs` to run only one (`bench/load_inbound.py`);
 * outbound: `--outbox` Outbox rows created at once (in-process, as a workflow inside Dataverse creates them: workflows
   are not subject to the Web API limits), each to its own number; Dataverse's webhook queues them, `sms-outbound`
   sends them through the Twilio emulator, whose status callbacks (sent, delivered) come back through `sms-inbound`;
@@ -40,11 +42,12 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench import load_inbound
 from bench.inbound_sandbox import quiet_logs
 from bench.load_traffic import (
     HOST,
@@ -68,12 +71,9 @@ from messaging.names import Direction, OutboxStatus, StatusChoice
 QUEUES = ("sms-inbound", "sms-outbound", "sms-inbound-poison", "sms-outbound-poison")
 
 # What the change that coalesces the product's Dataverse work must reach on this harness (bench/README.md).
-INBOUND_REQUESTS_PER_TEXT = 0.25
+# (the inbound ones, against each text alone in the same run, are `bench/load_inbound.py`'s)
 OUTBOUND_REQUESTS_PER_SEND = 1.5
 IDLE_P95_SECONDS = 1.0
-THROUGHPUT_FACTOR = 4.0
-# Today's design, 1 host, at the README's run: inbound texts per simulated second.
-BASELINE_INBOUND_TEXTS_PER_SECOND = 0.0
 
 
 @dataclass
@@ -108,7 +108,7 @@ class Row:
 
 @contextlib.contextmanager
 def stage(settings: Settings, hosts: int, storage: str, logs: Path, *, time_scale: float,
-          latency_ms: float) -> Iterator[Sandbox]:
+          latency_ms: float, environ: Mapping[str, str] | None = None) -> Iterator[Sandbox]:
     """A fresh product with `hosts` function host processes and Dataverse's limits on; windows start empty."""
     backend = QueueBackend(storage)
     for name in QUEUES:
@@ -123,7 +123,7 @@ def stage(settings: Settings, hosts: int, storage: str, logs: Path, *, time_scal
     folder = logs / f"{hosts}-hosts-{time.monotonic_ns()}"
     sandbox = Sandbox(SandboxOptions(storage_connection=storage, host=HOST, run_queues=False, host_processes=hosts,
                                      host_log_folder=folder, host_log_level="WARNING", queue_settings=queues,
-                                     dataverse_limits=limits))
+                                     dataverse_limits=limits), environ=dict(environ or {}))
     try:
         quiet_logs()
         sandbox.start()
@@ -140,9 +140,10 @@ def stage(settings: Settings, hosts: int, storage: str, logs: Path, *, time_scal
         sandbox.stop()
 
 
-def run_inbound(settings: Settings, hosts: int, storage: str, logs: Path) -> Row:
-    with (stage(settings, hosts, storage, logs, time_scale=settings.time_scale,
-                latency_ms=settings.latency_ms) as sandbox, _backend(storage) as backend):
+def run_inbound(settings: Settings, hosts: int, storage: str, logs: Path,
+                scenario: str = load_inbound.COALESCED) -> Row:
+    with (stage(settings, hosts, storage, logs, time_scale=settings.time_scale, latency_ms=settings.latency_ms,
+                environ=load_inbound.environ(scenario)) as sandbox, _backend(storage) as backend):
         numbers = seed_contacts(sandbox, settings.numbers)
         emulator = sandbox.dataverse
         cpu, wall = time.process_time(), time.monotonic()
@@ -158,7 +159,7 @@ def run_inbound(settings: Settings, hosts: int, storage: str, logs: Path) -> Row
         finished = max((r["createdon"] for r in rows), default=started)
         state = emulator.protection.describe()
         filed = Counter(str(r["smsb_sid"]) for r in rows)
-        row = Row("inbound", hosts, settings.texts, once=sum(1 for sid in sids if filed[sid] == 1),
+        row = Row(scenario, hosts, settings.texts, once=sum(1 for sid in sids if filed[sid] == 1),
                   duplicates=sum(1 for n in filed.values() if n > 1), missing=sum(1 for sid in sids if not filed[sid]),
                   requests=len(emulator.requests.records), operations=state["operations"],
                   simulated_seconds=(finished - started).total_seconds() * settings.time_scale,
@@ -250,6 +251,7 @@ def report(settings: Settings, rows: list[Row], latencies: list[float]) -> bool:
     print("requests = HTTP requests Dataverse answered (429s included), per text or send; send path = those of the")
     print("outbound worker's own operations (the rest: status callbacks); ops = single requests + $batch parts;")
     print("sim s = simulated seconds from the first text (first Outbox row) to the last one filed (sent);")
+    print("inbound = texts coalesced per worker process; inbound/1 = each text alone (SMSB_INBOUND_BATCH=1);")
     print("429s by limit: req = 0x80072322, time = 0x80072321, conc = 0x80072326; q retries = failed invocations")
     print("the queue delivered again; poison = messages given up; cpu = this process's CPU / wall (hosts excluded)")
     header = (f"{'scenario':9} {'hosts':>5} {'items':>6} {'once':>6} {'dup':>4} {'lost':>5} {'req/item':>8}"
@@ -263,6 +265,8 @@ def report(settings: Settings, rows: list[Row], latencies: list[float]) -> bool:
               f" {r.per_item(r.requests):>8} {r.per_item(r.send_path_requests):>9} {r.per_item(r.operations):>8}"
               f" {r.simulated_seconds:>8.1f} {r.rate:>7.2f} {throttled:>17} {r.queue_failures:>9} {r.poisoned:>6}"
               f" {r.wall_seconds:>7.1f} {r.cpu_seconds / max(r.wall_seconds, 1e-9):>5.2f}")
+    for line in load_inbound.comparison(rows):
+        print(line)
     exact = all(r.exact for r in rows)
     print(f"every text filed exactly once and every Outbox row sent exactly once: {'yes' if exact else 'NO'}")
     if latencies:
@@ -275,15 +279,9 @@ def report(settings: Settings, rows: list[Row], latencies: list[float]) -> bool:
 
 
 def check_budgets(rows: list[Row], latencies: list[float]) -> bool:
-    checks: list[tuple[str, bool]] = []
+    checks = load_inbound.budgets(rows)
     for r in rows:
-        if r.scenario == "inbound":
-            checks.append((f"inbound, {r.hosts} host(s): <= {INBOUND_REQUESTS_PER_TEXT} requests per text",
-                           r.requests / r.items <= INBOUND_REQUESTS_PER_TEXT))
-            if r.hosts == 1 and BASELINE_INBOUND_TEXTS_PER_SECOND:
-                target = THROUGHPUT_FACTOR * BASELINE_INBOUND_TEXTS_PER_SECOND
-                checks.append((f"inbound, 1 host: >= {target:.1f} texts/s", r.rate >= target))
-        else:
+        if r.scenario == "outbound":
             # the send's own requests: Twilio's status callbacks are inbound work, coalesced with the texts
             sends = r.send_path_requests if r.send_path_requests is not None else r.requests
             checks.append((f"outbound, {r.hosts} host(s): <= {OUTBOUND_REQUESTS_PER_SEND} requests per send",
@@ -302,6 +300,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--outbox", type=int, default=10_000)
     parser.add_argument("--hosts", default="1,2,4", help="host counts to run, comma-separated")
     parser.add_argument("--scenarios", default="inbound,outbound,idle")
+    parser.add_argument("--inbound-designs", default="coalesced,alone",
+                        help="inbound designs to run at each host count: coalesced, alone (SMSB_INBOUND_BATCH=1)")
     parser.add_argument("--latency-ms", type=float, default=50.0, help="per Web API request, simulated")
     parser.add_argument("--time-scale", type=float, default=10.0)
     parser.add_argument("--operation-ms", type=float, default=0.0,
@@ -338,7 +338,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             storage = azurite_connection_string(azurite.host, azurite.port)
         for count in hosts:
             if "inbound" in scenarios:
-                rows.append(run_inbound(settings, count, storage, logs))
+                rows.extend(run_inbound(settings, count, storage, logs, load_inbound.DESIGNS[design.strip()])
+                            for design in args.inbound_designs.split(",") if design.strip())
             if "outbound" in scenarios:
                 rows.append(run_outbound(settings, count, storage, logs))
         if "idle" in scenarios and settings.idle_texts:

@@ -6,9 +6,10 @@ be filed blocks no other: its change set alone is rolled back and its invocation
 set that met a row it meant to create (another worker filed the conversation, the session or the text itself) is
 handed back to its invocation to file alone (`Alone`): the single path re-reads and finds the text filed before,
 or files it with a smaller plan. In-app notifications, which without coalescing ride behind the change set and run
-only if it committed, are posted in one more request for the texts whose change set committed. The conversations
-are read back in the write `$batch`, after their change sets, as the single path does. A group of one is filed as
-one text always was.
+only if it committed, are here in the text's change set: posted if and only if the text is filed; a change set that
+fails for another reason than a row already there is then filed alone, where a notification that cannot be posted
+is only a warning. The conversations are read back in the write `$batch`, after their change sets, as the single
+path does. A group of one is filed as one text always was.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from messaging.inbound.pictures import awaiting_files
 from messaging.inbound.processor import InboundProcessor
 from messaging.inbound.reader import GroupAnswer, conversation_get
 from messaging.inbound.rules import Filing, Known, Text, first_contact, plan_filing
+from messaging.plans import Changeset
 from messaging.rows.conversation import StoredConversation
 from messaging.store import Item
 
@@ -150,30 +152,29 @@ class GroupFiler:
             return 0
         processor = self._processor
         fresh = {entry.text.conversation_id: conversation_get(entry.text.conversation_id) for entry in planned}
-        items: list[Item] = [*(entry.filing.changeset for entry in planned), *fresh.values()]
+        # Each text's notifications commit with its rows: posted only if the text is filed.
+        changesets = {entry.index: Changeset((*entry.filing.changeset.writes, *entry.filing.notifications))
+                      for entry in planned}
+        items: list[Item] = [*changesets.values(), *fresh.values()]
         answer = processor.store.run(items, continue_on_error=True)
-        round_trips = answer.round_trips
         committed: list[_Planned] = []
         for entry in planned:
-            error = answer.error(entry.filing.changeset)
-            if error is None and not answer.found_there(entry.filing.changeset):
+            error = answer.error(changesets[entry.index])
+            if error is None and not answer.found_there(changesets[entry.index]):
                 committed.append(entry)
-            elif error is None or isinstance(error, AlreadyExists | PreconditionFailed):
+            elif error is None or isinstance(error, AlreadyExists | PreconditionFailed) or entry.filing.notifications:
+                # Met rows it meant to create, or failed with notifications that alone may be at fault: filed alone,
+                # the way that tells the two apart (notifications after the rows, a failed one only a warning).
                 results[entry.index] = Alone(entry.text)
             else:
                 results[entry.index] = error
-        notes = [note for entry in committed for note in entry.filing.notifications]
-        notified = None
-        if notes:
-            notified = processor.store.run(notes, continue_on_error=True)
-            round_trips += notified.round_trips
         for entry in committed:
             row = answer.row(fresh[entry.text.conversation_id]) if answer.error(
                 fresh[entry.text.conversation_id]) is None else None
-            errors = [notified.error(note) for note in entry.filing.notifications] if notified is not None else []
             entry.outcome.attempts = 1
-            processor.committed(entry.text, entry.known, entry.filing, notified=errors, outcome=entry.outcome,
+            notified = [None] * len(entry.filing.notifications)
+            processor.committed(entry.text, entry.known, entry.filing, notified=notified, outcome=entry.outcome,
                                 fresh=StoredConversation.from_row(row) if row is not None else None)
             results[entry.index] = Filed(entry.text, entry.outcome,
                                          tuple(awaiting_files(entry.text.message, entry.text.message_id)))
-        return round_trips
+        return answer.round_trips

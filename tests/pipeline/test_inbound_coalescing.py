@@ -135,11 +135,14 @@ def test_one_group_one_write_and_a_text_that_cannot_be_filed_blocks_no_other(san
     broken = dataclasses.replace(texts[2].configuration, team_id=uuid.uuid4(), send_app_notifications=False)
     texts[2] = dataclasses.replace(texts[2], configuration=broken)
     sandbox.dataverse.requests.clear()
+    notes_before = len(sandbox.dataverse.store.rows("appnotification"))
     results = filer.file(texts)
     assert [type(r).__name__ for r in results][:2] == ["Filed", "Filed"]
     assert isinstance(results[2], Exception)
     assert isinstance(results[3], Filed)
-    assert sandbox.dataverse.requests.count("POST", r"\$batch") <= 3  # read, write, notifications
+    assert sandbox.dataverse.requests.count("POST", r"\$batch") == 2  # one read, one write
+    # the team's three members hear of each text filed (notifications ride in its change set), of no other
+    assert len(sandbox.dataverse.store.rows("appnotification")) - notes_before == 3 * 3
     for text, filed in ((texts[0], 1), (texts[1], 1), (texts[2], 0), (texts[3], 1)):
         assert len(sandbox.rows("smsb_message", smsb_sid=text.message.message_sid)) == filed
     assert len(sandbox.rows("smsb_conversation", smsb_phonenumber="+16564440102")) == 0
