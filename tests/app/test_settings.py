@@ -65,6 +65,9 @@ def test_blank_values_count_as_missing() -> None:
         ("SMSB_ENCRYPTION_KEY_PREVIOUS", KEY, "must differ"),
         ("DATAVERSE_AUTHORITY_HOST", "https://login.microsoftonline.us", "host name"),
         ("DATAVERSE_CLIENT_CERTIFICATE_PATH", "/nonexistent/cert.pem", "set only one"),
+        ("SMSB_INBOUND_BATCH", "0", "from 1 to 64"),
+        ("SMSB_INBOUND_BATCH", "65", "from 1 to 64"),
+        ("SMSB_INBOUND_BATCH", "lots", "from 1 to 64"),
     ],
 )
 def test_malformed_setting_is_named(name: str, value: str, fragment: str) -> None:
@@ -147,3 +150,9 @@ def test_identity_based_queue_client_points_at_the_account_endpoint() -> None:
     client = queue_service_for(Settings.from_env({**env, "AzureWebJobsStorage__accountName": "smsbstore"}))
     assert client.url.startswith("https://smsbstore.queue.core.windows.net")
     assert client.credential is not None
+
+
+def test_inbound_texts_are_coalesced_by_default_and_one_turns_it_off() -> None:
+    assert Settings.from_env(valid()).inbound_batch == 32
+    assert Settings.from_env(valid(SMSB_INBOUND_BATCH="1")).inbound_batch == 1
+    assert Settings.from_env(valid(SMSB_INBOUND_BATCH=" 8 ")).inbound_batch == 8

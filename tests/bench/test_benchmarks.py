@@ -54,6 +54,7 @@ def test_load_benchmark_files_and_sends_exactly_once_with_two_hosts(
             if line.startswith(("inbound ", "inbound/1 ", "outbound "))}
     assert rows["inbound"][1:6] == ["2", "30", "30", "0", "0"], out  # hosts, items, once, dup, lost
     assert rows["inbound/1"][1:6] == ["2", "30", "30", "0", "0"], out  # the same burst, each text alone
+    assert float(rows["inbound/1"][6]) >= 1.0, out  # alone, a text costs at least its own write
     assert "inbound, 2 host(s): coalesced " in out, out
     assert rows["outbound"][1:6] == ["2", "12", "12", "0", "0"], out
     assert "idle load, 1 host, real time: 2 texts" in out, out
