@@ -63,6 +63,9 @@ class Settings:
     applicationinsights_connection_string: str | None = field(default=None, repr=False)
     storage_queue_uri: str | None = None
     storage_client_id: str | None = None
+    # Dataverse's limits are per user and per web server; without the affinity cookie a burst spreads over every
+    # web server the environment has (https://learn.microsoft.com/power-apps/developer/data-platform/api-limits).
+    dataverse_server_affinity: bool = True
 
     @property
     def dataverse_auth_mode(self) -> DataverseAuthMode:
@@ -166,6 +169,10 @@ class Settings:
                 "address such as http://127.0.0.1:7072; use an app registration or managed identity otherwise"
             )
 
+        affinity = (get("DATAVERSE_SERVER_AFFINITY") or "true").lower()
+        if affinity not in ("true", "false"):
+            problems.append(f"DATAVERSE_SERVER_AFFINITY must be true or false, got {affinity!r}")
+
         if problems:
             raise SettingsError(problems)
         return cls(
@@ -184,6 +191,7 @@ class Settings:
             dataverse_token=token,
             twilio_api_base_url=twilio_api_base_url,
             applicationinsights_connection_string=get("APPLICATIONINSIGHTS_CONNECTION_STRING"),
+            dataverse_server_affinity=affinity == "true",
         )
 
 
