@@ -83,7 +83,7 @@ describe("MessageList", () => {
             message({
                 id: "i",
                 body: "",
-                media: [{ id: "m1", name: "receipt.jpg", contentType: "image/jpeg", url: "/media/m1" }],
+                media: [{ id: "m1", name: "receipt.jpg", contentType: "image/jpeg", url: "/media/m1", state: "stored" }],
             }),
         ]);
         expect(screen.getByRole("img", { name: "receipt.jpg" })).toHaveAttribute("src", "/media/m1");

@@ -40,7 +40,7 @@ describe("accessibility (axe, WCAG 2 A/AA rules that jsdom can check)", () => {
             message({
                 id: "c",
                 body: "",
-                media: [{ id: "m", name: "receipt.jpg", contentType: "image/jpeg", url: "/m" }],
+                media: [{ id: "m", name: "receipt.jpg", contentType: "image/jpeg", url: "/m", state: "stored" }],
                 at: "2026-11-26T09:05:00Z",
             }),
         ];
