@@ -4,7 +4,7 @@
  * (never colour alone) and take their colours from the theme's tokens, so they read in light and dark themes.
  */
 import * as React from "react";
-import { makeStyles, mergeClasses, tokens } from "@fluentui/react-components";
+import { makeStyles, mergeClasses, shorthands, tokens } from "@fluentui/react-components";
 import { MediaItem, mediaTile } from "../model/media";
 import { ClockIcon, PictureIcon, WarningIcon } from "./Icons";
 
@@ -39,8 +39,6 @@ const useStyles = makeStyles({
         paddingRight: tokens.spacingHorizontalM,
         marginBottom: tokens.spacingVerticalXS,
         borderRadius: tokens.borderRadiusMedium,
-        borderWidth: tokens.strokeWidthThin,
-        borderColor: tokens.colorNeutralStroke1,
         backgroundColor: tokens.colorNeutralBackground1,
         color: tokens.colorNeutralForeground2,
         textAlign: "center",
@@ -48,8 +46,8 @@ const useStyles = makeStyles({
         fontSize: tokens.fontSizeBase200,
         lineHeight: tokens.lineHeightBase200,
     },
-    awaiting: { borderStyle: "dashed" },
-    unavailable: { borderStyle: "solid" },
+    awaiting: { ...shorthands.border(tokens.strokeWidthThin, "dashed", tokens.colorNeutralStroke1) },
+    unavailable: { ...shorthands.border(tokens.strokeWidthThin, "solid", tokens.colorNeutralStroke1) },
     title: {
         display: "inline-flex",
         alignItems: "center",
@@ -72,7 +70,13 @@ export const MediaTile = React.memo(function MediaTile({ item }: { item: MediaIt
             );
         case "file":
             return (
-                <a className={styles.file} href={tile.url} target="_blank" rel="noreferrer" data-media-state={item.state}>
+                <a
+                    className={styles.file}
+                    href={tile.url}
+                    target="_blank"
+                    rel="noreferrer"
+                    data-media-state={item.state}
+                >
                     <PictureIcon />
                     {tile.name}
                 </a>

@@ -91,7 +91,7 @@ export function messageFromRow(row: Row, context: RowContext): ChatMessage {
         str(row[smsb_message.columns.modifiedon]) ??
         "";
     const media = Array.isArray(row[MEDIA])
-        ? (row[MEDIA] as Row[]).map((item) => mediaFromRow(item, context.mediaUrl))
+        ? (row[MEDIA] as Row[]).map((item) => mediaFromRow(item, (id) => context.mediaUrl(id)))
         : [];
     const sender =
         direction === "in"
@@ -259,7 +259,10 @@ export function applyOutboxUpdates(
  * (or the Unavailable tile). Storing a file changes the media row, not its message, so the message poll alone would
  * not see it. Returns `current` itself when nothing changed.
  */
-export function applyMediaUpdates(current: readonly ChatMessage[], updates: readonly MediaItem[]): readonly ChatMessage[] {
+export function applyMediaUpdates(
+    current: readonly ChatMessage[],
+    updates: readonly MediaItem[],
+): readonly ChatMessage[] {
     if (updates.length === 0) {
         return current;
     }
