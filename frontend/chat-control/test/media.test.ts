@@ -31,6 +31,12 @@ describe("media row → tile", () => {
         ).toEqual({ kind: "picture", url: url("ab-1"), alt: "receipt.jpg" });
     });
 
+    it("Stored under its MediaSid (Twilio gave no file name): 'Picture' is the text alternative", () => {
+        const row = { smsb_messagemediaid: "m1", smsb_contenttype: "image/jpeg", smsb_filestatus: 2, smsb_file: "f" };
+        expect(tileOf({ ...row, smsb_name: `${SID}.jpg` })).toMatchObject({ kind: "picture", alt: "Picture" });
+        expect(tileOf({ ...row, smsb_name: "ME-holiday.jpg" })).toMatchObject({ alt: "ME-holiday.jpg" });
+    });
+
     it("Awaiting File: 'Picture on its way', with the file name when the row has one", () => {
         expect(
             tileOf({ smsb_messagemediaid: "m1", smsb_name: "Picture 1", smsb_filestatus: 1, smsb_file: null }),

@@ -74,8 +74,9 @@ export const UNAVAILABLE_TITLE = "Picture unavailable";
  */
 export const UNAVAILABLE_REASON = "Twilio could not hand over this file";
 
-// Until its file is stored a row is named after its Twilio MediaSid, which means nothing to a reader.
-const MEDIA_SID = /^ME[0-9a-f]{32}$/i;
+// Until its file is stored a row is named after its Twilio MediaSid, and a file Twilio sends without a name of its
+// own is stored as "<MediaSid>.<extension>": neither means anything to a reader.
+const MEDIA_SID = /^ME[0-9a-f]{32}(\.[0-9a-z]+)?$/i;
 
 const shownName = (name: string): string | null => (name && !MEDIA_SID.test(name) ? name : null);
 
