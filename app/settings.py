@@ -69,6 +69,9 @@ class Settings:
     storage_client_id: str | None = None
     # Inbound texts filed together per `$batch` by each worker process (SMSB_INBOUND_BATCH); 1: each alone.
     inbound_batch: int = DEFAULT_INBOUND_BATCH
+    # Dataverse's limits are per user and per web server; without the affinity cookie a burst spreads over every
+    # web server the environment has (https://learn.microsoft.com/power-apps/developer/data-platform/api-limits).
+    dataverse_server_affinity: bool = True
 
     @property
     def dataverse_auth_mode(self) -> DataverseAuthMode:
@@ -174,6 +177,9 @@ class Settings:
 
         inbound_batch = _positive_int(get("SMSB_INBOUND_BATCH"), DEFAULT_INBOUND_BATCH, "SMSB_INBOUND_BATCH",
                                       MAX_INBOUND_BATCH, problems)
+        affinity = (get("DATAVERSE_SERVER_AFFINITY") or "true").lower()
+        if affinity not in ("true", "false"):
+            problems.append(f"DATAVERSE_SERVER_AFFINITY must be true or false, got {affinity!r}")
 
         if problems:
             raise SettingsError(problems)
@@ -194,6 +200,7 @@ class Settings:
             twilio_api_base_url=twilio_api_base_url,
             applicationinsights_connection_string=get("APPLICATIONINSIGHTS_CONNECTION_STRING"),
             inbound_batch=inbound_batch,
+            dataverse_server_affinity=affinity == "true",
         )
 
 

@@ -4,13 +4,17 @@ queues and Twilio status callbacks all run on their own.
 
 A customer texts → the pane's badge rises → Accept → View Message opens the contact with the chat → a template
 plus an emoji goes out exactly as typed → the bubble turns Delivered. Block silences a number. Two users racing
-Assign to Me: one wins, the other is told who took it. axe-core finds nothing serious on the pane or the chat.
+Assign to Me: one wins, the other is told who took it. A picture whose file is not stored yet shows as "Picture on
+its way" and turns into the picture by itself; one Twilio no longer has says "Picture unavailable". axe-core finds
+nothing serious on the pane or the chat.
 """
 
 from __future__ import annotations
 
 import os
+import struct
 import time
+import zlib
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,7 +24,11 @@ import requests
 
 from devstack.browser.pages import team_users
 from devstack.sandbox import Sandbox
+from devstack.twilio_emulator.emulator import InboundMedia
+from messaging.reconcile import Reconciler
+from messaging.status import StatusProcessor
 from tests.e2e.conftest import AXE, ROOT
+from twilio_bridge import MessageHistory
 
 pytestmark = [pytest.mark.azurite, pytest.mark.loopback]
 
@@ -452,3 +460,63 @@ def test_a_chat_the_platform_assigns_to_a_user_is_theirs_in_the_pane(
     assert (row["smsb_state"], str(getattr(row["smsb_acceptedby"], "id", ""))) == (2, sam["id"])
     expect(_pane(mine).get_by_role("button", name="View Message")).to_be_visible(timeout=10_000)
     expect(_pane(others).get_by_text("Is anyone there?")).to_have_count(0, timeout=10_000)
+
+
+def _png(width: int = 4, height: int = 3) -> bytes:
+    """A real (grey) PNG, so the browser can decode the stored picture."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    rows = b"".join(b"\x00" + b"\x80" * width for _ in range(height))  # filter byte, then grey pixels
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows))
+            + chunk(b"IEND", b""))
+
+
+def test_pictures_show_as_on_their_way_then_turn_into_the_picture_or_say_they_are_unavailable(
+    sandbox: Sandbox, new_page: Callable[[], Any]
+) -> None:
+    """Two texts with a picture each are filed while storing files fails: the chat shows both as "Picture on its way"
+    (never a broken image). The repair (reconciliation) then stores the first, which the open chat shows as the
+    picture at its next poll, without a reload; Twilio no longer has the second, which becomes "Picture unavailable"."""
+    agent = team_users(sandbox.dataverse)[1]
+    picture = _png()
+    sandbox.dataverse.faults.add(r"/smsb_messagemedias\([^)]*\)/smsb_file", status=500, method="PATCH")
+    sandbox.twilio.send_inbound(BLAKE[1], NUMBER, "Here is the damage", media=(InboundMedia(picture, "image/png"),))
+    lost = sandbox.twilio.send_inbound(BLAKE[1], NUMBER, "and the receipt", media=(InboundMedia(picture, "image/png"),))
+    _wait(lambda: len(sandbox.rows("smsb_messagemedia", smsb_filestatus=1)) == 2, 20, "two rows Awaiting File")
+    conversation_id = _conversation(sandbox, BLAKE[1])["smsb_conversationid"]
+    page = _open(new_page, sandbox, agent["id"], f"/devstack/record/smsb_conversation/{conversation_id}")
+    # Dataverse lets the app's own pages read files with the signed-in session; the devstack's Web API wants the
+    # bearer token the control's own requests carry, so the page's image requests get it here.
+    page.route("**/smsb_file/$value", lambda route: route.continue_(
+        headers={**route.request.headers, "authorization": "Bearer devstack"}))
+    log = page.get_by_role("log", name="Conversation")
+    expect(log).to_contain_text("and the receipt", timeout=10_000)
+    waiting = log.get_by_role("img", name="Picture on its way")
+    expect(waiting).to_have_count(2, timeout=20_000)
+    expect(log.locator("img")).to_have_count(0)  # no broken image while there is no file
+    assert _axe(page, "#dv-main") == []  # colour contrast included: Chromium lays the tiles out
+
+    twilio_message = sandbox.twilio.message(lost.message_sid)
+    assert twilio_message is not None
+    twilio_message.media.clear()  # deleted at Twilio by someone else meanwhile
+    sandbox.dataverse.faults.clear()
+    app = sandbox.app
+    later = datetime.now(UTC) + timedelta(hours=1)
+    Reconciler(app.dataverse, app.cipher, MessageHistory(app.twilio, app.settings.twilio_api_base_url),
+               app.inbound_worker.inbound, StatusProcessor(app.dataverse), clock=lambda: later).run(timedelta(hours=2))
+    assert sorted(row["smsb_filestatus"] for row in sandbox.rows("smsb_messagemedia")) == [2, 3]  # Stored, Unavailable
+
+    expect(waiting).to_have_count(0, timeout=20_000)
+    shown = log.get_by_role("img", name="Picture", exact=True)
+    expect(shown).to_have_count(1)
+    page.wait_for_function("img => img.complete && img.naturalWidth === 4", arg=shown.element_handle(), timeout=10_000)
+    unavailable = log.get_by_role("img", name="Picture unavailable: Twilio could not hand over this file")
+    expect(unavailable).to_be_visible()
+    expect(unavailable).to_contain_text("Picture unavailable")
+    bubble_of = "el => el.closest('[data-message-id]').textContent"
+    assert "Here is the damage" in shown.evaluate(bubble_of)
+    assert "and the receipt" in unavailable.evaluate(bubble_of)
+    assert _axe(page, "#dv-main") == []
+

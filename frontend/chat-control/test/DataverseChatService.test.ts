@@ -224,9 +224,39 @@ describe("DataverseChatService reads", () => {
         );
         expect(options).toContain("$orderby=modifiedon asc");
         expect(options).toContain(
-            "$expand=smsb_message_smsb_messagemedia($select=smsb_messagemediaid,smsb_name,smsb_contenttype)",
+            "$expand=smsb_message_smsb_messagemedia(" +
+                "$select=smsb_messagemediaid,smsb_name,smsb_contenttype,smsb_filestatus,smsb_file)",
         );
         expect(webAPI.calls[1].options).toBe("?$skiptoken=abc");
+    });
+
+    it("reads media rows again by id, with where their file is", async () => {
+        const { webAPI, chat } = service();
+        webAPI.pages = [
+            {
+                entities: [
+                    {
+                        smsb_messagemediaid: "{MA}",
+                        smsb_name: "photo.jpg",
+                        smsb_contenttype: "image/jpeg",
+                        smsb_filestatus: 2,
+                        smsb_file: "f1",
+                    },
+                    { smsb_messagemediaid: "{MB}", smsb_name: "Picture 2", smsb_filestatus: 3, smsb_file: null },
+                ],
+            },
+        ];
+        const media = await chat.listMedia(["ma", "mb"]);
+        expect(media.map((m) => [m.id, m.name, m.state])).toEqual([
+            ["ma", "photo.jpg", "stored"],
+            ["mb", "Picture 2", "unavailable"],
+        ]);
+        expect(media[0].url).toBe("/api/data/v9.2/smsb_messagemedias(ma)/smsb_file/$value");
+        expect(webAPI.calls[0].table).toBe("smsb_messagemedia");
+        expect(webAPI.calls[0].options).toContain(
+            "$select=smsb_messagemediaid,smsb_name,smsb_contenttype,smsb_filestatus,smsb_file" +
+                "&$filter=smsb_messagemediaid eq ma or smsb_messagemediaid eq mb",
+        );
     });
 
     it("lists Published templates of this table and the Global ones", async () => {

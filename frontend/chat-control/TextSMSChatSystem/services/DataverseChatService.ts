@@ -30,9 +30,11 @@ import {
     type TableRef,
 } from "@smsb/shared";
 import { Defaults, HELP_WEBRESOURCE } from "../ManifestConstants";
+import { MEDIA_SELECT, mediaFromRow } from "../model/media";
 import {
     ChatMessage,
     MESSAGE_EXPAND,
+    MediaItem,
     MESSAGE_SELECT,
     OutboxUpdate,
     messageFromRow,
@@ -128,6 +130,18 @@ export class DataverseChatService implements ChatService, HostNavigation {
             }
         }
         return Array.from(byId.values());
+    }
+
+    async listMedia(mediaIds: readonly string[]): Promise<MediaItem[]> {
+        const items: MediaItem[] = [];
+        for (const ids of chunks(mediaIds)) {
+            const rows = await this.all(
+                smsb_messagemedia.ref,
+                odataQuery({ select: MEDIA_SELECT, filter: anyOf(smsb_messagemedia.columns.smsb_messagemediaid, ids) }),
+            );
+            items.push(...rows.map((row) => mediaFromRow(row, this.mediaUrl)));
+        }
+        return items;
     }
 
     async listOutboxes(outboxIds: readonly string[]): Promise<OutboxUpdate[]> {
