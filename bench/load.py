@@ -265,7 +265,7 @@ def report(settings: Settings, rows: list[Row], latencies: list[float]) -> bool:
               f" {r.per_item(r.requests):>8} {r.per_item(r.send_path_requests):>9} {r.per_item(r.operations):>8}"
               f" {r.simulated_seconds:>8.1f} {r.rate:>7.2f} {throttled:>17} {r.queue_failures:>9} {r.poisoned:>6}"
               f" {r.wall_seconds:>7.1f} {r.cpu_seconds / max(r.wall_seconds, 1e-9):>5.2f}")
-    for line in load_inbound.comparison(rows):
+    for line in load_inbound.comparison(rows, settings.request_limit / 300):
         print(line)
     exact = all(r.exact for r in rows)
     print(f"every text filed exactly once and every Outbox row sent exactly once: {'yes' if exact else 'NO'}")

@@ -45,16 +45,24 @@ def _pairs(rows: Sequence[Measured]) -> list[tuple[int, Measured | None, Measure
     return [(h, pick.get((COALESCED, h)), pick.get((ALONE, h))) for h in hosts]
 
 
-def comparison(rows: Sequence[Measured]) -> list[str]:
-    """One line per host count: texts per second and requests per text of each design, and their ratio."""
+def comparison(rows: Sequence[Measured], requests_per_second: float | None = None) -> list[str]:
+    """One line per host count: texts per second and requests per text of each design, and their ratio; with
+    `requests_per_second` (the service-protection limit), the texts per second that limit allows each design once
+    it binds, whatever this machine's speed."""
     lines = []
     for hosts, coalesced, alone in _pairs(rows):
         if coalesced is None or alone is None:
             continue
         ratio = coalesced.rate / alone.rate if alone.rate else float("inf")
-        lines.append(f"inbound, {hosts} host(s): coalesced {coalesced.rate:.2f} texts/s,"
-                     f" {coalesced.requests / coalesced.items:.3f} requests/text; each text alone {alone.rate:.2f}"
-                     f" texts/s, {alone.requests / alone.items:.3f} requests/text; throughput {ratio:.1f}x")
+        line = (f"inbound, {hosts} host(s): coalesced {coalesced.rate:.2f} texts/s,"
+                f" {coalesced.requests / coalesced.items:.3f} requests/text; each text alone {alone.rate:.2f}"
+                f" texts/s, {alone.requests / alone.items:.3f} requests/text; throughput {ratio:.1f}x")
+        if requests_per_second and coalesced.requests and alone.requests:
+            ceiling = (requests_per_second * coalesced.items / coalesced.requests,
+                       requests_per_second * alone.items / alone.requests)
+            line += (f"; the request limit allows {ceiling[0]:.0f} vs {ceiling[1]:.0f} texts/s"
+                     f" ({ceiling[0] / ceiling[1]:.1f}x)")
+        lines.append(line)
     return lines
 
 

@@ -40,6 +40,8 @@ def test_the_budgets_hold_the_coalesced_design_to_its_requests_and_to_four_times
     assert lines[0] == ("inbound, 1 host(s): coalesced 10.00 texts/s, 0.200 requests/text; each text alone 2.50"
                         " texts/s, 1.300 requests/text; throughput 4.0x")
     assert len(lines) == 2
+    limited = load_inbound.comparison(rows[:2], 20.0)  # 6,000 requests per 300 s
+    assert limited[0].endswith("; the request limit allows 100 vs 15 texts/s (6.5x)")
 
 
 def test_a_design_run_alone_is_checked_for_its_requests_only() -> None:
