@@ -1,15 +1,18 @@
 """Inbound texts filed together (`messaging.inbound.coalescing`), against the Dataverse emulator: every text filed
 exactly once, one conversation per number, the conversation left at the text Twilio received last, whatever
 Dataverse answers (429, 503), however texts are delivered (twice, a first contact with its follow-up) and wherever
-a worker stops (after its read, after its write committed but before it heard so)."""
+a worker stops (after its read, after its write committed but before it heard so, or a host process killed)."""
 
 from __future__ import annotations
 
 import dataclasses
+import os
+import signal
 import threading
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -230,3 +233,42 @@ def test_a_worker_that_stops_mid_group_leaves_every_text_to_be_filed_once_on_red
     assert duplicates == (5 if after_commit else 0)
     filed_once(sandbox, burst)
     one_conversation_at_the_latest_text(sandbox, [known, *burst])
+
+
+def test_a_host_process_killed_mid_burst_deletes_no_message_whose_text_it_did_not_file(make_sandbox: Any) -> None:
+    # One function host in a process of its own works the queue (the sandbox's own host only takes webhooks).
+    sandbox = make_sandbox(host_processes=1, host_log_level="WARNING")
+    numbers = [f"+1656444{n:04d}" for n in range(800, 820)]
+    sids = []
+    for i in range(200):
+        sid = new_sid()
+        assert post_signed(sandbox, "/api/twilio/messages",
+                           inbound_params(sandbox, numbers[i % len(numbers)], f"kill {i}", sid=sid)).status_code == 200
+        sids.append(sid)
+    # every request slow enough that the host is mid-burst, with groups written, when it is killed
+    sandbox.dataverse.faults.add(r".", status=None, latency_ms=50)
+    hosts = sandbox.more_hosts
+    assert hosts is not None
+
+    def filed() -> list[dict[str, Any]]:
+        return [m for m in sandbox.dataverse.store.rows("smsb_message") if m["smsb_sid"] in set(sids)]
+
+    deadline = threading.Event()
+    for _ in range(int(HANG / 0.05)):
+        if len(filed()) >= 20:
+            break
+        deadline.wait(0.05)
+    os.kill(hosts.processes[0].pid, signal.SIGKILL)
+    hosts.processes[0].process.wait(HANG)
+    rows = filed()
+    assert 20 <= len(rows) < len(sids), "the host was to be killed mid-burst"
+    by_sid: dict[str, int] = {}
+    for row in rows:
+        by_sid[row["smsb_sid"]] = by_sid.get(row["smsb_sid"], 0) + 1
+    assert set(by_sid.values()) == {1}
+    for number in numbers:
+        assert len(sandbox.rows("smsb_conversation", smsb_phonenumber=number)) <= 1
+    # A message leaves the queue only once its text is filed: those of every text not filed are still there (out of
+    # sight until their visibility timeout ends, when another host gets them and files them once).
+    left = sandbox.queues().queue("sms-inbound").get_queue_properties().approximate_message_count
+    assert left >= len(sids) - len(rows)
