@@ -173,7 +173,7 @@ class InboundProcessor:
                 row = answer.row(fresh) if fresh is not None else None
                 notified = [answer.error(note) for note in filing.notifications]
                 self.committed(text, known, filing, notified=notified, outcome=outcome,
-                                fresh=StoredConversation.from_row(row) if row is not None else None)
+                               fresh=StoredConversation.from_row(row) if row is not None else None)
                 break
             if error is not None and not isinstance(error, AlreadyExists | PreconditionFailed):
                 raise error

@@ -272,3 +272,18 @@ def test_a_host_process_killed_mid_burst_deletes_no_message_whose_text_it_did_no
     # sight until their visibility timeout ends, when another host gets them and files them once).
     left = sandbox.queues().queue("sms-inbound").get_queue_properties().approximate_message_count
     assert left >= len(sids) - len(rows)
+
+
+def test_an_older_text_delivered_again_is_found_filed_before_though_its_change_set_is_its_message_alone(
+        sandbox: Sandbox) -> None:
+    t0 = datetime.now(UTC)
+    worker = processor(sandbox)
+    assert worker.process(envelope(sandbox, "+16564440900", "later", at=t0 + timedelta(minutes=5))).stored
+    older = envelope(sandbox, "+16564440900", "earlier", at=t0 + timedelta(minutes=4))
+    # older than the conversation's last activity: its change set writes its message row and nothing else
+    assert worker.process(older).stored
+    again = worker.process(older)
+    assert again.duplicate
+    assert not again.stored
+    assert len(sandbox.rows("smsb_message", smsb_sid=older.message.message_sid)) == 1
+    assert sandbox.rows("smsb_conversation", smsb_phonenumber="+16564440900")[0]["smsb_lastmessagepreview"] == "later"
