@@ -12,7 +12,8 @@ created meanwhile (a race on a new number or window), nothing was written; the w
 tries again with a smaller plan. If the message itself already exists, the text was filed before (Twilio retried,
 or the queue redelivered): no duplicate, no second notification — only the pictures an earlier attempt left without
 their file are finished. Pictures get their files after the commit (`inbound.media`), so a text is filed even
-while Twilio's media is slow.
+while Twilio's media is slow: `file` files a text, `finish` stores its pictures' files. Texts filed together
+(`inbound.group`) share this worker's caches through the methods below `reader`.
 """
 
 from __future__ import annotations
