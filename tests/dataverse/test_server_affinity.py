@@ -28,7 +28,7 @@ class _Server(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
 
-    def do_GET(self) -> None:  # noqa: N802 - the standard library's name
+    def do_GET(self) -> None:
         self.server.cookies_seen.append(self.headers.get("Cookie", ""))
         body = b'{"value": []}'
         self.send_response(200)
@@ -40,7 +40,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the standard library's signature
+    def log_message(self, format: str, *args: object) -> None:
         return
 
 
@@ -59,7 +59,7 @@ def server() -> Iterator[_Server]:
 
 def _two_reads(server: _Server, *, affinity: bool) -> str:
     url = f"http://127.0.0.1:{server.server_address[1]}"
-    client = DataverseClient.from_config(DataverseConfig(url=url, static_token="t", server_affinity=affinity))  # noqa: S106 - loopback
+    client = DataverseClient.from_config(DataverseConfig(url=url, static_token="t", server_affinity=affinity))
     try:
         for _ in range(2):
             client.send(DataverseRequest("GET", "contacts", idempotent=True))
