@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { XrmDataverseApi } from "@smsb/shared";
 import { DataverseChatService } from "../TextSMSChatSystem/services/DataverseChatService";
+import { DataverseHostNavigation } from "../TextSMSChatSystem/services/DataverseHostNavigation";
 
 type Entity = ComponentFramework.WebApi.Entity;
 
@@ -339,7 +340,7 @@ describe("DataverseChatService writes", () => {
 
     it("hands the session and its conversation to a team, where the chat waits for Accept", async () => {
         const { webAPI, chat } = service();
-        const owner = await chat.pickOwner();
+        const owner = await new DataverseHostNavigation(utils).pickOwner();
         expect(owner).toEqual({ entityType: "team", id: "ab", name: "SMS Bridge - SMS" });
         await chat.assign("s1", "c1", owner!, new Date("2026-11-26T10:00:00Z"));
         expect(webAPI.calls.map((c) => [c.table, c.id, c.data])).toEqual([
@@ -383,9 +384,9 @@ describe("DataverseChatService writes", () => {
     });
 });
 
-describe("DataverseChatService help", () => {
+describe("DataverseHostNavigation help", () => {
     it("opens the user guide web resource the solution ships, in a window of its own", () => {
-        const { chat } = service();
+        const chat = new DataverseHostNavigation(utils);
         const opened: unknown[][] = [];
         chat.useNavigation({
             openWebResource: (...args: unknown[]) => {
