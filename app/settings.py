@@ -63,6 +63,10 @@ class Settings:
     applicationinsights_connection_string: str | None = field(default=None, repr=False)
     storage_queue_uri: str | None = None
     storage_client_id: str | None = None
+    # Outbox jobs one process sends together (1: each alone, as before coalescing); texts a second per sender.
+    outbound_batch: int = 50
+    twilio_mps: float = 1.0
+    messaging_service_mps: float = 1.0
 
     @property
     def dataverse_auth_mode(self) -> DataverseAuthMode:
@@ -166,6 +170,10 @@ class Settings:
                 "address such as http://127.0.0.1:7072; use an app registration or managed identity otherwise"
             )
 
+        outbound_batch = _number(get("SMSB_OUTBOUND_BATCH"), "SMSB_OUTBOUND_BATCH", 50, problems, whole=True)
+        twilio_mps = _number(get("SMSB_TWILIO_MPS"), "SMSB_TWILIO_MPS", 1.0, problems)
+        service_mps = _number(get("SMSB_MESSAGING_SERVICE_MPS"), "SMSB_MESSAGING_SERVICE_MPS", 1.0, problems)
+
         if problems:
             raise SettingsError(problems)
         return cls(
@@ -184,12 +192,27 @@ class Settings:
             dataverse_token=token,
             twilio_api_base_url=twilio_api_base_url,
             applicationinsights_connection_string=get("APPLICATIONINSIGHTS_CONNECTION_STRING"),
+            outbound_batch=int(outbound_batch), twilio_mps=twilio_mps, messaging_service_mps=service_mps,
         )
 
 
 def from_process_env() -> Settings:
     """Settings of this process. The one place in the product that reads `os.environ`."""
     return Settings.from_env(os.environ)
+
+
+def _number(value: str | None, name: str, default: float, problems: list[str], *, whole: bool = False) -> float:
+    """A positive number setting (a whole one when `whole`), else its default."""
+    if value is None:
+        return default
+    try:
+        number = int(value) if whole else float(value)
+    except ValueError:
+        number = 0
+    if number <= 0:
+        problems.append(f"{name} must be a {'whole ' if whole else ''}number above zero, not {value!r}")
+        return default
+    return number
 
 
 def _clean_url(value: str, name: str, problems: list[str]) -> str:
