@@ -49,6 +49,12 @@ class Combiner(Generic[J, R]):
         self.rounds = 0  # rounds run, for tests and telemetry
         self.largest = 0
 
+    @property
+    def waiting(self) -> int:
+        """Jobs handed in and not yet taken by a round."""
+        with self._changed:
+            return len(self._waiting)
+
     def submit(self, job: J) -> R:
         slot: _Slot[J, R] = _Slot(job)
         with self._changed:
