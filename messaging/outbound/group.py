@@ -11,8 +11,9 @@ A round (`combiner.Combiner`: the jobs this process's invocations handed in mean
    write, which reads what exists.
 4. *Send*: one Twilio call per text, never two, each at its sender's turn (`pacing.Pacer`). Twilio's 429 waits
    and asks again with the row still claimed; every other failure is judged as for a single send.
-5. *Record*: one `$batch` with every outcome (message rows, Outbox status, conversation activity); a changeset that
-   failed is asked once more, and a row whose outcome still cannot be written raises for its own job only.
+5. *Record*: one `$batch` with every outcome (message rows, Outbox status, conversation activity) — one more for
+   every `RECORD_EVERY` seconds a slow sender's pacing keeps the round sending; a changeset that failed is asked
+   once more, and a row whose outcome still cannot be written raises for its own job only.
 
 Whatever fails for one row is that row's job's exception (its queue message is retried), never the others'; a
 round-wide failure before any send (the claim `$batch` refused) is every claimed row's. The decisions are the single
@@ -22,8 +23,9 @@ send's (`OutboundProcessor`), so both paths end every row the same way.
 from __future__ import annotations
 
 import logging
+import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from dataverse import AlreadyExists, PreconditionFailed
@@ -46,6 +48,9 @@ __all__ = ["CoalescedOutbound", "GroupSender"]
 
 log = logging.getLogger("smsbridge.outbound")
 
+# Seconds of sending after which a round records what it sent so far: Twilio's status callbacks wait for their
+# message's SID (the inbound queue retries them a few times), and a crash leaves fewer rows Unknown.
+RECORD_EVERY = 5.0
 _RATE_LIMIT_ROUNDS = 6  # Twilio 429s for one text, each waited out, before its claim is released
 
 
@@ -88,8 +93,11 @@ class _Row:
 class GroupSender:
     """`process_group(jobs)`: one result per job, an outcome or the exception its invocation raises."""
 
-    def __init__(self, processor: OutboundProcessor, store: Store, sender: MessageSender, pacer: Pacer) -> None:
+    def __init__(self, processor: OutboundProcessor, store: Store, sender: MessageSender, pacer: Pacer, *,
+                 record_every: float = RECORD_EVERY, clock: Callable[[], float] = time.monotonic) -> None:
         self._processor = processor
+        self._record_every = record_every
+        self._clock = clock
         self._store = store
         self._sender = sender
         self._pacer = pacer
@@ -102,10 +110,7 @@ class GroupSender:
             self._claim(rows)
             self._prepare_sends([r for r in rows if r.open and r.claimed is not None])
             self._write([r for r in rows if r.open and (r.send is not None or r.stop is not None)])
-            for row in rows:
-                if row.open and row.send is not None and row.credentials is not None:
-                    self._send(row)
-            self._record([r for r in rows if r.open and (r.result is not None or r.ending is not None)])
+            self._send_all(rows)
         results: dict[int, OutboundOutcome | BaseException] = {}
         for index, row in zip(unique.first, rows, strict=True):
             results[index] = row.error if row.error is not None else row.outcome
@@ -235,6 +240,24 @@ class GroupSender:
             row.send = written
 
     # -- send --------------------------------------------------------------------------------------------------
+    def _send_all(self, rows: list[_Row]) -> None:
+        """Each text at its sender's turn; outcomes recorded at the end, or every `record_every` seconds while a
+        slow sender paces the round, so that status callbacks find their message and a crash leaves less unknown."""
+        settled: list[_Row] = []
+        since = self._clock()
+        for row in rows:
+            if row.open and row.send is not None and row.credentials is not None:
+                try:
+                    self._send(row)
+                except Exception as exc:  # noqa: BLE001 - may have reached Twilio: the row stays Sending
+                    log.error("outbox %s: the send failed unexpectedly (%s)", row.job.outbox_id, type(exc).__name__)
+                    row.error = exc
+            settled.append(row)
+            if self._clock() - since >= self._record_every:
+                self._record([r for r in settled if r.open and (r.result is not None or r.ending is not None)])
+                settled, since = [], self._clock()
+        self._record([r for r in settled if r.open and (r.result is not None or r.ending is not None)])
+
     def _send(self, row: _Row) -> None:
         claimed, (send, credentials) = row.taken, row.sending
         sent = claimed.outbox

@@ -11,7 +11,7 @@ import pytest
 
 from devstack.sandbox import Sandbox
 from messaging.names import OutboxStatus
-from messaging.outbound import OutboundResult
+from messaging.outbound import GroupSender, OutboundResult, Pacer
 from messaging.sweep import Sweeper
 from tests.reliability.conftest import (
     coalesced,
@@ -19,6 +19,7 @@ from tests.reliability.conftest import (
     job,
     like_the_queue,
     outbox_rows,
+    single,
     texts_by_body,
 )
 from twilio_bridge import MessageSender
@@ -136,3 +137,27 @@ def test_a_worker_killed_between_twilio_and_the_result_write_never_sends_twice(s
     assert set(statuses(sandbox, rows).values()) == {int(OutboxStatus.UNKNOWN)}
     assert like_the_queue([coalesced(sandbox)], jobs).outcomes[0].result is OutboundResult.NOT_PENDING
     assert sum(texts_by_body(sandbox).values()) == 1
+
+
+def test_a_round_paced_by_a_slow_sender_records_what_it_sent_every_few_seconds(sandbox: Sandbox) -> None:
+    rows = list(outbox_rows(sandbox, 7))
+    now = [0.0]
+    real = MessageSender(sandbox.app.twilio)
+
+    class ThreeSecondsEach:  # the sender's pacing, as the clock sees it
+        def send(self, credentials: Any, message: Any) -> Any:
+            now[0] += 3.0
+            return real.send(credentials, message)
+
+    slow = ThreeSecondsEach()
+    sender = GroupSender(single(sandbox, slow), sandbox.app.store, slow,  # type: ignore[arg-type]
+                         Pacer(long_code_mps=1000, service_mps=1000), record_every=5.0, clock=lambda: now[0])
+    sender.process_group([job(rows[0])])  # warm: the Configuration and its tables
+    sandbox.dataverse.requests.clear()
+
+    outcomes = sender.process_group([job(row) for row in rows[1:]])
+
+    assert {o.result for o in outcomes if not isinstance(o, BaseException)} == {OutboundResult.SENT}
+    # read, claim, write, then the results of texts 1-2, 3-4 and 5-6 as each 5 s of sending passed
+    assert len(sandbox.dataverse.requests.records) == 6
+    assert batches(sandbox) == 5
