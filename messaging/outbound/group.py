@@ -9,8 +9,9 @@ A round (`combiner.Combiner`: the jobs this process's invocations handed in mean
 3. *Write*: one `$batch`, a changeset per row — its message row, conversation and session (or, for a row a gate
    stopped, why it is not sent). A row whose changeset met rows made meanwhile falls back to the single send's
    write, which reads what exists.
-4. *Send*: one Twilio call per text, never two, each at its sender's turn (`pacing.Pacer`). Twilio's 429 waits
-   and asks again with the row still claimed; every other failure is judged as for a single send.
+4. *Send*: one Twilio call per text, never two, each at its sender's turn (`pacing.Pacer`), up to `SEND_THREADS`
+   at once. Twilio's 429 waits and asks again with the row still claimed; every other failure is judged as for a
+   single send.
 5. *Record*: one `$batch` with every outcome (message rows, Outbox status, conversation activity) — one more for
    every `RECORD_EVERY` seconds a slow sender's pacing keeps the round sending; a changeset that failed is asked
    once more, and a row whose outcome still cannot be written raises for its own job only.
@@ -26,6 +27,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
 from dataverse import AlreadyExists, PreconditionFailed
@@ -51,6 +53,7 @@ log = logging.getLogger("smsbridge.outbound")
 # Seconds of sending after which a round records what it sent so far: Twilio's status callbacks wait for their
 # message's SID (the inbound queue retries them a few times), and a crash leaves fewer rows Unknown.
 RECORD_EVERY = 5.0
+SEND_THREADS = 8  # Twilio calls of a round in flight at once; each still waits its sender's turn
 _RATE_LIMIT_ROUNDS = 6  # Twilio 429s for one text, each waited out, before its claim is released
 
 
@@ -94,8 +97,10 @@ class GroupSender:
     """`process_group(jobs)`: one result per job, an outcome or the exception its invocation raises."""
 
     def __init__(self, processor: OutboundProcessor, store: Store, sender: MessageSender, pacer: Pacer, *,
-                 record_every: float = RECORD_EVERY, clock: Callable[[], float] = time.monotonic) -> None:
+                 record_every: float = RECORD_EVERY, send_threads: int = SEND_THREADS,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self._processor = processor
+        self._send_threads = send_threads
         self._record_every = record_every
         self._clock = clock
         self._store = store
@@ -241,22 +246,29 @@ class GroupSender:
 
     # -- send --------------------------------------------------------------------------------------------------
     def _send_all(self, rows: list[_Row]) -> None:
-        """Each text at its sender's turn; outcomes recorded at the end, or every `record_every` seconds while a
-        slow sender paces the round, so that status callbacks find their message and a crash leaves less unknown."""
+        """Each text at its sender's turn, up to `send_threads` calls at once; outcomes recorded at the end, or every
+        `record_every` seconds while a slow sender paces the round, so that status callbacks find their message and
+        a crash leaves less unknown."""
+        sending = [r for r in rows if r.open and r.send is not None and r.credentials is not None]
         settled: list[_Row] = []
         since = self._clock()
-        for row in rows:
-            if row.open and row.send is not None and row.credentials is not None:
-                try:
-                    self._send(row)
-                except Exception as exc:  # noqa: BLE001 - may have reached Twilio: the row stays Sending
-                    log.error("outbox %s: the send failed unexpectedly (%s)", row.job.outbox_id, type(exc).__name__)
-                    row.error = exc
-            settled.append(row)
-            if self._clock() - since >= self._record_every:
-                self._record([r for r in settled if r.open and (r.result is not None or r.ending is not None)])
-                settled, since = [], self._clock()
-        self._record([r for r in settled if r.open and (r.result is not None or r.ending is not None)])
+        if sending:
+            with ThreadPoolExecutor(max_workers=min(self._send_threads, len(sending)),
+                                    thread_name_prefix="outbound-send") as pool:
+                for done in as_completed([pool.submit(self._send_guarded, row) for row in sending]):
+                    settled.append(done.result())
+                    if self._clock() - since >= self._record_every:
+                        self._record([r for r in settled if r.open and (r.result or r.ending) is not None])
+                        settled, since = [], self._clock()
+        self._record([r for r in rows if r.open and (r.result or r.ending) is not None])
+
+    def _send_guarded(self, row: _Row) -> _Row:
+        try:
+            self._send(row)
+        except Exception as exc:  # noqa: BLE001 - it may have reached Twilio: the row stays Sending
+            log.error("outbox %s: the send failed unexpectedly (%s)", row.job.outbox_id, type(exc).__name__)
+            row.error = exc
+        return row
 
     def _send(self, row: _Row) -> None:
         claimed, (send, credentials) = row.taken, row.sending
