@@ -162,7 +162,8 @@ class Runtime:
         outbound: JobProcessor[OutboxJob, OutboundOutcome] = single
         if self.settings.outbound_batch > 1:
             pacer = Pacer(long_code_mps=self.settings.twilio_mps, service_mps=self.settings.messaging_service_mps)
-            outbound = CoalescedOutbound(GroupSender(single, self.store, sender, pacer), self.settings.outbound_batch)
+            outbound = CoalescedOutbound(GroupSender(single, self.store, sender, pacer), self.settings.outbound_batch,
+                                         linger=self.settings.outbound_linger)
         configurations = ConfigurationService(self.dataverse, self.cipher, TwilioAccounts(self.twilio), self.store,
                                               public_url=public_url)
         record_types = RecordTypeService(self.dataverse, self.store, self.customer_tables)

@@ -65,6 +65,7 @@ class Settings:
     storage_client_id: str | None = None
     # Outbox jobs one process sends together (1: each alone, as before coalescing); texts a second per sender.
     outbound_batch: int = 50
+    outbound_linger: float = 0.5  # seconds a round waits for more jobs, only while the process is busy
     twilio_mps: float = 1.0
     messaging_service_mps: float = 1.0
 
@@ -171,6 +172,8 @@ class Settings:
             )
 
         outbound_batch = _number(get("SMSB_OUTBOUND_BATCH"), "SMSB_OUTBOUND_BATCH", 50, problems, whole=True)
+        linger_ms = get("SMSB_OUTBOUND_LINGER_MS")
+        linger = 0.0 if linger_ms == "0" else _number(linger_ms, "SMSB_OUTBOUND_LINGER_MS", 500, problems) / 1000
         twilio_mps = _number(get("SMSB_TWILIO_MPS"), "SMSB_TWILIO_MPS", 1.0, problems)
         service_mps = _number(get("SMSB_MESSAGING_SERVICE_MPS"), "SMSB_MESSAGING_SERVICE_MPS", 1.0, problems)
 
@@ -192,7 +195,8 @@ class Settings:
             dataverse_token=token,
             twilio_api_base_url=twilio_api_base_url,
             applicationinsights_connection_string=get("APPLICATIONINSIGHTS_CONNECTION_STRING"),
-            outbound_batch=int(outbound_batch), twilio_mps=twilio_mps, messaging_service_mps=service_mps,
+            outbound_batch=int(outbound_batch), outbound_linger=linger, twilio_mps=twilio_mps,
+            messaging_service_mps=service_mps,
         )
 
 

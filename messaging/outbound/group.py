@@ -366,8 +366,8 @@ class GroupSender:
 class CoalescedOutbound:
     """The outbound worker's `process(job)`, coalesced: each invocation's job joins this process's next round."""
 
-    def __init__(self, group: GroupSender, limit: int) -> None:
-        self._combiner: Combiner[OutboxJob, OutboundOutcome] = Combiner(group.process_group, limit)
+    def __init__(self, group: GroupSender, limit: int, *, linger: float = 0.0) -> None:
+        self._combiner: Combiner[OutboxJob, OutboundOutcome] = Combiner(group.process_group, limit, linger=linger)
 
     @property
     def combiner(self) -> Combiner[OutboxJob, OutboundOutcome]:

@@ -50,7 +50,8 @@ def test_load_benchmark_files_and_sends_exactly_once_with_two_hosts(
                       "--storage-connection", azurite.connection_string])
     out = capsys.readouterr().out
     assert "every text filed exactly once and every Outbox row sent exactly once: yes" in out, out
-    rows = {line.split()[0]: line.split() for line in out.splitlines() if line.startswith(("inbound ", "outbound ", "out-single "))}
+    rows = {line.split()[0]: line.split() for line in out.splitlines()
+            if line.startswith(("inbound ", "outbound ", "out-single "))}
     assert rows["inbound"][1:6] == ["2", "30", "30", "0", "0"], out  # hosts, items, once, dup, lost
     assert rows["outbound"][1:6] == ["2", "12", "12", "0", "0"], out  # coalesced
     assert rows["out-single"][1:6] == ["2", "12", "12", "0", "0"], out  # SMSB_OUTBOUND_BATCH=1

@@ -10,7 +10,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 import pytest
 
-from messaging.outbound.combiner import Combiner, take_round
+from messaging.outbound.combiner import BUSY_WITHIN, Combiner, linger_for, take_round
 
 HANG = 30.0  # only a hang waits this long
 
@@ -95,3 +95,24 @@ def test_a_round_that_fails_as_a_whole_fails_each_of_its_callers() -> None:
         combiner.submit(1)
     with pytest.raises(RuntimeError, match="claim batch"):
         combiner.submit(2)  # the failure did not leave the combiner stuck
+
+
+def test_a_round_lingers_for_more_jobs_only_while_the_process_is_busy() -> None:
+    assert linger_for(100.0, None, 1, 24, 0.5) == 0.0  # never ran a round: idle
+    assert linger_for(100.0, 100.0 - BUSY_WITHIN - 0.1, 1, 24, 0.5) == 0.0  # idle for a while: at once
+    assert linger_for(100.0, 99.9, 1, 24, 0.5) == 0.5  # a round just ended: wait for company
+    assert linger_for(100.0, 99.9, 24, 24, 0.5) == 0.0  # already full
+    assert linger_for(100.0, 99.9, 1, 24, 0.0) == 0.0  # lingering turned off
+
+
+def test_under_load_jobs_trickling_in_share_a_round() -> None:
+    work = Work(hold_first=False)
+    # the clock never moves: every round after the first is "just after" one; only a full round ends the wait
+    combiner: Combiner[int, int] = Combiner(work, limit=3, linger=HANG, clock=lambda: 0.0)
+    assert combiner.submit(1) == 10  # idle: at once, alone
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        first = pool.submit(combiner.submit, 2)
+        until(lambda: combiner.waiting == 1 and len(work.rounds) == 1)  # its leader lingers
+        later = [pool.submit(combiner.submit, n) for n in (3, 4)]
+        assert [f.result(HANG) for f in (first, *later)] == [20, 30, 40]
+    assert work.rounds == [[1], [2, 3, 4]]
