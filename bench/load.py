@@ -12,6 +12,8 @@ Microsoft documents it (`devstack/dataverse_emulator/service_limits.py`: per app
 * outbound: `--outbox` Outbox rows created at once (in-process, as a workflow inside Dataverse creates them: workflows
   are not subject to the Web API limits), each to its own number; Dataverse's webhook queues them, `sms-outbound`
   sends them through the Twilio emulator, whose status callbacks (sent, delivered) come back through `sms-inbound`;
+  run once per design (`--outbound-designs`): `single`, today's one job at a time (`SMSB_OUTBOUND_BATCH=1`, row
+  `out-single`), and `coalesced`, the rounds (row `outbound`), with the time ratio of the two per host count;
 * idle: `--idle-texts` texts, one every `--idle-gap` seconds into conversations already known, one host, real time;
   latency is from the start of Twilio's POST to the stored row's `createdon`.
 
