@@ -84,6 +84,9 @@ SHARED_SOURCES := $(shell find frontend/shared/src -type f 2>/dev/null)
 $(CONTROL_BUNDLE): $(NODE_STAMP) $(NAMES) $(SHARED_SOURCES) \
 		$(shell find frontend/chat-control/TextSMSChatSystem -type f -not -path '*/generated/*' 2>/dev/null)
 	PP_TOOLS_TELEMETRY_OPTOUT=true npm run --silent build --workspace @smsb/chat-control
+	@# pcf-scripts can report a lint error and still exit 0 without writing the bundle
+	@test -f $(CONTROL_BUNDLE) || { echo "the chat control did not build (see pcf-scripts' errors above)" >&2; exit 1; }
+	@touch $(CONTROL_BUNDLE)
 
 $(WEB_BUNDLE): $(NODE_STAMP) $(NAMES) $(SHARED_SOURCES) \
 		$(shell find frontend/webresources/src frontend/webresources/static -type f 2>/dev/null)
@@ -96,7 +99,9 @@ controls: $(CONTROL_BUNDLE) $(WEB_BUNDLE)
 # every front-end test (Vitest), the built control's bundle test included.
 frontend: setup
 	$(PY) -m solution.names --check
+	rm -f $(CONTROL_BUNDLE)
 	PP_TOOLS_TELEMETRY_OPTOUT=true npm run --silent build
+	@test -f $(CONTROL_BUNDLE) || { echo "the chat control did not build (see pcf-scripts' errors above)" >&2; exit 1; }
 	npm run --silent typecheck
 	npm run --silent lint
 	npm test --silent

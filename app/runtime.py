@@ -79,6 +79,7 @@ def dataverse_config(settings: Settings) -> DataverseConfig:
         certificate_path=settings.dataverse_certificate_path,
         authority_host=settings.dataverse_authority_host,
         static_token=settings.dataverse_token,
+        server_affinity=settings.dataverse_server_affinity,
     )
 
 

@@ -33,6 +33,9 @@ class DataverseConfig:
     read_timeout: float = 30.0
     max_concurrency: int = _DEFAULT_MAX_CONCURRENCY
     retry_budget_seconds: float = 60.0
+    # False drops the web server affinity cookie (ARRAffinity), so requests spread over the environment's web servers,
+    # each with its own service-protection limits.
+    server_affinity: bool = True
 
     def __post_init__(self) -> None:
         problems: list[str] = []

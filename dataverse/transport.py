@@ -23,9 +23,11 @@ import logging
 import random
 import threading
 import time
+import urllib.request
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from http.cookiejar import Cookie, DefaultCookiePolicy
 from typing import Final
 from urllib.parse import urlsplit
 
@@ -112,6 +114,8 @@ class Transport:
         adapter = HTTPAdapter(pool_connections=1, pool_maxsize=config.max_concurrency, max_retries=0)
         self._session.mount("https://", adapter)
         self._session.mount("http://", adapter)
+        if not config.server_affinity:
+            self._session.cookies.set_policy(_NoServerAffinity())
         self._session.headers.update({
             "OData-Version": "4.0",
             "OData-MaxVersion": "4.0",
@@ -272,6 +276,16 @@ class Transport:
             getattr(exc, "correlation_id", None),
         )
 
+
+
+class _NoServerAffinity(DefaultCookiePolicy):
+    """Refuses the cookies that pin a client to one web server (`ARRAffinity`, `ARRAffinitySameSite`), as Microsoft
+    advises for throughput (https://learn.microsoft.com/power-apps/developer/data-platform/api-limits#remove-the-affinity-cookie)."""
+
+    def set_ok(self, cookie: Cookie, request: urllib.request.Request) -> bool:
+        if cookie.name.lower().startswith("arraffinity"):
+            return False
+        return bool(super().set_ok(cookie, request))
 
 
 def _never_connected(exc: requests.ConnectionError) -> bool:

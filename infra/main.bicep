@@ -60,6 +60,9 @@ param dataverseClientCertificatePath string = ''
 @description('DATAVERSE_AUTHORITY_HOST: the Entra ID sign-in host of this cloud, e.g. login.microsoftonline.com.')
 param dataverseAuthorityHost string = split(environment().authentication.loginEndpoint, '/')[2]
 
+@description('DATAVERSE_SERVER_AFFINITY: false spreads requests over all of Dataverse\'s web servers (limits are per web server).')
+param dataverseServerAffinity bool = true
+
 @description('SMSB_ENCRYPTION_KEY: base64 of 32 random bytes; stored in Key Vault.')
 @secure()
 param smsbEncryptionKey string
@@ -123,6 +126,10 @@ var commonSettings = [
   {
     name: 'DATAVERSE_AUTHORITY_HOST'
     value: dataverseAuthorityHost
+  }
+  {
+    name: 'DATAVERSE_SERVER_AFFINITY'
+    value: string(dataverseServerAffinity)
   }
   {
     name: 'SMSB_PUBLIC_URL'

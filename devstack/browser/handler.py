@@ -52,6 +52,10 @@ WEB_DIST = ROOT / "frontend" / "webresources" / "dist"
 LIB_CACHE = STATE_DIR / "browser"
 PLATFORM_BUILD = HERE / "platform-libraries.mjs"
 
+# The page's session (see signed_in and app.with_browser_shell).
+SESSION_COOKIE = "devstack_session"
+CALLER_COOKIE = "devstack_caller"
+
 # What builds each missing piece (shown on the page instead of a blank screen).
 BUILD_HINTS = {
     "control": "the chat control is not built: run `make controls` "
@@ -137,7 +141,18 @@ def _page(emulator: DataverseEmulator, request: Request, record: tuple[str, str]
         context["record"] = found
         context["form"] = form
         body = pages.record(context)
-    return _html(200, body)
+    return signed_in(_html(200, body), token, user["id"] if user else None)
+
+
+def signed_in(response: Response, token: str, user_id: str | None) -> Response:
+    """The session a model-driven app's page holds: same-origin Web API requests the page makes without a token
+    (an image's file, a plain link) are the signed-in user's, as the Dataverse session cookie makes them."""
+    response.set_cookie(SESSION_COOKIE, token, path="/", httponly=True, samesite="Strict")
+    if user_id:
+        response.set_cookie(CALLER_COOKIE, user_id, path="/", httponly=True, samesite="Strict")
+    else:
+        response.delete_cookie(CALLER_COOKIE, path="/")
+    return response
 
 
 def _form(emulator: DataverseEmulator, table: str, wanted: str | None) -> dict[str, Any] | None:

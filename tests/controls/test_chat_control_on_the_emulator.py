@@ -36,4 +36,4 @@ def test_chat_data_service_reads_and_writes_against_the_emulator() -> None:
         )
     output = run.stdout + run.stderr
     assert run.returncode == 0, output
-    assert re.search(r"Tests\s+6 passed \(6\)", output), output
+    assert re.search(r"Tests\s+7 passed \(7\)", output), output

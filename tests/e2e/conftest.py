@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from devstack.config import QueueSettings
 from devstack.sandbox import Sandbox, SandboxOptions
@@ -23,6 +24,11 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+# Bounds for a hang, never for speed: a loaded CI machine may take many seconds for what takes one here. Every
+# wait in the browser tests (Playwright's expect and actions, the tests' own polls) uses them.
+HANG_MS = 60_000
+HANG_SECONDS = HANG_MS / 1000
+expect.set_options(timeout=HANG_MS)
 FAST_QUEUES = QueueSettings(batch_size=16, max_dequeue_count=5, visibility_timeout=timedelta(0),
                             max_polling_interval=timedelta(milliseconds=100))
 
@@ -73,6 +79,7 @@ def new_page(browser: Any) -> Iterator[Any]:
         context = browser.new_context(viewport={"width": 1280, "height": 860})
         context.route(OFF_LOOPBACK, _abort)
         contexts.append(context)
+        context.set_default_timeout(HANG_MS)
         page = context.new_page()
         page.on("pageerror", lambda error: errors.append(str(error)))
         return page

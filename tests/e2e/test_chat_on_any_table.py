@@ -19,6 +19,7 @@ from admin.cli import run
 from devstack.browser.pages import team_users
 from devstack.dataverse_emulator import Ref
 from devstack.sandbox import Sandbox
+from tests.e2e.conftest import HANG_SECONDS
 
 pytestmark = [pytest.mark.azurite, pytest.mark.loopback]
 
@@ -96,23 +97,23 @@ def test_add_chat_puts_the_chat_on_a_custom_tables_record_page_and_a_text_is_com
     expect(page.locator(".dv-form-name")).to_contain_text("Information")
     page.get_by_role("tab", name="Message UI").click()
     box = page.get_by_role("textbox", name="Type a message")
-    expect(box).to_be_visible(timeout=10_000)
+    expect(box).to_be_visible()
     text = "Your project update is ready."
     box.fill(text)
     send = page.get_by_role("button", name="Send", exact=True)
-    expect(send).to_be_enabled(timeout=10_000)
+    expect(send).to_be_enabled()
     send.click()
 
     outbox = _wait(lambda: next((r for r in sandbox.rows("smsb_outbox") if r.get("smsb_freeform") == text), None),
-                   15, "the Outbox of the text")
+                   HANG_SECONDS, "the Outbox of the text")
     assert outbox["regardingobjectid"] == Ref("new_project", project)
     assert str(getattr(outbox["smsb_configuration"], "id", outbox["smsb_configuration"])) == str(
         sandbox.product.configuration_id)
     # The server learns the table from its definition and texts the record's number, found through its Record Type.
     sent = _wait(lambda: [m for m in sandbox.twilio.messages if m.direction == "outbound-api" and m.to == PHONE],
-                 30, "the text at Twilio")
+                 HANG_SECONDS, "the text at Twilio")
     assert [m.body for m in sent] == [text]
     session = _wait(lambda: next((r for r in sandbox.rows("smsb_messagesession")
                                   if r.get("regardingobjectid") == Ref("new_project", project)), None),
-                    15, "the session Regarding the project")
+                    HANG_SECONDS, "the session Regarding the project")
     assert session["smsb_phonenumber"] == PHONE

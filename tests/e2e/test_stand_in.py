@@ -128,3 +128,21 @@ def test_the_web_api_is_untouched_by_the_stand_in(client: Client, emulator: Data
     assert client.get("/api/data/v9.2/WhoAmI").status_code == 401  # still needs its bearer token
     # The shell is composed next to the emulator on one origin, not served by it.
     assert Client(emulator.wsgi_app).get("/devstack/").status_code == 404
+
+
+def test_a_pages_session_reads_as_its_user_what_the_page_asks_for_without_a_token(
+        client: Client, emulator: DataverseEmulator) -> None:
+    """An image's file is read with the page's session, as Dataverse's session cookie does in the app."""
+    users = team_users(emulator)
+    contact = emulator.seed_demo()["contacts"]["Avery Park"]
+    path = f"/api/data/v9.2/contacts({contact})?$select=fullname"
+    assert client.get(path).status_code == 401  # no page opened: no session
+    client.get(f"/devstack/?user={users[1]['id']}")
+    answer = client.get(path)
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    assert answer.get_json()["fullname"] == "Avery Park"
+    who = client.get("/api/data/v9.2/WhoAmI").get_json()
+    assert who["UserId"] == users[1]["id"]  # the page's user, not the application user
+    # a request with a token of its own (the product, the SDK, the pages' fetch calls) is left as it came
+    own = client.get("/api/data/v9.2/WhoAmI", headers={"Authorization": "Bearer app"}).get_json()
+    assert own["UserId"] != users[1]["id"]

@@ -25,7 +25,8 @@ ROLES = {
 # Each group of app settings and the condition under which the app gets it.
 SETTING_GROUPS = {
     "commonSettings": (None, {"AzureWebJobsStorage__accountName", "APPLICATIONINSIGHTS_AUTHENTICATION_STRING",
-                              "DATAVERSE_URL", "DATAVERSE_AUTHORITY_HOST", "SMSB_PUBLIC_URL", "SMSB_ENCRYPTION_KEY",
+                              "DATAVERSE_URL", "DATAVERSE_AUTHORITY_HOST", "DATAVERSE_SERVER_AFFINITY",
+                              "SMSB_PUBLIC_URL", "SMSB_ENCRYPTION_KEY",
                               "TWILIO_API_BASE_URL"}),
     "appRegistrationSettings": ("useAppRegistration ?", {"DATAVERSE_TENANT_ID", "DATAVERSE_CLIENT_ID"}),
     "clientSecretSettings": ("empty(dataverseClientSecret) ? []", {"DATAVERSE_CLIENT_SECRET"}),
@@ -64,6 +65,7 @@ def test_parameters(template: Template) -> None:
         "location", "baseName", "hostingPlan", "maximumInstanceCount", "instanceMemoryMB",
         "httpPerInstanceConcurrency", "premiumMaximumElasticWorkerCount", "dataverseUrl", "dataverseTenantId",
         "dataverseClientId", "dataverseClientSecret", "dataverseClientCertificatePath", "dataverseAuthorityHost",
+        "dataverseServerAffinity",
         "smsbEncryptionKey", "smsbEncryptionKeyPrevious", "twilioApiBaseUrl", "logRetentionDays", "tags"}
     required = {name for name, p in params.items() if "=" not in p.text}
     assert required == {"dataverseUrl", "smsbEncryptionKey"}

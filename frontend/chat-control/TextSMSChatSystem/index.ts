@@ -8,6 +8,7 @@ import { datasetToSessions, hostRecord } from "./model/sessions";
 import { ChatRoot, ChatRootProps } from "./components/ChatRoot";
 import { ConversationFeed } from "./services/ConversationFeed";
 import { DataverseChatService } from "./services/DataverseChatService";
+import { DataverseHostNavigation } from "./services/DataverseHostNavigation";
 
 /** The app's own Web API (same origin): file uploads, If-Match updates and media downloads go there. */
 const API_BASE = "/api/data/v9.2/";
@@ -21,6 +22,7 @@ const clamp = (value: number | null | undefined, low: number, high: number, fall
  */
 export class TextSMSChatSystem implements ComponentFramework.ReactControl<IInputs, IOutputs> {
     private service: DataverseChatService;
+    private navigation: DataverseHostNavigation;
     private feed: ConversationFeed;
     private format: ChatFormat;
     private refreshDataset: () => void = () => undefined;
@@ -41,6 +43,7 @@ export class TextSMSChatSystem implements ComponentFramework.ReactControl<IInput
             userId: () => context.userSettings.userId,
         });
         this.service = new DataverseChatService({ dataverse, utils: context.utils, apiBase: API_BASE });
+        this.navigation = new DataverseHostNavigation(context.utils);
         this.format = createFormat();
         const pollSeconds = clamp(
             context.parameters.pollSeconds?.raw,
@@ -62,7 +65,7 @@ export class TextSMSChatSystem implements ComponentFramework.ReactControl<IInput
     public updateView(context: ComponentFramework.Context<IInputs>): React.ReactElement {
         const dataset = context.parameters[ManifestConstants.dataset];
         this.refreshDataset = () => dataset.refresh();
-        this.service.useNavigation(context.navigation);
+        this.navigation.useNavigation(context.navigation);
         const sessions = dataset.loading ? [] : datasetToSessions(dataset);
         if (!dataset.loading) {
             this.feed.setSessions(sessions);
@@ -73,7 +76,7 @@ export class TextSMSChatSystem implements ComponentFramework.ReactControl<IInput
             sessions,
             feed: this.feed,
             service: this.service,
-            navigation: this.service,
+            navigation: this.navigation,
             format: this.format,
             height: allocated > 0 ? allocated : clamp(context.parameters.heightPx?.raw, 240, 4000, Defaults.heightPx),
             theme: context.fluentDesignLanguage?.tokenTheme as Theme | undefined,

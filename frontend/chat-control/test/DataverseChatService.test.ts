@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { XrmDataverseApi } from "@smsb/shared";
 import { DataverseChatService } from "../TextSMSChatSystem/services/DataverseChatService";
+import { DataverseHostNavigation } from "../TextSMSChatSystem/services/DataverseHostNavigation";
 
 type Entity = ComponentFramework.WebApi.Entity;
 
@@ -224,9 +225,39 @@ describe("DataverseChatService reads", () => {
         );
         expect(options).toContain("$orderby=modifiedon asc");
         expect(options).toContain(
-            "$expand=smsb_message_smsb_messagemedia($select=smsb_messagemediaid,smsb_name,smsb_contenttype)",
+            "$expand=smsb_message_smsb_messagemedia(" +
+                "$select=smsb_messagemediaid,smsb_name,smsb_contenttype,smsb_filestatus,smsb_file)",
         );
         expect(webAPI.calls[1].options).toBe("?$skiptoken=abc");
+    });
+
+    it("reads media rows again by id, with where their file is", async () => {
+        const { webAPI, chat } = service();
+        webAPI.pages = [
+            {
+                entities: [
+                    {
+                        smsb_messagemediaid: "{MA}",
+                        smsb_name: "photo.jpg",
+                        smsb_contenttype: "image/jpeg",
+                        smsb_filestatus: 2,
+                        smsb_file: "f1",
+                    },
+                    { smsb_messagemediaid: "{MB}", smsb_name: "Picture 2", smsb_filestatus: 3, smsb_file: null },
+                ],
+            },
+        ];
+        const media = await chat.listMedia(["ma", "mb"]);
+        expect(media.map((m) => [m.id, m.name, m.state])).toEqual([
+            ["ma", "photo.jpg", "stored"],
+            ["mb", "Picture 2", "unavailable"],
+        ]);
+        expect(media[0].url).toBe("/api/data/v9.2/smsb_messagemedias(ma)/smsb_file/$value");
+        expect(webAPI.calls[0].table).toBe("smsb_messagemedia");
+        expect(webAPI.calls[0].options).toContain(
+            "$select=smsb_messagemediaid,smsb_name,smsb_contenttype,smsb_filestatus,smsb_file" +
+                "&$filter=smsb_messagemediaid eq ma or smsb_messagemediaid eq mb",
+        );
     });
 
     it("lists Published templates of this table and the Global ones", async () => {
@@ -309,7 +340,7 @@ describe("DataverseChatService writes", () => {
 
     it("hands the session and its conversation to a team, where the chat waits for Accept", async () => {
         const { webAPI, chat } = service();
-        const owner = await chat.pickOwner();
+        const owner = await new DataverseHostNavigation(utils).pickOwner();
         expect(owner).toEqual({ entityType: "team", id: "ab", name: "SMS Bridge - SMS" });
         await chat.assign("s1", "c1", owner!, new Date("2026-11-26T10:00:00Z"));
         expect(webAPI.calls.map((c) => [c.table, c.id, c.data])).toEqual([
@@ -353,9 +384,9 @@ describe("DataverseChatService writes", () => {
     });
 });
 
-describe("DataverseChatService help", () => {
+describe("DataverseHostNavigation help", () => {
     it("opens the user guide web resource the solution ships, in a window of its own", () => {
-        const { chat } = service();
+        const chat = new DataverseHostNavigation(utils);
         const opened: unknown[][] = [];
         chat.useNavigation({
             openWebResource: (...args: unknown[]) => {

@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
 import * as React from "react";
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/react";
-import { FluentProvider, webLightTheme } from "@fluentui/react-components";
+import { FluentProvider, webDarkTheme, webLightTheme } from "@fluentui/react-components";
 import { MessageList } from "../TextSMSChatSystem/components/MessageList";
 import { createFormat } from "../TextSMSChatSystem/model/format";
-import { ChatMessage } from "../TextSMSChatSystem/model/messages";
+import { ChatMessage, MediaItem } from "../TextSMSChatSystem/model/messages";
+import { UNAVAILABLE_REASON } from "../TextSMSChatSystem/model/media";
 import { messageStatus } from "../TextSMSChatSystem/model/status";
 import { message } from "./fakes";
 
@@ -83,10 +84,69 @@ describe("MessageList", () => {
             message({
                 id: "i",
                 body: "",
-                media: [{ id: "m1", name: "receipt.jpg", contentType: "image/jpeg", url: "/media/m1" }],
+                media: [
+                    { id: "m1", name: "receipt.jpg", contentType: "image/jpeg", url: "/media/m1", state: "stored" },
+                ],
             }),
         ]);
         expect(screen.getByRole("img", { name: "receipt.jpg" })).toHaveAttribute("src", "/media/m1");
+    });
+
+    it("shows a picture on its way as a tile, then the picture once its file is stored; one that will not come says so", () => {
+        const awaited: MediaItem = {
+            id: "m1",
+            name: "Picture 1",
+            contentType: "image/jpeg",
+            url: "/media/m1",
+            state: "awaiting",
+        };
+        const lost: MediaItem = {
+            ...awaited,
+            id: "m2",
+            name: "ME0123456789abcdef0123456789abcdef",
+            state: "unavailable",
+        };
+        const first = [message({ id: "i", body: "", media: [awaited, lost] })];
+        const { update } = list(first);
+        const waiting = screen.getByRole("img", { name: "Picture on its way: Picture 1" });
+        expect(waiting).toHaveTextContent("Picture on its way");
+        expect(waiting).toHaveTextContent("Picture 1");
+        expect(waiting).toHaveAttribute("data-media-state", "awaiting");
+        expect(waiting.tagName).not.toBe("IMG"); // no broken image while there is no file
+        const unavailable = screen.getByRole("img", { name: /^Picture unavailable: / });
+        expect(unavailable).toHaveTextContent("Picture unavailable");
+        expect(unavailable).toHaveTextContent(UNAVAILABLE_REASON);
+        expect(unavailable).not.toHaveTextContent("ME0123"); // a Twilio SID is not a name to show
+        expect(document.querySelectorAll("img")).toHaveLength(0);
+
+        update([{ ...first[0], media: [{ ...awaited, name: "photo.jpg", state: "stored" }, lost] }]);
+        expect(screen.queryByRole("img", { name: /Picture on its way/ })).toBeNull();
+        expect(screen.getByRole("img", { name: "photo.jpg" })).toHaveAttribute("src", "/media/m1");
+        expect(screen.getByRole("img", { name: /^Picture unavailable/ })).toBeInTheDocument();
+    });
+
+    it("draws the tiles in the dark theme too, with words, not colour alone", () => {
+        render(
+            <FluentProvider theme={webDarkTheme}>
+                <MessageList
+                    messages={[
+                        message({
+                            id: "d",
+                            body: "",
+                            media: [
+                                { id: "m", name: "", contentType: "", url: "/m", state: "awaiting" },
+                                { id: "n", name: "", contentType: "", url: "/n", state: "unavailable" },
+                            ],
+                        }),
+                    ]}
+                    format={format}
+                    now={now}
+                    loaded
+                />
+            </FluentProvider>,
+        );
+        expect(screen.getByRole("img", { name: "Picture on its way" })).toHaveTextContent(/^Picture on its way$/);
+        expect(screen.getByRole("img", { name: `Picture unavailable: ${UNAVAILABLE_REASON}` })).toBeInTheDocument();
     });
 
     it("stays pinned to the bottom as messages arrive", () => {

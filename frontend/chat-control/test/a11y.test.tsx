@@ -19,7 +19,7 @@ async function violations(context: Element, off: string[] = []): Promise<string[
 }
 
 describe("accessibility (axe, WCAG 2 A/AA rules that jsdom can check)", () => {
-    it("the chat with messages, a failure and an image has no violations", async () => {
+    it("the chat with messages, a failure, an image and pictures on their way or unavailable has no violations", async () => {
         const service = new FakeChatService();
         service.configurations.push({
             id: "cfg2",
@@ -40,8 +40,17 @@ describe("accessibility (axe, WCAG 2 A/AA rules that jsdom can check)", () => {
             message({
                 id: "c",
                 body: "",
-                media: [{ id: "m", name: "receipt.jpg", contentType: "image/jpeg", url: "/m" }],
+                media: [{ id: "m", name: "receipt.jpg", contentType: "image/jpeg", url: "/m", state: "stored" }],
                 at: "2026-11-26T09:05:00Z",
+            }),
+            message({
+                id: "d",
+                body: "two more",
+                media: [
+                    { id: "n", name: "Picture 1", contentType: "image/jpeg", url: "/n", state: "awaiting" },
+                    { id: "o", name: "Picture 2", contentType: "image/jpeg", url: "/o", state: "unavailable" },
+                ],
+                at: "2026-11-26T09:06:00Z",
             }),
         ];
         const feed = new ConversationFeed(service, {
@@ -67,6 +76,7 @@ describe("accessibility (axe, WCAG 2 A/AA rules that jsdom can check)", () => {
             />,
         );
         await screen.findByText("Yes 👍");
+        await screen.findByRole("img", { name: "Picture on its way: Picture 1" });
         await screen.findByRole("combobox", { name: "Send from" });
         expect(await violations(container)).toEqual([]);
         fireEvent.click(screen.getByRole("button", { name: "Emoji" }));

@@ -9,13 +9,18 @@ import {
     smsb_configuration,
     smsb_conversation,
     smsb_message,
+    smsb_messagemedia,
     smsb_messagesession,
     smsb_messagetemplate,
     smsb_outbox,
     systemuser,
     type TableRef,
+    type Timers,
 } from "@smsb/shared";
+import { mediaTile } from "../TextSMSChatSystem/model/media";
+import { ConversationFeed } from "../TextSMSChatSystem/services/ConversationFeed";
 import { DataverseChatService } from "../TextSMSChatSystem/services/DataverseChatService";
+import { FakeVisibility } from "./fakes";
 
 const API = process.env.SMSB_DATAVERSE_URL ?? "";
 if (!API)
@@ -46,6 +51,34 @@ const utils = {
             Attributes: { get: () => ({ AttributeType: 14 }) },
         }),
 } as unknown as ComponentFramework.Utility;
+
+/** The feed's timers, run by hand: `poll()` runs the poll due next and resolves once it has ended. */
+class ManualTimers implements Timers {
+    private readonly due = new Map<number, () => void>();
+    private handles = 0;
+    private scheduled: (() => void) | null = null;
+
+    setTimeout(callback: () => void, _ms: number): unknown {
+        const handle = ++this.handles;
+        this.due.set(handle, callback);
+        // The poller schedules its next run when a run has ended.
+        const ended = this.scheduled;
+        this.scheduled = null;
+        ended?.();
+        return handle;
+    }
+    clearTimeout(handle: unknown): void {
+        this.due.delete(handle as number);
+    }
+    poll(): Promise<void> {
+        const [handle, callback] = Array.from(this.due.entries())[0] ?? [];
+        if (handle === undefined || callback === undefined) throw new Error("no poll is scheduled");
+        this.due.delete(handle);
+        const ended = new Promise<void>((resolve) => (this.scheduled = resolve));
+        callback();
+        return ended;
+    }
+}
 
 describe("DataverseChatService on the Dataverse emulator", () => {
     const dataverse = new FetchDataverseApi({ baseUrl: API, token: TOKEN });
@@ -199,5 +232,96 @@ describe("DataverseChatService on the Dataverse emulator", () => {
         );
         expect(String(held._smsb_acceptedby_value).toLowerCase()).toBe(user.toLowerCase());
         expect(held.smsb_state).toBe(2);
+    });
+
+    it("a picture Awaiting File shows its tile, and the picture on the next poll once the file is stored", async () => {
+        const pictureText = await dataverse.create(smsb_message.ref, {
+            smsb_name: "in with picture",
+            smsb_direction: 1,
+            smsb_status: 7,
+            smsb_body: "",
+            smsb_nummedia: 1,
+            smsb_from: "+15551230001",
+            smsb_receivedon: "2026-11-26T09:10:00Z",
+            "smsb_session@odata.bind": `/smsb_messagesessions(${ids.session})`,
+            "smsb_conversation@odata.bind": `/smsb_conversations(${ids.conversation})`,
+        });
+        // As the inbound worker writes it: the row first, Awaiting File, named after its MediaSid.
+        const mediaId = await dataverse.create(smsb_messagemedia.ref, {
+            smsb_name: "ME0123456789abcdef0123456789abcdef",
+            smsb_contenttype: "image/png",
+            smsb_twiliomediasid: "ME0123456789abcdef0123456789abcdef",
+            smsb_filestatus: smsb_messagemedia.choices.smsb_filestatus.AwaitingFile,
+            "smsb_message@odata.bind": `/smsb_messages(${pictureText})`,
+        });
+        const reads: string[][] = [];
+        const watched = new (class extends DataverseChatService {
+            override listMedia(mediaIds: readonly string[]) {
+                reads.push([...mediaIds]);
+                return super.listMedia(mediaIds);
+            }
+        })({ dataverse, utils, apiBase: API });
+        const timers = new ManualTimers();
+        const feed = new ConversationFeed(watched, {
+            pollMs: 5000,
+            hiddenPollMs: 60000,
+            maxBackoffMs: 120000,
+            visibility: new FakeVisibility(),
+            timers,
+        });
+        const tileNow = () => {
+            const shown = feed.getState().messages.find((m) => m.id === pictureText.toLowerCase());
+            return shown?.media.map((item) => mediaTile(item)) ?? [];
+        };
+        try {
+            feed.setSessions([
+                {
+                    id: ids.session.toLowerCase(),
+                    subject: "",
+                    open: true,
+                    start: "",
+                    conversationId: ids.conversation.toLowerCase(),
+                    configurationId: ids.configuration.toLowerCase(),
+                },
+            ]);
+            feed.start();
+            await timers.poll();
+            expect(feed.getState().error).toBeNull();
+            expect(tileNow()).toEqual([
+                { kind: "awaiting", title: "Picture on its way", name: null, label: "Picture on its way" },
+            ]);
+            const before = await dataverse.retrieve(smsb_message.ref, pictureText, "?$select=modifiedon");
+
+            // As the worker finishes it: the file into the row's file column, then Stored with the file's name.
+            const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).buffer;
+            await dataverse.uploadFile(smsb_messagemedia.ref, mediaId, smsb_messagemedia.columns.smsb_file, {
+                name: "photo.png",
+                bytes: png,
+            });
+            await dataverse.update(smsb_messagemedia.ref, mediaId, {
+                smsb_name: "photo.png",
+                smsb_size: 8,
+                smsb_filestatus: smsb_messagemedia.choices.smsb_filestatus.Stored,
+            });
+            // The text itself did not change: only its media row did.
+            const after = await dataverse.retrieve(smsb_message.ref, pictureText, "?$select=modifiedon");
+            expect(after.modifiedon).toBe(before.modifiedon);
+
+            await timers.poll();
+            expect(feed.getState().error).toBeNull();
+            const url = `${API.replace(/\/$/, "")}/smsb_messagemedias(${mediaId.toLowerCase()})/smsb_file/$value`;
+            expect(tileNow()).toEqual([{ kind: "picture", url, alt: "photo.png" }]);
+            expect(reads.at(-1)).toEqual([mediaId.toLowerCase()]);
+            const file = await fetch(url, { headers: { Authorization: `Bearer ${TOKEN}` } });
+            expect(file.status).toBe(200);
+            expect(new Uint8Array(await file.arrayBuffer())).toEqual(new Uint8Array(png));
+
+            // Settled: later polls no longer read the row.
+            const count = reads.length;
+            await timers.poll();
+            expect(reads).toHaveLength(count);
+        } finally {
+            feed.dispose();
+        }
     });
 });

@@ -1,5 +1,5 @@
 /** Typed fakes of the chat's services and of the PCF dataset, for unit and component tests. */
-import { ChatMessage, OutboxUpdate } from "../TextSMSChatSystem/model/messages";
+import { ChatMessage, MediaItem, OutboxUpdate } from "../TextSMSChatSystem/model/messages";
 import { EntityRef, SessionDataset } from "../TextSMSChatSystem/model/sessions";
 import { messageStatus } from "../TextSMSChatSystem/model/status";
 import {
@@ -55,6 +55,13 @@ export class FakeChatService implements ChatService {
             return Promise.reject(failure);
         }
         return Promise.resolve(this.messages.filter((m) => !since || m.modifiedOn >= since));
+    }
+    /** Media rows as listMedia reads them again; `mediaCalls` records the ids asked for. */
+    media: MediaItem[] = [];
+    mediaCalls: string[][] = [];
+    listMedia(ids: readonly string[]): Promise<MediaItem[]> {
+        this.mediaCalls.push([...ids]);
+        return Promise.resolve(this.media.filter((m) => ids.includes(m.id)));
     }
     listOutboxes(ids: readonly string[]): Promise<OutboxUpdate[]> {
         return Promise.resolve(this.outboxes.filter((o) => ids.includes(o.outboxId)));

@@ -152,6 +152,32 @@ describe("ConversationFeed", () => {
         expect(feed.getState().error).toBeNull();
     });
 
+    it("reads media awaiting their file on each poll until stored, though their message did not change", async () => {
+        const picture = (state: "awaiting" | "stored" | "unavailable") => ({
+            id: "m1",
+            name: "Picture 1",
+            contentType: "image/jpeg",
+            url: "/m1",
+            state,
+        });
+        service.messages = [
+            message({ id: "a", body: "", modifiedOn: "2026-11-26T10:00:00Z", media: [picture("awaiting")] }),
+        ];
+        service.media = [picture("awaiting")];
+        feed.setSessions([session]);
+        feed.start();
+        await tick(0);
+        expect(feed.getState().messages[0].media[0].state).toBe("awaiting");
+        service.messages = []; // the message row is not touched again: only its media row is
+        service.media = [picture("stored")];
+        await tick(5000);
+        expect(feed.getState().messages[0].media[0].state).toBe("stored");
+        const asked = service.mediaCalls.length;
+        expect(service.mediaCalls.at(-1)).toEqual(["m1"]);
+        await tick(5000);
+        expect(service.mediaCalls).toHaveLength(asked); // settled: no more media reads
+    });
+
     it("stops polling when disposed", async () => {
         feed.setSessions([session]);
         feed.start();

@@ -32,7 +32,13 @@ describe("messageFromRow", () => {
                 _smsb_session_value: "S1",
                 [`_smsb_conversation_value${F}`]: "Justin Case",
                 smsb_message_smsb_messagemedia: [
-                    { smsb_messagemediaid: "M1", smsb_name: "photo.jpg", smsb_contenttype: "image/jpeg" },
+                    {
+                        smsb_messagemediaid: "M1",
+                        smsb_name: "photo.jpg",
+                        smsb_contenttype: "image/jpeg",
+                        smsb_filestatus: 2,
+                        smsb_file: "F1",
+                    },
                 ],
             },
             context,
@@ -54,6 +60,7 @@ describe("messageFromRow", () => {
                 name: "photo.jpg",
                 contentType: "image/jpeg",
                 url: "/api/data/v9.2/smsb_messagemedias(m1)/smsb_file/$value",
+                state: "stored",
             },
         ]);
     });

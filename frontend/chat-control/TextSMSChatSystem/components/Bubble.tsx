@@ -3,6 +3,7 @@ import { Caption1, Tooltip, makeStyles, mergeClasses, tokens } from "@fluentui/r
 import { ChatMessage } from "../model/messages";
 import { ChatFormat } from "../model/format";
 import { CheckIcon, ClockIcon, DoubleCheckIcon, WarningIcon } from "./Icons";
+import { MediaTile } from "./MediaTile";
 
 const useStyles = makeStyles({
     row: { display: "flex", flexDirection: "column", marginBottom: tokens.spacingVerticalS, maxWidth: "100%" },
@@ -22,13 +23,6 @@ const useStyles = makeStyles({
     bubbleOut: { backgroundColor: tokens.colorBrandBackground2, color: tokens.colorNeutralForeground1 },
     bubbleFailed: { outlineWidth: "1px", outlineStyle: "solid", outlineColor: tokens.colorPaletteRedBorder2 },
     text: { whiteSpace: "pre-wrap", fontSize: tokens.fontSizeBase300, lineHeight: tokens.lineHeightBase300 },
-    image: {
-        display: "block",
-        maxWidth: "100%",
-        maxHeight: "240px",
-        borderRadius: tokens.borderRadiusMedium,
-        marginBottom: tokens.spacingVerticalXS,
-    },
     meta: {
         display: "flex",
         gap: tokens.spacingHorizontalS,
@@ -116,9 +110,7 @@ export const Bubble = React.memo(function Bubble({ message, format }: BubbleProp
                 )}
             >
                 {message.media.map((media) => (
-                    <a key={media.id || media.url} href={media.url} target="_blank" rel="noreferrer">
-                        <img className={styles.image} src={media.url} alt={media.name} loading="lazy" />
-                    </a>
+                    <MediaTile key={media.id || media.url} item={media} />
                 ))}
                 {message.body && (
                     // dir="auto": each message takes the direction of its own text (Arabic, Hebrew, ...).

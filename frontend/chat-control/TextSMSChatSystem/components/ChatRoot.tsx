@@ -238,6 +238,7 @@ export const ChatRoot = React.memo(function ChatRoot(props: ChatRootProps): Reac
                               name: draft.attachment.name,
                               contentType: draft.attachment.type,
                               url: URL.createObjectURL(draft.attachment),
+                              state: "stored" as const,
                           },
                       ]
                     : [];

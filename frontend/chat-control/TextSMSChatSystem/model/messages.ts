@@ -2,19 +2,14 @@
  * Messages as the chat shows them: parsed from Web API rows, merged with what polling brings, and laid out
  * by day. Pure functions only.
  */
-import { FORMATTED, lookupValue, normalizeId, smsb_message, smsb_messagemedia, smsb_outbox } from "@smsb/shared";
+import { FORMATTED, lookupValue, normalizeId, smsb_message, smsb_outbox } from "@smsb/shared";
 import { StatusDisplay, messageStatus, outboxStatus } from "./status";
+import { MEDIA_SELECT, MediaItem, awaitingMedia, mediaFromRow, sameMedia } from "./media";
+
+export type { MediaItem } from "./media";
 
 /** Collection navigation from a message to its media (relationship smsb_message_smsb_messagemedia). */
 const MEDIA = smsb_message.collections.smsb_message_smsb_messagemedia;
-
-export interface MediaItem {
-    id: string;
-    name: string;
-    contentType: string;
-    /** Where the browser loads it from (a Web API file URL, or an object URL before upload). */
-    url: string;
-}
 
 export interface ChatMessage {
     /** The message id; an Outbox row not yet turned into a message is `outbox:<outbox id>`. */
@@ -76,9 +71,7 @@ export const MESSAGE_SELECT = [
     lookupValue(smsb_message.columns.smsb_sentby),
     lookupValue(smsb_message.columns.smsb_outbox),
 ] as const;
-export const MESSAGE_EXPAND =
-    `${MEDIA}($select=${smsb_messagemedia.columns.smsb_messagemediaid},` +
-    `${smsb_messagemedia.columns.smsb_name},${smsb_messagemedia.columns.smsb_contenttype})`;
+export const MESSAGE_EXPAND = `${MEDIA}($select=${MEDIA_SELECT.join(",")})`;
 
 export interface RowContext {
     /** The URL of a media row's file. */
@@ -98,15 +91,7 @@ export function messageFromRow(row: Row, context: RowContext): ChatMessage {
         str(row[smsb_message.columns.modifiedon]) ??
         "";
     const media = Array.isArray(row[MEDIA])
-        ? (row[MEDIA] as Row[]).map((item): MediaItem => {
-              const id = idOf(item[smsb_messagemedia.columns.smsb_messagemediaid]) ?? "";
-              return {
-                  id,
-                  name: str(item[smsb_messagemedia.columns.smsb_name]) ?? "image",
-                  contentType: str(item[smsb_messagemedia.columns.smsb_contenttype]) ?? "",
-                  url: context.mediaUrl(id),
-              };
-          })
+        ? (row[MEDIA] as Row[]).map((item) => mediaFromRow(item, (id) => context.mediaUrl(id)))
         : [];
     const sender =
         direction === "in"
@@ -231,7 +216,7 @@ function sameMessage(a: ChatMessage, b: ChatMessage): boolean {
         a.status.label === b.status.label &&
         a.status.reason === b.status.reason &&
         a.unread === b.unread &&
-        a.media.length === b.media.length
+        sameMedia(a.media, b.media)
     );
 }
 
@@ -267,6 +252,36 @@ export function applyOutboxUpdates(
         }
     }
     return changed ? next : current;
+}
+
+/**
+ * Apply media rows read again to the messages showing them: a picture whose file was awaited turns into the picture
+ * (or the Unavailable tile). Storing a file changes the media row, not its message, so the message poll alone would
+ * not see it. Returns `current` itself when nothing changed.
+ */
+export function applyMediaUpdates(
+    current: readonly ChatMessage[],
+    updates: readonly MediaItem[],
+): readonly ChatMessage[] {
+    if (updates.length === 0) {
+        return current;
+    }
+    const byId = new Map(updates.map((item) => [item.id, item]));
+    let changed = false;
+    const next = current.map((message) => {
+        const media = message.media.map((item) => byId.get(item.id) ?? item);
+        if (sameMedia(media, message.media)) {
+            return message;
+        }
+        changed = true;
+        return { ...message, media };
+    });
+    return changed ? next : current;
+}
+
+/** Media ids of the messages shown whose file is still on its way (to poll their rows). */
+export function awaitingMediaIds(messages: readonly ChatMessage[]): string[] {
+    return Array.from(new Set(messages.flatMap((message) => awaitingMedia(message.media))));
 }
 
 /** Outbox ids still shown as pending (to poll their status). */

@@ -2,7 +2,7 @@
  * What the chat needs from Dataverse and from the hosting app, as typed interfaces. The control uses
  * `DataverseChatService` (the shared Dataverse layer over context.webAPI); tests use fakes.
  */
-import { ChatMessage, OutboxUpdate } from "../model/messages";
+import { ChatMessage, MediaItem, OutboxUpdate } from "../model/messages";
 import { EntityRef } from "../model/sessions";
 
 export interface ConfigurationInfo {
@@ -58,6 +58,8 @@ export interface SendRequest {
 export interface ChatService {
     /** Messages in scope changed at or after `since` (all of them when null), oldest change first. */
     listMessages(scope: FeedScope, since: string | null): Promise<ChatMessage[]>;
+    /** Media rows read again by id (pictures whose file was on its way); rows no longer there are left out. */
+    listMedia(mediaIds: readonly string[]): Promise<MediaItem[]>;
     /** The send state of Outbox rows this chat created. */
     listOutboxes(outboxIds: readonly string[]): Promise<OutboxUpdate[]>;
     /** The conversation and Configuration of sessions (a subgrid view may not carry them). */

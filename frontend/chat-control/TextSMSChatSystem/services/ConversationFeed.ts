@@ -1,11 +1,13 @@
 /**
  * The live conversation of the host record: loads the messages of the subgrid's sessions, then polls only
  * what changed since the newest `modifiedon` seen, plus the Outbox rows this chat created until each has
- * produced its message. Owned by the control (index.ts disposes it); components subscribe to it.
+ * produced its message, and the media rows whose file is still on its way until each is stored or unavailable. Owned by the control (index.ts disposes it); components subscribe to it.
  */
 import {
     ChatMessage,
+    applyMediaUpdates,
     applyOutboxUpdates,
+    awaitingMediaIds,
     latestModified,
     mergeMessages,
     pendingId,
@@ -188,6 +190,11 @@ export class ConversationFeed {
             );
             this.since = latestModified(changed, this.since);
             this.reportUnknown(changed.map((item) => item.sessionId));
+        }
+        // A stored file changes its media row, not the message: read the rows still awaiting theirs.
+        const awaiting = awaitingMediaIds(messages);
+        if (awaiting.length > 0) {
+            messages = applyMediaUpdates(messages, await this.service.listMedia(awaiting));
         }
         const pending = pendingOutboxes(messages);
         if (pending.length > 0) {

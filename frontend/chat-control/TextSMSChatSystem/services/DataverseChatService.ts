@@ -1,18 +1,15 @@
 /**
- * ChatService and HostNavigation over the PCF context: the shared Dataverse layer (over `context.webAPI`) for rows
- * and the Outbox's image, `context.utils` for metadata and the user/team picker, `context.navigation` for create
- * forms.
+ * ChatService over the PCF context: the shared Dataverse layer (over `context.webAPI`) for rows and the Outbox's
+ * image, `context.utils` for table metadata. What opens the host's own UI is in `DataverseHostNavigation`.
  */
 import {
     DataverseError,
     bind,
     displayValue,
     eq,
-    escapeTemplate,
     lookupValue,
     normalizeId,
     odataQuery,
-    partyNavigation,
     quote,
     regardingNavigation,
     smsb_configuration,
@@ -22,45 +19,31 @@ import {
     smsb_messagesession,
     smsb_messagetemplate,
     smsb_outbox,
-    activityparty,
     systemuser,
     team,
     type DataverseApi,
     type Row,
     type TableRef,
 } from "@smsb/shared";
-import { Defaults, HELP_WEBRESOURCE } from "../ManifestConstants";
+import { Defaults } from "../ManifestConstants";
+import { MEDIA_SELECT, mediaFromRow } from "../model/media";
+import { outboxBody } from "../model/outbox";
 import {
     ChatMessage,
     MESSAGE_EXPAND,
+    MediaItem,
     MESSAGE_SELECT,
     OutboxUpdate,
     messageFromRow,
     outboxUpdateFromRow,
 } from "../model/messages";
 import { EntityRef, allowedCreateTables } from "../model/sessions";
-import {
-    ChatService,
-    ConfigurationInfo,
-    FeedScope,
-    HostNavigation,
-    SendRequest,
-    SessionLinks,
-    TemplateInfo,
-} from "./ChatService";
+import { ChatService, ConfigurationInfo, FeedScope, SendRequest, SessionLinks, TemplateInfo } from "./ChatService";
 
-/**
- * Tables an Outbox's To party can point at when a chat's record is one of them: the customers the product texts
- * (their names are read from the host, never generated) and users.
- */
-const PARTY_TABLES = new Set(["contact", "account", "lead", systemuser.ref.logicalName]);
 /** Ids per `or` filter, to keep URLs short. */
 const CHUNK = 40;
-/** How long an Outbox with an image is held back while its file uploads. */
-const ATTACHMENT_HOLD_MS = 5 * 60_000;
 
 type Utility = ComponentFramework.Utility;
-type Navigation = ComponentFramework.Navigation;
 
 export interface DataverseChatServiceOptions {
     dataverse: DataverseApi;
@@ -80,22 +63,16 @@ const chunks = <T>(items: readonly T[]): T[][] => {
 const anyOf = (property: string, ids: readonly string[]): string => ids.map((id) => eq(property, id)).join(" or ");
 const text = (value: unknown): string => (typeof value === "string" ? value : "");
 
-export class DataverseChatService implements ChatService, HostNavigation {
+export class DataverseChatService implements ChatService {
     private readonly dataverse: DataverseApi;
     private readonly utils: Utility;
     private readonly apiBase: string;
     private readonly entitySets = new Map<string, string>();
-    private navigation: Navigation | null = null;
 
     constructor(options: DataverseChatServiceOptions) {
         this.dataverse = options.dataverse;
         this.utils = options.utils;
         this.apiBase = (options.apiBase ?? "/api/data/v9.2").replace(/\/$/, "");
-    }
-
-    /** The navigation object of the latest context (it can change between updateView calls). */
-    useNavigation(navigation: Navigation): void {
-        this.navigation = navigation;
     }
 
     mediaUrl = (mediaId: string): string =>
@@ -128,6 +105,18 @@ export class DataverseChatService implements ChatService, HostNavigation {
             }
         }
         return Array.from(byId.values());
+    }
+
+    async listMedia(mediaIds: readonly string[]): Promise<MediaItem[]> {
+        const items: MediaItem[] = [];
+        for (const ids of chunks(mediaIds)) {
+            const rows = await this.all(
+                smsb_messagemedia.ref,
+                odataQuery({ select: MEDIA_SELECT, filter: anyOf(smsb_messagemedia.columns.smsb_messagemediaid, ids) }),
+            );
+            items.push(...rows.map((row) => mediaFromRow(row, this.mediaUrl)));
+        }
+        return items;
     }
 
     async listOutboxes(outboxIds: readonly string[]): Promise<OutboxUpdate[]> {
@@ -287,42 +276,11 @@ export class DataverseChatService implements ChatService, HostNavigation {
     }
 
     async send(request: SendRequest): Promise<{ outboxId: string }> {
-        const body: Row = {
-            [smsb_outbox.columns.subject]: `SMS to ${request.to.name ?? request.to.entityType}`.slice(0, 400),
-            // The server renders free-form text as a template: escape it so the text goes out exactly as shown.
-            [smsb_outbox.columns.smsb_freeform]: escapeTemplate(request.body),
-        };
-        if (request.configurationId) {
-            body[`${smsb_outbox.navigation.smsb_configuration}@odata.bind`] = bind(
-                smsb_configuration.ref,
-                request.configurationId,
-            );
-        }
-        if (request.sessionId) {
-            body[`${smsb_outbox.navigation.smsb_session}@odata.bind`] = bind(
-                smsb_messagesession.ref,
-                request.sessionId,
-            );
-        }
-        if (PARTY_TABLES.has(request.to.entityType)) {
-            const to = await this.tableRef(request.to.entityType);
-            body[smsb_outbox.collections.smsb_outbox_activity_parties] = [
-                {
-                    [activityparty.columns.participationtypemask]:
-                        activityparty.choices.participationtypemask.ToRecipient,
-                    [`${partyNavigation(to.logicalName)}@odata.bind`]: bind(to, request.to.id),
-                },
-            ];
-        } else if (request.to.entityType !== smsb_conversation.ref.logicalName) {
-            // A record that cannot be a party (a Case, a custom table's row) is what the text is about: the Outbox is
-            // Regarding it, as the chat's sessions are, so the server can find the record and its number.
-            const about = await this.tableRef(request.to.entityType);
-            body[`${regardingNavigation(smsb_outbox.ref, about.logicalName)}@odata.bind`] = bind(about, request.to.id);
-        }
-        if (request.attachment) {
-            // Creating the row starts the send; hold it until the image is in place (the sweep releases it).
-            body[smsb_outbox.columns.smsb_sendafter] = new Date(Date.now() + ATTACHMENT_HOLD_MS).toISOString();
-        }
+        const recipient =
+            request.to.entityType === smsb_conversation.ref.logicalName
+                ? null
+                : await this.tableRef(request.to.entityType);
+        const body = outboxBody(request, recipient, new Date());
         const outboxId = await this.dataverse.create(smsb_outbox.ref, body);
         if (request.attachment) {
             try {
@@ -408,36 +366,5 @@ export class DataverseChatService implements ChatService, HostNavigation {
             }
         }
         return labels;
-    }
-
-    async createRecord(table: string, from: EntityRef | null): Promise<EntityRef | null> {
-        if (!this.navigation) {
-            return null;
-        }
-        const options: ComponentFramework.NavigationApi.EntityFormOptions = {
-            entityName: table,
-            useQuickCreateForm: true,
-        };
-        if (from) {
-            options.createFromEntity = { entityType: from.entityType, id: from.id, name: from.name ?? "" };
-        }
-        const result = await this.navigation.openForm(options);
-        const saved = (result as { savedEntityReference?: ComponentFramework.LookupValue[] } | undefined)
-            ?.savedEntityReference?.[0];
-        return saved ? { entityType: saved.entityType || table, id: normalizeId(saved.id), name: saved.name } : null;
-    }
-
-    openHelp(): void {
-        this.navigation?.openWebResource(HELP_WEBRESOURCE, { openInNewWindow: true });
-    }
-
-    async pickOwner(): Promise<EntityRef | null> {
-        const picked = await this.utils.lookupObjects({
-            allowMultiSelect: false,
-            defaultEntityType: systemuser.ref.logicalName,
-            entityTypes: [systemuser.ref.logicalName, team.ref.logicalName],
-        });
-        const first = picked?.[0];
-        return first ? { entityType: first.entityType, id: normalizeId(first.id), name: first.name } : null;
     }
 }
