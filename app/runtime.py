@@ -24,10 +24,19 @@ from app.telemetry import configure_telemetry
 from dataverse import DataverseClient, DataverseConfig
 from messaging.configuration import ConfigurationService, RecordTypeService
 from messaging.directory import ConfigurationDirectory
+from messaging.envelopes import OutboxJob
 from messaging.inbound import InboundProcessor
 from messaging.inbound.coalescing import InboundCoalescer
 from messaging.intake import WebhookIntake
-from messaging.outbound import MediaLinks, OutboundProcessor, media_key
+from messaging.outbound import (
+    CoalescedOutbound,
+    GroupSender,
+    MediaLinks,
+    OutboundOutcome,
+    OutboundProcessor,
+    Pacer,
+    media_key,
+)
 from messaging.ownership import OwnershipProcessor
 from messaging.reconcile import Reconciler
 from messaging.status import StatusProcessor
@@ -36,7 +45,7 @@ from messaging.sweep import Sweeper
 from messaging.tables import CustomerTables
 from messaging.telemetry import PhoneHash, phone_hash_key
 from messaging.tokens import TokenCipher
-from messaging.worker import InboundQueueWorker, OutboundQueueWorker
+from messaging.worker import InboundQueueWorker, JobProcessor, OutboundQueueWorker
 from twilio_bridge import (
     MediaDownloader,
     MessageHistory,
@@ -151,8 +160,14 @@ class Runtime:
     @cached_property
     def outbound_worker(self) -> OutboundQueueWorker:
         public_url = self.settings.public_url
-        outbound = OutboundProcessor(self.dataverse, self.directory, self.cipher, MessageSender(self.twilio),
-                                     self.store, self.media_links, public_url=public_url, tables=self.customer_tables)
+        sender = MessageSender(self.twilio)
+        single = OutboundProcessor(self.dataverse, self.directory, self.cipher, sender, self.store, self.media_links,
+                                   public_url=public_url, tables=self.customer_tables)
+        outbound: JobProcessor[OutboxJob, OutboundOutcome] = single
+        if self.settings.outbound_batch > 1:
+            pacer = Pacer(long_code_mps=self.settings.twilio_mps, service_mps=self.settings.messaging_service_mps)
+            outbound = CoalescedOutbound(GroupSender(single, self.store, sender, pacer), self.settings.outbound_batch,
+                                         linger=self.settings.outbound_linger)
         configurations = ConfigurationService(self.dataverse, self.cipher, TwilioAccounts(self.twilio), self.store,
                                               public_url=public_url)
         record_types = RecordTypeService(self.dataverse, self.store, self.customer_tables)

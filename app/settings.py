@@ -11,7 +11,7 @@ import base64
 import binascii
 import enum
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -72,6 +72,11 @@ class Settings:
     # Dataverse's limits are per user and per web server; without the affinity cookie a burst spreads over every
     # web server the environment has (https://learn.microsoft.com/power-apps/developer/data-platform/api-limits).
     dataverse_server_affinity: bool = True
+    # Outbox jobs one process sends together (1: each alone, as before coalescing); texts a second per sender.
+    outbound_batch: int = 50
+    outbound_linger: float = 0.5  # seconds a round waits for more jobs, only while the process is busy
+    twilio_mps: float = 1.0
+    messaging_service_mps: float = 1.0
 
     @property
     def dataverse_auth_mode(self) -> DataverseAuthMode:
@@ -180,6 +185,7 @@ class Settings:
         affinity = (get("DATAVERSE_SERVER_AFFINITY") or "true").lower()
         if affinity not in ("true", "false"):
             problems.append(f"DATAVERSE_SERVER_AFFINITY must be true or false, got {affinity!r}")
+        batch, linger, twilio_mps, service_mps = _sending(get, problems)
 
         if problems:
             raise SettingsError(problems)
@@ -201,12 +207,36 @@ class Settings:
             applicationinsights_connection_string=get("APPLICATIONINSIGHTS_CONNECTION_STRING"),
             inbound_batch=inbound_batch,
             dataverse_server_affinity=affinity == "true",
+            outbound_batch=batch, outbound_linger=linger, twilio_mps=twilio_mps, messaging_service_mps=service_mps,
         )
 
 
 def from_process_env() -> Settings:
     """Settings of this process. The one place in the product that reads `os.environ`."""
     return Settings.from_env(os.environ)
+
+
+def _sending(get: Callable[[str], str | None], problems: list[str]) -> tuple[int, float, float, float]:
+    """Coalesced sends (jobs per round, seconds a busy round lingers) and each sender's rate (long code, service)."""
+    linger_ms = get("SMSB_OUTBOUND_LINGER_MS")
+    linger = 0.0 if linger_ms == "0" else _number(linger_ms, "SMSB_OUTBOUND_LINGER_MS", 500, problems) / 1000
+    return (int(_number(get("SMSB_OUTBOUND_BATCH"), "SMSB_OUTBOUND_BATCH", 50, problems, whole=True)), linger,
+            _number(get("SMSB_TWILIO_MPS"), "SMSB_TWILIO_MPS", 1.0, problems),
+            _number(get("SMSB_MESSAGING_SERVICE_MPS"), "SMSB_MESSAGING_SERVICE_MPS", 1.0, problems))
+
+
+def _number(value: str | None, name: str, default: float, problems: list[str], *, whole: bool = False) -> float:
+    """A positive number setting (a whole one when `whole`), else its default."""
+    if value is None:
+        return default
+    try:
+        number = int(value) if whole else float(value)
+    except ValueError:
+        number = 0
+    if number <= 0:
+        problems.append(f"{name} must be a {'whole ' if whole else ''}number above zero, not {value!r}")
+        return default
+    return number
 
 
 def _clean_url(value: str, name: str, problems: list[str]) -> str:

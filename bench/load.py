@@ -14,6 +14,8 @@ Microsoft documents it (`devstack/dataverse_emulator/service_limits.py`: per app
 * outbound: `--outbox` Outbox rows created at once (in-process, as a workflow inside Dataverse creates them: workflows
   are not subject to the Web API limits), each to its own number; Dataverse's webhook queues them, `sms-outbound`
   sends them through the Twilio emulator, whose status callbacks (sent, delivered) come back through `sms-inbound`;
+  run once per design (`--outbound-designs`): `single`, today's one job at a time (`SMSB_OUTBOUND_BATCH=1`, row
+  `out-single`), and `coalesced`, the rounds (row `outbound`), with the time ratio of the two per host count;
 * idle: `--idle-texts` texts, one every `--idle-gap` seconds into conversations already known, one host, real time;
   latency is from the start of Twilio's POST to the stored row's `createdon`.
 
@@ -171,9 +173,17 @@ def run_inbound(settings: Settings, hosts: int, storage: str, logs: Path,
         return row
 
 
-def run_outbound(settings: Settings, hosts: int, storage: str, logs: Path) -> Row:
+# The outbound designs compared: today's one job at a time, and the coalesced rounds. The Twilio emulator queues
+# nothing, so each sender's pacing (1 text a second per long code by default) is lifted: the run measures the
+# Dataverse side, which is what service protection limits.
+OUTBOUND_DESIGNS = {"single": {"SMSB_OUTBOUND_BATCH": "1"}, "coalesced": {}}
+_UNPACED = {"SMSB_TWILIO_MPS": "100000", "SMSB_MESSAGING_SERVICE_MPS": "100000"}
+
+
+def run_outbound(settings: Settings, hosts: int, storage: str, logs: Path, design: str = "coalesced") -> Row:
+    environ = {**_UNPACED, **OUTBOUND_DESIGNS[design]}
     with (stage(settings, hosts, storage, logs, time_scale=settings.time_scale,
-                latency_ms=settings.latency_ms) as sandbox, _backend(storage) as backend):
+                latency_ms=settings.latency_ms, environ=environ) as sandbox, _backend(storage) as backend):
         emulator = sandbox.dataverse
         cpu, wall = time.process_time(), time.monotonic()
         started, outboxes = create_outbox_rows(sandbox, settings.outbox)
@@ -199,7 +209,7 @@ def run_outbound(settings: Settings, hosts: int, storage: str, logs: Path) -> Ro
         texts = Counter(m.body for m in sandbox.twilio.messages if m.direction == "outbound-api")
         once = {body for body, n in texts.items() if n == 1}
         sids = {str(r["smsb_sid"]) for r in sent if r.get("smsb_sid")}
-        row = Row("outbound", hosts, settings.outbox,
+        row = Row("outbound" if design == "coalesced" else f"out-{design}", hosts, settings.outbox,
                   once=sum(1 for body in outboxes.values() if body in once) if len(sids) == len(sent) else 0,
                   duplicates=sum(n - 1 for n in texts.values()),
                   missing=sum(1 for body in outboxes.values() if not texts[body]),
@@ -265,7 +275,7 @@ def report(settings: Settings, rows: list[Row], latencies: list[float]) -> bool:
               f" {r.per_item(r.requests):>8} {r.per_item(r.send_path_requests):>9} {r.per_item(r.operations):>8}"
               f" {r.simulated_seconds:>8.1f} {r.rate:>7.2f} {throttled:>17} {r.queue_failures:>9} {r.poisoned:>6}"
               f" {r.wall_seconds:>7.1f} {r.cpu_seconds / max(r.wall_seconds, 1e-9):>5.2f}")
-    for line in load_inbound.comparison(rows, settings.request_limit / 300):
+    for line in [*load_inbound.comparison(rows, settings.request_limit / 300), *outbound_ratios(rows)]:
         print(line)
     exact = all(r.exact for r in rows)
     print(f"every text filed exactly once and every Outbox row sent exactly once: {'yes' if exact else 'NO'}")
@@ -276,6 +286,20 @@ def report(settings: Settings, rows: list[Row], latencies: list[float]) -> bool:
     if not settings.budgets:
         return exact
     return exact and check_budgets(rows, latencies)
+
+
+def outbound_ratios(rows: list[Row]) -> list[str]:
+    """Per host count, today's design against the coalesced one: send-path requests per send and time."""
+    lines = []
+    for single in (r for r in rows if r.scenario == "out-single"):
+        coalesced = next((r for r in rows if r.scenario == "outbound" and r.hosts == single.hosts), None)
+        if coalesced is None or not coalesced.simulated_seconds:
+            continue
+        lines.append(f"outbound, {single.hosts} host(s): send path {single.per_item(single.send_path_requests)} ->"
+                     f" {coalesced.per_item(coalesced.send_path_requests)} requests per send; coalesced takes"
+                     f" {coalesced.simulated_seconds / single.simulated_seconds:.2f}x the time"
+                     f" ({single.simulated_seconds / coalesced.simulated_seconds:.2f}x as fast)")
+    return lines
 
 
 def check_budgets(rows: list[Row], latencies: list[float]) -> bool:
@@ -314,6 +338,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--idle-gap", type=float, default=3.0, help="seconds between idle texts (real time)")
     parser.add_argument("--hang-seconds", type=float, default=3600.0, help="give up a scenario after this long")
     parser.add_argument("--budgets", action="store_true", help="also check the coalescing change's budgets")
+    parser.add_argument("--outbound-designs", default="single,coalesced",
+                        help="outbound designs to run per host count: single (SMSB_OUTBOUND_BATCH=1), coalesced")
     parser.add_argument("--storage-connection", default=None,
                         help="queue storage to use (default: start Azurite from node_modules for the run)")
     args = parser.parse_args(argv)
@@ -324,6 +350,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         budgets=args.budgets)
     scenarios = {s.strip() for s in args.scenarios.split(",") if s.strip()}
     hosts = [int(h) for h in args.hosts.split(",") if h.strip()]
+    designs = [d.strip() for d in args.outbound_designs.split(",") if d.strip()]
+    if unknown := [d for d in designs if d not in OUTBOUND_DESIGNS]:
+        parser.error(f"unknown outbound design(s): {', '.join(unknown)}")
     rows: list[Row] = []
     latencies: list[float] = []
     # a stop request (SIGTERM) unwinds like Ctrl-C, so every host process and Azurite are stopped
@@ -341,7 +370,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 rows.extend(run_inbound(settings, count, storage, logs, load_inbound.DESIGNS[design.strip()])
                             for design in args.inbound_designs.split(",") if design.strip())
             if "outbound" in scenarios:
-                rows.append(run_outbound(settings, count, storage, logs))
+                for design in designs:
+                    rows.append(run_outbound(settings, count, storage, logs, design))
         if "idle" in scenarios and settings.idle_texts:
             latencies = run_idle(settings, storage, logs)
     print(f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}")

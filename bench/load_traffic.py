@@ -131,14 +131,19 @@ def create_outbox_rows(sandbox: Sandbox, count: int, first: int = 4_000_000) -> 
 
 
 def classify_sends(records: Sequence[RequestRecord]) -> int:
-    """Requests made while sending: those of every operation (one correlation id) that read an Outbox row, as the
-    outbound worker starts each send; the rest are status callbacks and webhooks."""
+    """Requests made while sending: those of every operation (one correlation id) that read Outbox rows, as the
+    outbound worker starts each send (one row by id) or each coalesced round (the round's rows, one query); the rest
+    are status callbacks and webhooks."""
     groups: dict[str, list[RequestRecord]] = defaultdict(list)
     for record in records:
         correlation = record.headers.get("X-Ms-Correlation-Id") or record.headers.get("x-ms-correlation-id") or ""
         groups[correlation].append(record)
     return sum(len(group) for correlation, group in groups.items()
-               if correlation and any(r.method == "GET" and "/smsb_outboxes(" in r.path for r in group))
+               if correlation and any(r.method == "GET" and _reads_outbox(r.path) for r in group))
+
+
+def _reads_outbox(path: str) -> bool:
+    return "/smsb_outboxes(" in path or path.endswith("/smsb_outboxes")
 
 
 def idle_latencies(sandbox: Sandbox, texts: int, gap: float, hang_seconds: float) -> list[float]:

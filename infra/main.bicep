@@ -68,6 +68,20 @@ param dataverseServerAffinity bool = true
 @maxValue(64)
 param inboundBatch int = 32
 
+@description('SMSB_OUTBOUND_BATCH: Outbox jobs each worker process sends in one round; 1 sends each alone.')
+@minValue(1)
+param outboundBatch int = 50
+
+@description('SMSB_OUTBOUND_LINGER_MS: how long a busy process lets a round that is not full wait for more jobs.')
+@minValue(0)
+param outboundLingerMs int = 500
+
+@description('SMSB_TWILIO_MPS: texts a second one long code sends, per process (a decimal number).')
+param twilioMps string = '1'
+
+@description('SMSB_MESSAGING_SERVICE_MPS: texts a second one Messaging Service sends, per process (a decimal number).')
+param messagingServiceMps string = '1'
+
 @description('SMSB_ENCRYPTION_KEY: base64 of 32 random bytes; stored in Key Vault.')
 @secure()
 param smsbEncryptionKey string
@@ -139,6 +153,22 @@ var commonSettings = [
   {
     name: 'SMSB_INBOUND_BATCH'
     value: string(inboundBatch)
+  }
+  {
+    name: 'SMSB_OUTBOUND_BATCH'
+    value: string(outboundBatch)
+  }
+  {
+    name: 'SMSB_OUTBOUND_LINGER_MS'
+    value: string(outboundLingerMs)
+  }
+  {
+    name: 'SMSB_TWILIO_MPS'
+    value: twilioMps
+  }
+  {
+    name: 'SMSB_MESSAGING_SERVICE_MPS'
+    value: messagingServiceMps
   }
   {
     name: 'SMSB_PUBLIC_URL'

@@ -44,7 +44,7 @@ from messaging.names import OutboxStatus
 from messaging.outbound.gates import Stop, check_consent
 from messaging.outbound.media_links import MediaLinks
 from messaging.outbound.outcome import OutboundOutcome, OutboundResult
-from messaging.outbound.reader import OutboundReader
+from messaging.outbound.reader import Claim, OutboundReader
 from messaging.outbound.render_rights import reader_of
 from messaging.outbound.results import (
     MAX_SEND_ATTEMPTS,
@@ -55,9 +55,11 @@ from messaging.outbound.results import (
     unconfirmed,
     unsent,
 )
-from messaging.outbound.rules import Claimed, Hold, Send, decide, rows_before_send, timing
+from messaging.outbound.rules import Claimed, Hold, RecordRead, Send, decide, rows_before_send, timing
+from messaging.plans import Changeset
 from messaging.rows import outbox as outbox_rows
 from messaging.rows.configuration import Configuration
+from messaging.rows.outbox import Outbox
 from messaging.store import Store
 from messaging.tables import CustomerTables
 from messaging.tokens import TokenCipher
@@ -110,39 +112,69 @@ class OutboundProcessor:
         outcome = OutboundOutcome(outbox_id=job.outbox_id)
         with self._client.operation(job.correlation_id):
             outcome.round_trips += 1
-            sent = self._reader.outbox(job.outbox_id)
-            if sent is None:
-                return outcome.done(OutboundResult.MISSING, "the Outbox row no longer exists")
-            if sent.status is not OutboxStatus.PENDING:
-                log.info("outbox %s is %s; nothing to do", sent.id, sent.status.name)
-                return outcome.done(OutboundResult.NOT_PENDING, f"already {sent.status.name.lower()}")
-            now = self._clock()
-            sender, problem, round_trips = self._reader.sender(sent)
-            outcome.round_trips += round_trips
-            when = timing(sent, sender, now)
-            if isinstance(when, Hold):
-                log.info("outbox %s is due at %s; left for the sweeper", sent.id, when.due.isoformat())
-                return outcome.done(OutboundResult.HELD, f"due at {when.due.isoformat()}")
-            plan = None
-            if sender is not None:
-                plan, round_trips = self._reader.plan(sent, sender)
-                outcome.round_trips += round_trips
-            claimed = self._claim(Claimed(sent, sender, problem, now, when, plan), outcome)
+            claimed = self.prepare(self._reader.outbox(job.outbox_id), outcome)
             if claimed is None:
                 return outcome
-            return self._decide_and_send(claimed, outcome)
+            reader, denied = self.reader_for(claimed, outcome)
+            claim, round_trips = self._reader.claim(claimed.outbox, claimed.sender, claimed.plan, claimed.now,
+                                                    record_in_batch=reader is None and denied is None)
+            outcome.round_trips += round_trips
+            as_owner = None
+            if reader is not None and claim.error is None and claimed.plan is not None:
+                outcome.round_trips += 1
+                try:
+                    as_owner = self._reader.read_as(claimed.outbox, claimed.plan, reader)
+                except Exception as exc:
+                    if self.release(claimed, exc, outcome):
+                        raise
+                    return outcome
+            taken = self.claimed_with(claimed, claim, denied, as_owner, outcome)
+            if taken is None:
+                return outcome
+            return self._decide_and_send(taken, outcome)
+
+    @property
+    def reader(self) -> OutboundReader:
+        return self._reader
+
+    def prepare(self, sent: Outbox | None, outcome: OutboundOutcome) -> Claimed | None:
+        """What is known before the claim (the sender, when it goes, what to read), or None when the job ends here
+        (`outcome` says how)."""
+        if sent is None:
+            outcome.done(OutboundResult.MISSING, "the Outbox row no longer exists")
+            return None
+        if sent.status is not OutboxStatus.PENDING:
+            log.info("outbox %s is %s; nothing to do", sent.id, sent.status.name)
+            outcome.done(OutboundResult.NOT_PENDING, f"already {sent.status.name.lower()}")
+            return None
+        now = self._clock()
+        sender, problem, round_trips = self._reader.sender(sent)
+        outcome.round_trips += round_trips
+        when = timing(sent, sender, now)
+        if isinstance(when, Hold):
+            log.info("outbox %s is due at %s; left for the sweeper", sent.id, when.due.isoformat())
+            outcome.done(OutboundResult.HELD, f"due at {when.due.isoformat()}")
+            return None
+        plan = None
+        if sender is not None:
+            plan, round_trips = self._reader.plan(sent, sender)
+            outcome.round_trips += round_trips
+        return Claimed(sent, sender, problem, now, when, plan)
 
     # -- claim, and read what the send needs -------------------------------------------------------------------
-    def _claim(self, claimed: Claimed, outcome: OutboundOutcome) -> Claimed | None:
+    def reader_for(self, claimed: Claimed, outcome: OutboundOutcome) -> tuple[uuid.UUID | None, Stop | None]:
+        """Whom the To and Regarding records are read as: None for this worker's own user (inside the claim's
+        `$batch`), else the Outbox's owner (impersonated, a request of its own); or why no one can read them."""
+        if claimed.plan is None or not claimed.plan.reads:
+            return None, None
+        chosen = reader_of(claimed.outbox, self.application_user(outcome))
+        return (None, chosen) if isinstance(chosen, Stop) else (chosen, None)
+
+    def claimed_with(self, claimed: Claimed, claim: Claim, denied: Stop | None,
+                     as_owner: tuple[RecordRead, RecordRead] | None, outcome: OutboundOutcome) -> Claimed | None:
+        """The claim's answer for this row: None when it was claimed elsewhere or is gone (`outcome` says so);
+        raises when the claim failed otherwise (nothing was claimed)."""
         sent, plan = claimed.outbox, claimed.plan
-        reader: uuid.UUID | None = None
-        denied: Stop | None = None
-        if plan is not None and plan.reads:
-            chosen = reader_of(sent, self.application_user(outcome))
-            reader, denied = (None, chosen) if isinstance(chosen, Stop) else (chosen, None)
-        claim, round_trips = self._reader.claim(sent, claimed.sender, plan, claimed.now,
-                                                record_in_batch=reader is None and denied is None)
-        outcome.round_trips += round_trips
         error = claim.error
         if isinstance(error, PreconditionFailed):
             log.info("outbox %s was claimed by another worker", sent.id)
@@ -158,13 +190,12 @@ class OutboundProcessor:
                 claimed.record, claimed.regarding, (), frozenset())
             if denied is not None:
                 record = replace(record, denied=denied)
-            if reader is not None and plan is not None:
-                outcome.round_trips += 1
-                record, regarding = self._reader.read_as(sent, plan, reader)
+            if as_owner is not None:
+                record, regarding = as_owner
                 if record.denied is not None or regarding.denied is not None:
                     log.info("outbox %s: its owner may not read the To or Regarding record", sent.id)
         except Exception as exc:
-            if self._release(claimed, exc, outcome):
+            if self.release(claimed, exc, outcome):
                 raise
             return None
         return replace(claimed, record=record, regarding=regarding, conversations=conversations, sessions=sessions,
@@ -172,18 +203,18 @@ class OutboundProcessor:
 
     def _decide_and_send(self, claimed: Claimed, outcome: OutboundOutcome) -> OutboundOutcome:
         try:
-            ready = self._ready(claimed, outcome)
+            ready = self.ready(claimed, outcome)
         except Exception as exc:
             # Nothing was sent: whatever failed, the Outbox goes back to Pending for the queue to retry.
-            if self._release(claimed, exc, outcome):
+            if self.release(claimed, exc, outcome):
                 raise
             return outcome
         if isinstance(ready, Stop):
-            return self._finish_unsent(claimed, ready, outcome)
+            return self.finish_unsent(claimed, ready, outcome)
         send, credentials = ready
         return self._send(claimed, send, credentials, outcome)
 
-    def _ready(self, claimed: Claimed, outcome: OutboundOutcome) -> tuple[Send, TwilioCredentials] | Stop:
+    def ready(self, claimed: Claimed, outcome: OutboundOutcome) -> tuple[Send, TwilioCredentials] | Stop:
         decision = decide(claimed)
         if isinstance(decision, Send) and not claimed.conversations_read:
             # The number became known only once the Regarding record was read (a Case's contact): read its
@@ -197,10 +228,10 @@ class OutboundProcessor:
             return decision
         if self._sessions.get(decision.session) is not None:
             decision = replace(decision, session_exists=True)
-        credentials = self._credentials(decision.sender.configuration)
+        credentials = self.credentials(decision.sender.configuration)
         return credentials if isinstance(credentials, Stop) else (decision, credentials)
 
-    def _credentials(self, configuration: Configuration) -> TwilioCredentials | Stop:
+    def credentials(self, configuration: Configuration) -> TwilioCredentials | Stop:
         if not configuration.auth_token_sealed or not configuration.account_sid:
             return Stop(OutboxStatus.SKIPPED, f"The Configuration '{configuration.name}' has no Twilio credentials")
         try:
@@ -216,25 +247,19 @@ class OutboundProcessor:
         message_id = outbound_message_id(sent.id)
         outcome.message_id = message_id
         try:
-            written = self._write(claimed, send, outcome)
+            written = self.write(claimed, send, outcome)
         except Exception as exc:
-            if self._release(claimed, exc, outcome, message_written=None):
+            if self.release(claimed, exc, outcome, message_written=None):
                 raise
             return outcome
         if isinstance(written, Stop):
-            return self._finish_unsent(claimed, written, outcome)
-        configuration = written.sender.configuration
-        media = (self._links.url_for(sent.id, now=now, send_at=schedule_at),) if sent.has_attachment else ()
-        message = OutgoingMessage(
-            to=written.number, body=written.body, from_=configuration.mobile_number or None,
-            messaging_service_sid=configuration.messaging_service_sid or None, media_urls=media,
-            status_callback=f"{self._public_url}/api/twilio/status?m={message_id}", send_at=schedule_at,
-        )
+            return self.finish_unsent(claimed, written, outcome)
+        message = self.message_for(claimed, written)
         outcome.twilio_calls += 1
         try:
             result = self._sender.send(credentials, message)
         except SendFailed as exc:
-            return self._send_failed(claimed, written, exc, outcome)
+            return self.send_failed(claimed, written, exc, outcome)
         answer = self._store.run([recorded(written, sent, result.sid, now, schedule_at)])
         outcome.round_trips += answer.round_trips
         answer.raise_first_error()
@@ -244,7 +269,19 @@ class OutboundProcessor:
             return outcome.done(OutboundResult.SCHEDULED, f"scheduled for {schedule_at.isoformat()}")
         return outcome.done(OutboundResult.SENT)
 
-    def _write(self, claimed: Claimed, send: Send, outcome: OutboundOutcome) -> Send | Stop:
+    def message_for(self, claimed: Claimed, send: Send) -> OutgoingMessage:
+        """What Twilio is asked to send; its status callback names the message row by `?m=`."""
+        sent, configuration = claimed.outbox, send.sender.configuration
+        media = ((self._links.url_for(sent.id, now=claimed.now, send_at=claimed.schedule_at),)
+                 if sent.has_attachment else ())
+        return OutgoingMessage(
+            to=send.number, body=send.body, from_=configuration.mobile_number or None,
+            messaging_service_sid=configuration.messaging_service_sid or None, media_urls=media,
+            status_callback=f"{self._public_url}/api/twilio/status?m={outbound_message_id(sent.id)}",
+            send_at=claimed.schedule_at,
+        )
+
+    def write(self, claimed: Claimed, send: Send, outcome: OutboundOutcome) -> Send | Stop:
         # A conversation is created whenever it was not read: one known to exist but unread has unchecked consent,
         # and the failed create leads to reading it.
         create_conversation = send.stored_conversation is None
@@ -277,25 +314,25 @@ class OutboundProcessor:
         raise PermanentFailure(f"the message of outbox {claimed.outbox.id} could not be written after "
                                f"{_MAX_ATTEMPTS} attempts")
 
-    def _send_failed(self, claimed: Claimed, send: Send, exc: SendFailed,
+    def send_failed(self, claimed: Claimed, send: Send, exc: SendFailed,
                      outcome: OutboundOutcome) -> OutboundOutcome:
         sent = claimed.outbox
         if exc.ambiguous:
             ending = unconfirmed(send, sent, exc.message)
-            self._end(ending, outcome)
+            self.end(ending, outcome)
             log.warning("outbox %s: outcome unknown (%s)", sent.id, type(exc.__cause__).__name__)
             return outcome.done(OutboundResult.UNKNOWN, ending.reason)
         if exc.is_transient:
             log.warning("outbox %s: Twilio unavailable (%s); released for a retry", sent.id, exc.code)
-            if self._release(claimed, exc, outcome, message_written=True):
+            if self.release(claimed, exc, outcome, message_written=True):
                 raise exc
             return outcome
         ending = refused(send, sent, exc.code, exc.message, claimed.now)
-        self._end(ending, outcome)
+        self.end(ending, outcome)
         outcome.error_code = exc.code
         return outcome.done(OutboundResult.FAILED, ending.reason)
 
-    def _end(self, ending: Ending, outcome: OutboundOutcome) -> None:
+    def end(self, ending: Ending, outcome: OutboundOutcome) -> None:
         answer = self._store.run([ending.changeset])
         outcome.round_trips += answer.round_trips
         answer.raise_first_error()
@@ -303,14 +340,26 @@ class OutboundProcessor:
             self._store.record(ending.error)
 
     # -- endings without a send --------------------------------------------------------------------------------
-    def _finish_unsent(self, claimed: Claimed, stop: Stop, outcome: OutboundOutcome) -> OutboundOutcome:
+    def finish_unsent(self, claimed: Claimed, stop: Stop, outcome: OutboundOutcome) -> OutboundOutcome:
         outcome.round_trips += 1
         self._store.apply(unsent(claimed.outbox.id, stop))
+        return self.stopped(claimed, stop, outcome)
+
+    def stopped(self, claimed: Claimed, stop: Stop, outcome: OutboundOutcome) -> OutboundOutcome:
+        """The outcome of a row a gate stopped, once its reason is written."""
         log.info("outbox %s %s", claimed.outbox.id, stop.status.name.lower())
         result = OutboundResult.SKIPPED if stop.status is OutboxStatus.SKIPPED else OutboundResult.FAILED
         return outcome.done(result, stop.reason)
 
-    def _release(self, claimed: Claimed, cause: BaseException, outcome: OutboundOutcome, *,
+    def rows_before_send(self, send: Send, sent: Outbox) -> Changeset:
+        """What is written before the send, at a first try: every row not known to exist is created."""
+        return rows_before_send(send, sent, create_conversation=send.stored_conversation is None,
+                                create_session=not send.session_exists)
+
+    def remember_session(self, send: Send) -> None:
+        self._sessions.put(send.session, True)
+
+    def release(self, claimed: Claimed, cause: BaseException, outcome: OutboundOutcome, *,
                  message_written: bool | None = False) -> bool:
         """Back to Pending after a failure that certainly sent nothing; True when released (the caller raises, for
         the queue to retry). The claim that reaches `MAX_SEND_ATTEMPTS` is not released: the Outbox ends Unknown

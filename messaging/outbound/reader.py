@@ -7,6 +7,7 @@ values here."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -36,7 +37,7 @@ from messaging.store import Answer, Get, Item, Query, Store, by_id
 from messaging.tables import CustomerTables
 from messaging.windows import window_for
 
-__all__ = ["Claim", "Found", "OutboundReader"]
+__all__ = ["Claim", "ClaimRequest", "Found", "OutboundReader", "claim_request"]
 
 _CONVERSATION = SMSB_CONVERSATION.columns
 _SESSION = SMSB_MESSAGESESSION.columns
@@ -111,6 +112,56 @@ class Claim:
 
 
 @dataclass(frozen=True)
+class ClaimRequest:
+    """The items of one Outbox's claim, to be run alone or beside other Outboxes' in one `$batch`."""
+
+    changeset: Changeset
+    items: tuple[Item, ...]
+    records: tuple[tuple[RecordGet, Get], ...]
+    conversations: Query | None
+    sessions: Query | None
+
+    def answered(self, answer: Answer) -> Claim:
+        return Claim(self.changeset, answer, self.records, self.conversations, self.sessions)
+
+
+def claim_request(sent: Outbox, sender: Sender | None, plan: ReadPlan | None, now: datetime, *,
+              record_in_batch: bool) -> ClaimRequest:
+    """The claim (Pending → Sending with the ETag read) in a changeset, then the To and Regarding records (unless
+    they must be read with their owner's rights), the conversation and the session."""
+    changeset = Changeset((outbox.claimed(sent),))
+    items: list[Item] = [changeset]
+    records: list[tuple[RecordGet, Get]] = []
+    conversations = sessions = None
+    if sender is not None and plan is not None:
+        if record_in_batch:
+            records = [(read, _get(read)) for read in plan.reads]
+            items.extend(get for _, get in records)
+        configuration = sender.configuration
+        if plan.known_number is not None:
+            number_conversation = conversation_id(configuration.id, plan.known_number)
+            window = window_for(now, configuration.session_timeout_minutes)
+            conversations = by_id(SMSB_CONVERSATION.entity_set, _CONVERSATION.smsb_conversationid,
+                                  number_conversation, conversation.COLUMNS)
+            sessions = by_id(SMSB_MESSAGESESSION.entity_set, _SESSION.activityid,
+                             session_id(number_conversation, window.start), _SESSION_COLUMNS)
+        else:
+            # The number is in the record read alongside; the conversations and open sessions about that
+            # record almost always include the ones for its number, which saves a round trip.
+            if plan.recipient_id is not None:
+                conversations = Query(SMSB_CONVERSATION.entity_set, conversation.COLUMNS,
+                                      F.eq(lookup_value(_CONVERSATION.smsb_configuration), configuration.id)
+                                      & F.eq(_CONVERSATION.smsb_customerid, str(plan.recipient_id)), top=_NEARBY)
+            if plan.about_id is not None:
+                sessions = Query(SMSB_MESSAGESESSION.entity_set, _SESSION_COLUMNS,
+                                 F.eq(lookup_value(_SESSION.smsb_configuration), configuration.id)
+                                 & F.eq(lookup_value(_SESSION.regardingobjectid), plan.about_id)
+                                 & F.gt(_SESSION.scheduledend, now), top=_NEARBY)
+        items.extend(item for item in (conversations, sessions) if item is not None)
+    return ClaimRequest(changeset, tuple(items), tuple(records), conversations, sessions)
+
+
+@dataclass(frozen=True)
 class Found:
     """After a write met rows it meant to create: which exist now."""
 
@@ -129,10 +180,44 @@ class OutboundReader:
         self._tables = tables
         self._only_configuration: TtlCache[str, Configuration] = TtlCache(configuration_ttl)
 
+    @property
+    def client(self) -> DataverseClient:
+        return self._client
+
     def outbox(self, outbox_id: uuid.UUID) -> Outbox | None:
         row = self._client.find(SMSB_OUTBOX.entity_set, outbox_id, select=outbox.COLUMNS, expand=outbox.EXPAND,
                                 formatted=True)
         return None if row is None else Outbox.from_row(row)
+
+    def outboxes(self, ids: Sequence[uuid.UUID]) -> tuple[dict[uuid.UUID, Outbox], int]:
+        """Several Outbox rows in one request (one query, the same columns and expansions as `outbox`); a row that
+        is gone is absent from the answer. And the round trips it took."""
+        if not ids:
+            return {}, 0
+        rows = self._client.query(SMSB_OUTBOX.entity_set, select=outbox.COLUMNS, expand=outbox.EXPAND,
+                                  filter=F.any_of(SMSB_OUTBOX.columns.activityid, list(ids)), formatted=True)
+        found = {sent.id: sent for sent in (Outbox.from_row(row) for row in rows)}
+        return found, 1
+
+    def read_as_many(self, wanted: Sequence[tuple[Outbox, ReadPlan]],
+                     user: uuid.UUID) -> list[tuple[RecordRead, RecordRead]]:
+        """The To and Regarding records of several Outboxes owned by `user`, read while impersonating them: one
+        `$batch` (Dataverse applies impersonation to a whole `$batch`, never to a part)."""
+        gets = [[(read, _get(read)) for read in plan.reads] for _, plan in wanted]
+        with self._client.operation(caller_id=user):
+            answer = self._store.run([get for row in gets for _, get in row], continue_on_error=True)
+        found: list[tuple[RecordRead, RecordRead]] = []
+        for (sent, plan), row in zip(wanted, gets, strict=True):
+            to = regarding = RecordRead()
+            for read, get in row:
+                result = _record_read(answer.service_error(get), answer.row(get), sent, _party(sent, plan, read),
+                                      user)
+                if read is plan.to_read:
+                    to = result
+                else:
+                    regarding = result
+            found.append((to, regarding))
+        return found
 
     def sender(self, sent: Outbox) -> tuple[Sender | None, str | None, int]:
         """The Configuration (named, else the only active one) and its Record Types, or why there is none; and the
@@ -183,37 +268,9 @@ class OutboundReader:
         """One `$batch`: the claim (Pending → Sending with the ETag read) in a changeset, then the To and Regarding
         records (unless they must be read with their owner's rights), the conversation and the session. A failed
         claim stops it."""
-        changeset = Changeset((outbox.claimed(sent),))
-        items: list[Item] = [changeset]
-        records: list[tuple[RecordGet, Get]] = []
-        conversations = sessions = None
-        if sender is not None and plan is not None:
-            if record_in_batch:
-                records = [(read, _get(read)) for read in plan.reads]
-                items.extend(get for _, get in records)
-            configuration = sender.configuration
-            if plan.known_number is not None:
-                number_conversation = conversation_id(configuration.id, plan.known_number)
-                window = window_for(now, configuration.session_timeout_minutes)
-                conversations = by_id(SMSB_CONVERSATION.entity_set, _CONVERSATION.smsb_conversationid,
-                                      number_conversation, conversation.COLUMNS)
-                sessions = by_id(SMSB_MESSAGESESSION.entity_set, _SESSION.activityid,
-                                 session_id(number_conversation, window.start), _SESSION_COLUMNS)
-            else:
-                # The number is in the record read alongside; the conversations and open sessions about that
-                # record almost always include the ones for its number, which saves a round trip.
-                if plan.recipient_id is not None:
-                    conversations = Query(SMSB_CONVERSATION.entity_set, conversation.COLUMNS,
-                                          F.eq(lookup_value(_CONVERSATION.smsb_configuration), configuration.id)
-                                          & F.eq(_CONVERSATION.smsb_customerid, str(plan.recipient_id)), top=_NEARBY)
-                if plan.about_id is not None:
-                    sessions = Query(SMSB_MESSAGESESSION.entity_set, _SESSION_COLUMNS,
-                                     F.eq(lookup_value(_SESSION.smsb_configuration), configuration.id)
-                                     & F.eq(lookup_value(_SESSION.regardingobjectid), plan.about_id)
-                                     & F.gt(_SESSION.scheduledend, now), top=_NEARBY)
-            items.extend(item for item in (conversations, sessions) if item is not None)
-        answer = self._store.run(items)
-        return Claim(changeset, answer, tuple(records), conversations, sessions), answer.round_trips
+        request = claim_request(sent, sender, plan, now, record_in_batch=record_in_batch)
+        answer = self._store.run(request.items)
+        return request.answered(answer), answer.round_trips
 
     def read_as(self, sent: Outbox, plan: ReadPlan, user: uuid.UUID) -> tuple[RecordRead, RecordRead]:
         """The To and Regarding records, read while impersonating `user` (one request: Dataverse applies it to a

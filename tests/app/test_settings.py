@@ -156,3 +156,20 @@ def test_inbound_texts_are_coalesced_by_default_and_one_turns_it_off() -> None:
     assert Settings.from_env(valid()).inbound_batch == 32
     assert Settings.from_env(valid(SMSB_INBOUND_BATCH="1")).inbound_batch == 1
     assert Settings.from_env(valid(SMSB_INBOUND_BATCH=" 8 ")).inbound_batch == 8
+
+
+def test_outbound_coalescing_and_send_rates_default_and_can_be_set() -> None:
+    defaults = Settings.from_env(valid())
+    assert (defaults.outbound_batch, defaults.outbound_linger, defaults.twilio_mps,
+            defaults.messaging_service_mps) == (50, 0.5, 1.0, 1.0)
+    tuned = Settings.from_env(valid(SMSB_OUTBOUND_BATCH="1", SMSB_OUTBOUND_LINGER_MS="0", SMSB_TWILIO_MPS="0.5",
+                                    SMSB_MESSAGING_SERVICE_MPS="30"))
+    assert (tuned.outbound_batch, tuned.outbound_linger, tuned.twilio_mps,
+            tuned.messaging_service_mps) == (1, 0.0, 0.5, 30.0)
+
+
+@pytest.mark.parametrize(("name", "value"), [("SMSB_OUTBOUND_BATCH", "0"), ("SMSB_OUTBOUND_BATCH", "2.5"),
+                                             ("SMSB_TWILIO_MPS", "-1"), ("SMSB_MESSAGING_SERVICE_MPS", "fast"),
+                                             ("SMSB_OUTBOUND_LINGER_MS", "-5")])
+def test_a_coalescing_setting_that_is_not_a_positive_number_is_named(name: str, value: str) -> None:
+    assert any(name in problem for problem in problems_of(valid(**{name: value})))

@@ -51,11 +51,12 @@ def test_load_benchmark_files_and_sends_exactly_once_with_two_hosts(
     out = capsys.readouterr().out
     assert "every text filed exactly once and every Outbox row sent exactly once: yes" in out, out
     rows = {line.split()[0]: line.split() for line in out.splitlines()
-            if line.startswith(("inbound ", "inbound/1 ", "outbound "))}
+            if line.startswith(("inbound ", "inbound/1 ", "outbound ", "out-single "))}
     assert rows["inbound"][1:6] == ["2", "30", "30", "0", "0"], out  # hosts, items, once, dup, lost
     assert rows["inbound/1"][1:6] == ["2", "30", "30", "0", "0"], out  # the same burst, each text alone
     assert float(rows["inbound/1"][6]) >= 1.0, out  # alone, a text costs at least its own write
     assert "inbound, 2 host(s): coalesced " in out, out
     assert rows["outbound"][1:6] == ["2", "12", "12", "0", "0"], out
+    assert rows["out-single"][1:6] == ["2", "12", "12", "0", "0"], out  # SMSB_OUTBOUND_BATCH=1
     assert "idle load, 1 host, real time: 2 texts" in out, out
     assert code == 0, out
