@@ -16,7 +16,8 @@ Microsoft documents it (`devstack/dataverse_emulator/service_limits.py`: per app
   sends them through the Twilio emulator, whose status callbacks (sent, delivered) come back through `sms-inbound`;
   run once per design (`--outbound-designs`): `single`, today's one job at a time (`SMSB_OUTBOUND_BATCH=1`, row
   `out-single`), and `coalesced`, the rounds (row `outbound`), with the time ratio of the two per host count;
-* idle: `--idle-texts` texts, one every `--idle-gap` seconds into conversations already known, one host, real time;
+* idle: `--idle-texts` texts, one every `--idle-gap` seconds into conversations already known, one host running HTTP
+  and queues as an Azure instance does, real time;
   latency is from the start of Twilio's POST to the stored row's `createdon`.
 
 Time is compressed by `--time-scale` (10: a simulated second lasts 0.1 s): the emulator's window, execution time,
@@ -111,7 +112,9 @@ class Row:
 @contextlib.contextmanager
 def stage(settings: Settings, hosts: int, storage: str, logs: Path, *, time_scale: float,
           latency_ms: float, environ: Mapping[str, str] | None = None) -> Iterator[Sandbox]:
-    """A fresh product with `hosts` function host processes and Dataverse's limits on; windows start empty."""
+    """A fresh product with `hosts` function host processes and Dataverse's limits on; windows start empty.
+    `hosts` 0: the sandbox's own host works the queues too, as one Azure instance runs HTTP and queue functions
+    together (its queue listener hears of the messages its own webhooks enqueue)."""
     backend = QueueBackend(storage)
     for name in QUEUES:
         backend.queue(name).clear_messages()
@@ -123,7 +126,8 @@ def stage(settings: Settings, hosts: int, storage: str, logs: Path, *, time_scal
     limits = Limits(requests=settings.request_limit, concurrent=settings.concurrency_limit, time_scale=time_scale,
                     operation_ms=settings.operation_ms)
     folder = logs / f"{hosts}-hosts-{time.monotonic_ns()}"
-    sandbox = Sandbox(SandboxOptions(storage_connection=storage, host=HOST, run_queues=False, host_processes=hosts,
+    sandbox = Sandbox(SandboxOptions(storage_connection=storage, host=HOST, run_queues=hosts == 0,
+                                     host_processes=hosts,
                                      host_log_folder=folder, host_log_level="WARNING", queue_settings=queues,
                                      dataverse_limits=limits), environ=dict(environ or {}))
     try:
@@ -243,7 +247,7 @@ def _queue_outcome(sandbox: Sandbox, row: Row) -> None:
 
 
 def run_idle(settings: Settings, storage: str, logs: Path) -> list[float]:
-    with stage(settings, 1, storage, logs, time_scale=1.0, latency_ms=settings.latency_ms) as sandbox:
+    with stage(settings, 0, storage, logs, time_scale=1.0, latency_ms=settings.latency_ms) as sandbox:
         return idle_latencies(sandbox, settings.idle_texts, settings.idle_gap, settings.hang_seconds)
 
 

@@ -60,6 +60,7 @@ class QueueBackend:
         self._service = QueueServiceClient.from_connection_string(connection_string)
         self._clients: dict[str, QueueClient] = {}
         self._lock = threading.Lock()
+        self._watchers: dict[str, list[Callable[[], None]]] = {}
 
     def queue(self, name: str) -> QueueClient:
         with self._lock:
@@ -73,6 +74,18 @@ class QueueBackend:
 
     def send(self, queue_name: str, value: str | bytes, encoding: str = "base64") -> None:
         self.queue(queue_name).send_message(encode_message(value, encoding))
+        with self._lock:
+            watchers = list(self._watchers.get(queue_name, ()))
+        for wake in watchers:
+            wake()
+
+    def watch(self, queue_name: str, wake: Callable[[], None]) -> None:
+        """Call `wake` whenever this host puts a message on `queue_name`: the Functions host's queue listener is told
+        of messages its own output bindings add and polls at once instead of waiting out its idle back-off
+        (`SharedQueueWatcher`, notified by the queue output binding, in the WebJobs SDK's queue extension:
+        Azure/azure-webjobs-sdk and Azure/azure-sdk-for-net, MIT). Other instances still wait for their poll."""
+        with self._lock:
+            self._watchers.setdefault(queue_name, []).append(wake)
 
     def close(self) -> None:
         with self._lock:
@@ -126,6 +139,7 @@ class QueueTriggerWorker:
         self._queue = backend.queue(spec.queue_name)
         self._poison = backend.queue(f"{spec.queue_name}-poison")
         self._stop = threading.Event()
+        self._wake = threading.Event()  # set by stop() and by a message this host enqueued (QueueBackend.watch)
         self._thread: threading.Thread | None = None
         # a full batch fetched while newBatchThreshold messages are still in hand: both run at once
         self._pool = ThreadPoolExecutor(max_workers=max(1, settings.batch_size + settings.batch_threshold),
@@ -134,11 +148,13 @@ class QueueTriggerWorker:
         self.totals = _Outcome()
 
     def start(self) -> None:
+        self._backend.watch(self._queue.queue_name, self._wake.set)
         self._thread = threading.Thread(target=self._run, name=f"queue:{self.spec.name}", daemon=True)
         self._thread.start()
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
+        self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout)
         self._pool.shutdown(wait=True, cancel_futures=True)
@@ -162,7 +178,9 @@ class QueueTriggerWorker:
                 delay = _MIN_POLL
                 continue
             delay = min(max_delay, delay * 2)  # and back off exponentially when idle
-            self._stop.wait(delay)
+            if self._wake.wait(delay):  # until this host enqueues something (or stops)
+                self._wake.clear()
+                delay = _MIN_POLL
 
     def _receive(self) -> list[StorageMessage]:
         return list(self._queue.receive_messages(max_messages=self.settings.batch_size,

@@ -156,3 +156,37 @@ def test_a_slow_message_does_not_hold_up_the_next_batch(backend: QueueBackend) -
 
 def _done(backend: QueueBackend) -> list[str]:
     return [base64.b64decode(m).decode() for m in peek_all(backend, "work-done")]
+
+
+def test_a_message_this_host_enqueues_is_polled_at_once_not_after_the_idle_back_off(
+        azurite, backend: QueueBackend, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Functions host's queue listener hears of messages its own output bindings add (SharedQueueWatcher in the
+    WebJobs SDK's queue extension): an idle instance files a webhook's message at once. Here the idle back-off is
+    set to minutes, so only the notification can get the message handled within the hang bound."""
+    monkeypatch.setattr("devstack.queues._MIN_POLL", 150.0)  # after one empty poll the worker waits 300 s
+    journal = Journal()
+    idle = QueueSettings(batch_size=4, max_dequeue_count=3, visibility_timeout=timedelta(0),
+                         max_polling_interval=timedelta(hours=1))
+    worker = QueueTriggerWorker(work_spec(journal), backend, idle)
+    polls: list[int] = []
+    receive = worker._receive
+
+    def counted() -> list:
+        found = receive()
+        polls.append(len(found))
+        return found
+
+    monkeypatch.setattr(worker, "_receive", counted)
+    worker.start()
+    try:
+        deadline = time.monotonic() + 60
+        while not polls and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert polls == [0]  # the first poll found nothing: the worker is now in its long wait
+        backend.send("work-items", "wake-up")  # as an HTTP function's output binding on this host does
+        while not journal.messages and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        worker.stop()
+    assert [t for t, _ in journal.messages] == ["wake-up"]
+    assert polls[:2] == [0, 1]
