@@ -4,7 +4,7 @@ one change set per message, each callback's result its own.
 A message is found by the product's id in the callback URL, else by SID, as one callback alone finds it; a callback
 whose message is not found that way is handed back (`Alone`) to apply alone, where the SID fallback and the wait
 for a send still recording its SID happen as always. The callbacks of one message are merged
-(`status.merging.merge`, in the order Twilio reported them) into one write conditional on the row's ETag, in one
+(`status.merging.merge`, in the order they reached the app) into one write conditional on the row's ETag, in one
 change set with its follow-ups (the Outbox row failed, the conversation opted out), so they commit with the status or
 not at all. The write `$batch` continues past a failed change set: a message whose change set failed (another
 callback changed it since the read, or anything else) hands all of its callbacks back to apply alone, re-reading
@@ -74,7 +74,7 @@ class GroupApplier:
         changesets: dict[uuid.UUID, Changeset] = {}
         decided: dict[uuid.UUID, tuple[list[int], tuple[Decision, ...]]] = {}
         for message_id, indices in by_message.items():
-            # Twilio's order, as far as its callbacks tell it: a sent callback before the delivered one.
+            # The order the callbacks reached the app: a sent callback before the delivered one it preceded.
             ordered = sorted(indices, key=lambda i: (envelopes[i].received_at, i))
             merged = merge(stored[message_id], [envelopes[i] for i in ordered])
             decided[message_id] = (ordered, merged.decisions)
