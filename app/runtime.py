@@ -40,6 +40,7 @@ from messaging.outbound import (
 from messaging.ownership import OwnershipProcessor
 from messaging.reconcile import Reconciler
 from messaging.status import StatusProcessor
+from messaging.status.coalescing import StatusCoalescer
 from messaging.store import Store
 from messaging.sweep import Sweeper
 from messaging.tables import CustomerTables
@@ -144,10 +145,12 @@ class Runtime:
     def inbound_worker(self) -> InboundQueueWorker:
         inbound = InboundProcessor(self.dataverse, self.directory, self.cipher, MediaDownloader(self.twilio),
                                    self.store, tables=self.customer_tables)
-        batch = self.settings.inbound_batch
-        return InboundQueueWorker(inbound, StatusProcessor(self.dataverse, self.store), self.store,
-                                  intake=self.intake, phone_hash=self.phone_hash,
-                                  coalescer=InboundCoalescer(inbound, batch) if batch > 1 else None)
+        batch, statuses = self.settings.inbound_batch, self.settings.status_batch
+        status = StatusProcessor(self.dataverse, self.store)
+        return InboundQueueWorker(inbound, status, self.store, intake=self.intake, phone_hash=self.phone_hash,
+                                  coalescer=InboundCoalescer(inbound, batch) if batch > 1 else None,
+                                  status_coalescer=StatusCoalescer(status, self.store, statuses) if statuses > 1
+                                  else None)
 
     @cached_property
     def phone_hash(self) -> PhoneHash:

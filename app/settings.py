@@ -26,6 +26,9 @@ DEFAULT_TWILIO_API_BASE_URL = "https://api.twilio.com"
 # `$batch` takes 1,000.
 DEFAULT_INBOUND_BATCH = 32
 MAX_INBOUND_BATCH = 64
+# Status callbacks applied together (messaging.status.coalescing); a message's change set is at most 3 operations.
+DEFAULT_STATUS_BATCH = 32
+MAX_STATUS_BATCH = 64
 ENCRYPTION_KEY_BYTES = 32
 
 
@@ -69,6 +72,8 @@ class Settings:
     storage_client_id: str | None = None
     # Inbound texts filed together per `$batch` by each worker process (SMSB_INBOUND_BATCH); 1: each alone.
     inbound_batch: int = DEFAULT_INBOUND_BATCH
+    # Status callbacks applied together per `$batch` by each worker process (SMSB_STATUS_BATCH); 1: each alone.
+    status_batch: int = DEFAULT_STATUS_BATCH
     # Dataverse's limits are per user and per web server; without the affinity cookie a burst spreads over every
     # web server the environment has (https://learn.microsoft.com/power-apps/developer/data-platform/api-limits).
     dataverse_server_affinity: bool = True
@@ -182,6 +187,8 @@ class Settings:
 
         inbound_batch = _positive_int(get("SMSB_INBOUND_BATCH"), DEFAULT_INBOUND_BATCH, "SMSB_INBOUND_BATCH",
                                       MAX_INBOUND_BATCH, problems)
+        status_batch = _positive_int(get("SMSB_STATUS_BATCH"), DEFAULT_STATUS_BATCH, "SMSB_STATUS_BATCH",
+                                     MAX_STATUS_BATCH, problems)
         affinity = (get("DATAVERSE_SERVER_AFFINITY") or "true").lower()
         if affinity not in ("true", "false"):
             problems.append(f"DATAVERSE_SERVER_AFFINITY must be true or false, got {affinity!r}")
@@ -206,6 +213,7 @@ class Settings:
             twilio_api_base_url=twilio_api_base_url,
             applicationinsights_connection_string=get("APPLICATIONINSIGHTS_CONNECTION_STRING"),
             inbound_batch=inbound_batch,
+            status_batch=status_batch,
             dataverse_server_affinity=affinity == "true",
             outbound_batch=batch, outbound_linger=linger, twilio_mps=twilio_mps, messaging_service_mps=service_mps,
         )

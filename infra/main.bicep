@@ -68,6 +68,11 @@ param dataverseServerAffinity bool = true
 @maxValue(64)
 param inboundBatch int = 32
 
+@description('SMSB_STATUS_BATCH: delivery status callbacks each worker process applies together in one write $batch; 1 applies each alone.')
+@minValue(1)
+@maxValue(64)
+param statusBatch int = 32
+
 @description('SMSB_OUTBOUND_BATCH: Outbox jobs each worker process sends in one round; 1 sends each alone.')
 @minValue(1)
 param outboundBatch int = 50
@@ -153,6 +158,10 @@ var commonSettings = [
   {
     name: 'SMSB_INBOUND_BATCH'
     value: string(inboundBatch)
+  }
+  {
+    name: 'SMSB_STATUS_BATCH'
+    value: string(statusBatch)
   }
   {
     name: 'SMSB_OUTBOUND_BATCH'

@@ -49,6 +49,7 @@ from messaging.outbound import OutboundOutcome, OutboundResult
 from messaging.ownership import OwnershipOutcome
 from messaging.rows.errorlog import ErrorSource, LoggedError
 from messaging.status import StatusOutcome, StatusProcessor
+from messaging.status.coalescing import StatusCoalescer
 from messaging.store import Store
 from messaging.tables import CustomerTables
 from messaging.telemetry import Counters, PhoneHash, step
@@ -127,9 +128,10 @@ class InboundQueueWorker:
                  max_dequeue_count: int = MAX_DEQUEUE_COUNT,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC), *,
                  intake: WebhookIntake | None = None, phone_hash: PhoneHash | None = None,
-                 coalescer: InboundCoalescer | None = None) -> None:
+                 coalescer: InboundCoalescer | None = None, status_coalescer: StatusCoalescer | None = None) -> None:
         self._inbound = inbound
         self._coalescer = coalescer
+        self._status_coalescer = status_coalescer
         self._status = status
         self._clock = clock
         self._intake = intake
@@ -161,7 +163,9 @@ class InboundQueueWorker:
             with step("smsb.status.apply", correlation_id=envelope.correlation_id,
                       twilio_sid=envelope.callback.message_sid, status=str(envelope.callback.message_status),
                       attempt=dequeue_count) as span:
-                status = self._status.process(envelope)
+                # Coalescing applies this callback with others that wait now; it still succeeds or raises alone.
+                status = (self._status_coalescer.process(envelope) if self._status_coalescer
+                          else self._status.process(envelope))
                 span.set_attribute("smsb.applied", status.applied)
             return status
         except Exception as exc:

@@ -68,6 +68,8 @@ def test_blank_values_count_as_missing() -> None:
         ("SMSB_INBOUND_BATCH", "0", "from 1 to 64"),
         ("SMSB_INBOUND_BATCH", "65", "from 1 to 64"),
         ("SMSB_INBOUND_BATCH", "lots", "from 1 to 64"),
+        ("SMSB_STATUS_BATCH", "0", "from 1 to 64"),
+        ("SMSB_STATUS_BATCH", "65", "from 1 to 64"),
     ],
 )
 def test_malformed_setting_is_named(name: str, value: str, fragment: str) -> None:
@@ -156,6 +158,12 @@ def test_inbound_texts_are_coalesced_by_default_and_one_turns_it_off() -> None:
     assert Settings.from_env(valid()).inbound_batch == 32
     assert Settings.from_env(valid(SMSB_INBOUND_BATCH="1")).inbound_batch == 1
     assert Settings.from_env(valid(SMSB_INBOUND_BATCH=" 8 ")).inbound_batch == 8
+
+
+def test_status_callbacks_are_coalesced_by_default_and_one_turns_it_off() -> None:
+    assert Settings.from_env(valid()).status_batch == 32
+    assert Settings.from_env(valid(SMSB_STATUS_BATCH="1")).status_batch == 1
+    assert Settings.from_env(valid(SMSB_STATUS_BATCH="16", SMSB_INBOUND_BATCH="1")).status_batch == 16
 
 
 def test_outbound_coalescing_and_send_rates_default_and_can_be_set() -> None:

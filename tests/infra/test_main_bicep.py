@@ -26,8 +26,8 @@ ROLES = {
 SETTING_GROUPS = {
     "commonSettings": (None, {"AzureWebJobsStorage__accountName", "APPLICATIONINSIGHTS_AUTHENTICATION_STRING",
                               "DATAVERSE_URL", "DATAVERSE_AUTHORITY_HOST", "DATAVERSE_SERVER_AFFINITY",
-                              "SMSB_INBOUND_BATCH", "SMSB_OUTBOUND_BATCH", "SMSB_OUTBOUND_LINGER_MS",
-                              "SMSB_TWILIO_MPS", "SMSB_MESSAGING_SERVICE_MPS",
+                              "SMSB_INBOUND_BATCH", "SMSB_STATUS_BATCH", "SMSB_OUTBOUND_BATCH",
+                              "SMSB_OUTBOUND_LINGER_MS", "SMSB_TWILIO_MPS", "SMSB_MESSAGING_SERVICE_MPS",
                               "SMSB_PUBLIC_URL", "SMSB_ENCRYPTION_KEY",
                               "TWILIO_API_BASE_URL"}),
     "appRegistrationSettings": ("useAppRegistration ?", {"DATAVERSE_TENANT_ID", "DATAVERSE_CLIENT_ID"}),
@@ -67,7 +67,7 @@ def test_parameters(template: Template) -> None:
         "location", "baseName", "hostingPlan", "maximumInstanceCount", "instanceMemoryMB",
         "httpPerInstanceConcurrency", "premiumMaximumElasticWorkerCount", "dataverseUrl", "dataverseTenantId",
         "dataverseClientId", "dataverseClientSecret", "dataverseClientCertificatePath", "dataverseAuthorityHost",
-        "dataverseServerAffinity", "inboundBatch", "outboundBatch", "outboundLingerMs", "twilioMps",
+        "dataverseServerAffinity", "inboundBatch", "statusBatch", "outboundBatch", "outboundLingerMs", "twilioMps",
         "messagingServiceMps",
         "smsbEncryptionKey", "smsbEncryptionKeyPrevious", "twilioApiBaseUrl", "logRetentionDays", "tags"}
     required = {name for name, p in params.items() if "=" not in p.text}
