@@ -136,12 +136,18 @@ def test_two_hosts_file_every_text_and_send_every_outbox_row_once(start_hosts: C
 
 def test_four_hosts_throttled_by_dataverse_still_file_and_send_exactly_once(
         start_hosts: Callable[..., Sandbox]) -> None:
-    # four hosts keep up to 32 requests in flight; 12 trip the concurrency limit, retried after Retry-After
-    sandbox = start_hosts(4, Limits(concurrent=12, time_scale=10))
+    # Six in flight trip the concurrency limit: the burst's own eight threads create Outbox rows through the
+    # product's client, each create held 300 ms, so they pass it whatever the hosts do (coalescing keeps the hosts'
+    # requests few); every refusal is retried after its Retry-After.
+    sandbox = start_hosts(4, Limits(concurrent=6, time_scale=10))
+    sandbox.dataverse.faults.clear()
+    held = sandbox.dataverse.faults.add(r"/smsb_outboxes$", status=None, latency_ms=300, method="POST")
+    sandbox.dataverse.faults.add(r".", status=None, latency_ms=20)
     assert sandbox.more_hosts is not None
     assert len(sandbox.more_hosts.processes) == 3
     sids, outboxes = _burst(sandbox)
     _drained(sandbox, sids, outboxes)
     _assert_exactly_once(sandbox, sids, outboxes)
     assert _processed_by_processes(sandbox) > 0
+    assert held.fired >= OUTBOX
     assert sandbox.dataverse.protection.describe()["refused"].get("0x80072326", 0) > 0
