@@ -31,9 +31,9 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
 from dataverse import AlreadyExists, PreconditionFailed
+from messaging.combiner import Combiner
 from messaging.envelopes import OutboxJob
 from messaging.ids import outbound_message_id
-from messaging.outbound.combiner import Combiner
 from messaging.outbound.gates import Stop
 from messaging.outbound.grouping import by_owner, distinct, is_rate_limited, retry_after
 from messaging.outbound.outcome import OutboundOutcome, OutboundResult
@@ -367,7 +367,7 @@ class CoalescedOutbound:
     """The outbound worker's `process(job)`, coalesced: each invocation's job joins this process's next round."""
 
     def __init__(self, group: GroupSender, limit: int, *, linger: float = 0.0) -> None:
-        self._combiner: Combiner[OutboxJob, OutboundOutcome] = Combiner(group.process_group, limit, linger=linger)
+        self._combiner: Combiner[OutboxJob, OutboundOutcome] = Combiner(group.process_group, limit=limit, linger=linger)
 
     @property
     def combiner(self) -> Combiner[OutboxJob, OutboundOutcome]:

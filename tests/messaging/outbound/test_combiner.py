@@ -10,7 +10,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 import pytest
 
-from messaging.outbound.combiner import BUSY_WITHIN, Combiner, linger_for, take_round
+from messaging.combiner import BUSY_WITHIN, Combiner, linger_for, take_round
 
 HANG = 30.0  # only a hang waits this long
 
