@@ -25,8 +25,8 @@ from messaging.names import SMSB_MESSAGE
 from messaging.plans import Changeset
 from messaging.rows.message import STATUS_COLUMNS, StoredMessage
 from messaging.status.merging import merge
-from messaging.status.processor import StatusOutcome, StatusProcessor
-from messaging.status.rules import Decision, Ignore, Refuse, WaitForSender
+from messaging.status.processor import StatusOutcome, StatusProcessor, settle
+from messaging.status.rules import Apply, Decision
 from messaging.store import Query, Store, by_id
 
 __all__ = ["Alone", "GroupApplier", "Result"]
@@ -118,20 +118,12 @@ class GroupApplier:
     def _outcome(self, envelope: StatusEnvelope, stored: StoredMessage, decision: Decision) -> Result:
         callback = envelope.callback
         outcome = StatusOutcome(status=str(callback.message_status), attempts=1)
-        if isinstance(decision, Refuse):
-            outcome.dropped = decision.refusal.reason
-            log.warning("status callback %s (%s) for message %s not applied: %s", callback.message_sid,
-                        callback.message_status, stored.id, decision.refusal.reason)
-            if decision.error is not None:
-                self._store.record(decision.error)
-            return outcome
-        if isinstance(decision, WaitForSender):
-            return MessageNotFiledYet(decision.reason)
+        if not isinstance(decision, Apply):
+            try:
+                return settle(decision, envelope, stored, outcome, self._store)
+            except MessageNotFiledYet as early:  # its own invocation raises it, so the queue retries that callback
+                return early
         outcome.previous = decision.previous
-        if isinstance(decision, Ignore):
-            log.info("status %s for %s is not newer than %s; ignored", callback.message_status, callback.message_sid,
-                     decision.previous)
-            return outcome
         outcome.applied = True
         outcome.outbox_updated = decision.outbox_failed
         outcome.opted_out = decision.opted_out

@@ -17,7 +17,7 @@ from messaging.rows.message import STATUS_COLUMNS, StoredMessage
 from messaging.status.rules import Apply, Ignore, Refuse, WaitForSender, decide
 from messaging.store import Store
 
-__all__ = ["StatusOutcome", "StatusProcessor"]
+__all__ = ["StatusOutcome", "StatusProcessor", "settle"]
 
 log = logging.getLogger("smsbridge.status")
 
@@ -35,6 +35,26 @@ class StatusOutcome:
     dropped: str | None = None  # why the callback was not applied to the message it named
 
 
+def settle(decision: Refuse | WaitForSender | Ignore, envelope: StatusEnvelope, stored: StoredMessage,
+           outcome: StatusOutcome, store: Store) -> StatusOutcome:
+    """A callback that writes nothing to its message: refused (logged, its Error Log row recorded), not newer than the
+    message (logged), or early for a message whose sender has not recorded it yet (raised, so the queue retries)."""
+    callback = envelope.callback
+    if isinstance(decision, WaitForSender):
+        raise MessageNotFiledYet(decision.reason)
+    if isinstance(decision, Refuse):
+        outcome.dropped = decision.refusal.reason
+        log.warning("status callback %s (%s) for message %s not applied: %s", callback.message_sid,
+                    callback.message_status, stored.id, decision.refusal.reason)
+        if decision.error is not None:
+            store.record(decision.error)
+        return outcome
+    outcome.previous = decision.previous
+    log.info("status %s for %s is not newer than %s; ignored", callback.message_status, callback.message_sid,
+             decision.previous)
+    return outcome
+
+
 class StatusProcessor:
     def __init__(self, client: DataverseClient, store: Store | None = None) -> None:
         self._client = client
@@ -47,20 +67,9 @@ class StatusProcessor:
             outcome.attempts = attempt
             stored = self._find(envelope)
             decision = decide(stored, envelope)
-            if isinstance(decision, Refuse):
-                outcome.dropped = decision.refusal.reason
-                log.warning("status callback %s (%s) for message %s not applied: %s", callback.message_sid,
-                            callback.message_status, stored.id, decision.refusal.reason)
-                if decision.error is not None:
-                    self._store.record(decision.error)
-                return outcome
-            if isinstance(decision, WaitForSender):
-                raise MessageNotFiledYet(decision.reason)
+            if not isinstance(decision, Apply):
+                return settle(decision, envelope, stored, outcome, self._store)
             outcome.previous = decision.previous
-            if isinstance(decision, Ignore):
-                log.info("status %s for %s is not newer than %s; ignored", callback.message_status,
-                         callback.message_sid, decision.previous)
-                return outcome
             try:
                 self._store.apply(decision.message)
             except PreconditionFailed:
