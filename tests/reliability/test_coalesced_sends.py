@@ -43,6 +43,14 @@ def batches(sandbox: Sandbox) -> int:
     return sum(1 for r in sandbox.dataverse.requests.records if r.path.endswith("$batch"))
 
 
+def round_requests(sandbox: Sandbox) -> int:
+    """The Web API requests the round made: its query of the Outbox rows and its `$batch`es. Other traffic runs
+    meanwhile and is not the round's: Twilio's status callbacks reach the app's webhook, whose map of Configurations
+    may be due its background reload (every 30 s), and Dataverse's webhooks for the rows the round wrote."""
+    return sum(1 for r in sandbox.dataverse.requests.records
+               if r.path.endswith("$batch") or (r.method == "GET" and r.path.endswith("/smsb_outboxes")))
+
+
 def test_a_burst_sends_each_row_once_through_dataverse_throttling_outages_and_twilio_429s(sandbox: Sandbox) -> None:
     rows = outbox_rows(sandbox, 40)
     sandbox.dataverse.faults.add(r"\$batch$", status=429, retry_after=1, count=3)
@@ -73,7 +81,7 @@ def test_a_round_costs_a_few_requests_whatever_its_size(sandbox: Sandbox) -> Non
 
     assert all(not isinstance(o, BaseException) and o.result is OutboundResult.SENT for o in outcomes)
     # one query of the Outbox rows, one claim $batch, one write $batch, one result $batch
-    assert len(sandbox.dataverse.requests.records) == 4
+    assert round_requests(sandbox) == 4
     assert batches(sandbox) == 3
 
 
@@ -166,5 +174,5 @@ def test_a_round_paced_by_a_slow_sender_records_what_it_sent_every_few_seconds(s
 
     assert {o.result for o in outcomes if not isinstance(o, BaseException)} == {OutboundResult.SENT}
     # read, claim, write, then the results of texts 1-2, 3-4 and 5-6 as each 5 s of sending passed
-    assert len(sandbox.dataverse.requests.records) == 6
+    assert round_requests(sandbox) == 6
     assert batches(sandbox) == 5
