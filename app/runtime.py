@@ -7,8 +7,10 @@ instead of patching clients.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import dataclasses
+import math
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -46,7 +48,7 @@ from messaging.sweep import Sweeper
 from messaging.tables import CustomerTables
 from messaging.telemetry import PhoneHash, phone_hash_key
 from messaging.tokens import TokenCipher
-from messaging.worker import InboundQueueWorker, JobProcessor, OutboundQueueWorker
+from messaging.worker import Defer, InboundQueueWorker, JobProcessor, OutboundQueueWorker
 from twilio_bridge import (
     MediaDownloader,
     MessageHistory,
@@ -70,6 +72,10 @@ def queue_service_for(settings: Settings) -> QueueServiceClient:
     credential = ManagedIdentityCredential(client_id=settings.storage_client_id)
     return QueueServiceClient(settings.storage_queue_uri, credential=credential, connection_timeout=3,
                               read_timeout=5, retry_total=0)
+
+
+# Azure Storage queues hide a new message for at most seven days.
+_QUEUE_VISIBILITY_LIMIT_SECONDS = 7 * 24 * 3600
 
 
 def dataverse_config(settings: Settings) -> DataverseConfig:
@@ -100,6 +106,15 @@ class Runtime:
     @cached_property
     def queue_service(self) -> QueueServiceClient:
         return queue_service_for(self.settings)
+
+    def requeue(self, queue: str, body: bytes) -> Defer:
+        """Puts a message's body back in `queue`, hidden for the given seconds; base64, as host.json's
+        `messageEncoding` has the host read it."""
+        def defer(seconds: float) -> None:
+            hidden = min(_QUEUE_VISIBILITY_LIMIT_SECONDS, max(1, math.ceil(seconds)))
+            self.queue_service.get_queue_client(queue).send_message(
+                base64.b64encode(body).decode("ascii"), visibility_timeout=hidden)
+        return defer
 
     @cached_property
     def dataverse(self) -> DataverseClient:

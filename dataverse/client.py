@@ -42,6 +42,7 @@ from dataverse.operations import (
 )
 from dataverse.rows import Page, PingResult, Row, StoredFile, UpsertMode, UpsertResult, WhoAmI
 from dataverse.scope import OperationScope, current_scope, operation
+from dataverse.throttle import Pace
 from dataverse.transport import Transport, TransportStats
 
 __all__ = ["DataverseClient"]
@@ -85,6 +86,11 @@ class DataverseClient:
     @property
     def stats(self) -> TransportStats:
         return self._transport.stats
+
+    @property
+    def pace(self) -> Pace:
+        """Requests allowed in flight now, and until when a 429 holds every request back (dataverse.throttle)."""
+        return self._transport.pace
 
     def close(self) -> None:
         self._transport.close()

@@ -15,6 +15,10 @@ Retry rules:
 * A connection that was never established is retried for any request.
 * Other 4xx and 5xx are final. All retries share one time budget; a wait that would end past the budget
   is not started and the last error is raised instead.
+
+A 429 also paces every other request of the transport (:mod:`dataverse.throttle`): none is sent before its
+``Retry-After`` has passed, and fewer are kept in flight until answers come back; a request whose budget ends
+before then is not sent and fails as throttled.
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ from dataverse.errors import (
 )
 from dataverse.odata import DataverseRequest
 from dataverse.scope import OperationScope, current_scope, operation
+from dataverse.throttle import Pace, ThrottleGate
 
 # The operation scope and the Retry-After parser are dataverse.scope's and dataverse.error_mapping's; callers that
 # know them as parts of the transport find them here too.
@@ -108,7 +113,7 @@ class Transport:
         self._wall_clock = wall_clock
         self._sleep = sleep
         self._jitter = jitter
-        self._slots = threading.BoundedSemaphore(config.max_concurrency)
+        self._gate = ThrottleGate(config.max_concurrency, clock=clock, sleep=sleep)
         self._counters = _Counters()
         self._session = session if session is not None else requests.Session()
         adapter = HTTPAdapter(pool_connections=1, pool_maxsize=config.max_concurrency, max_retries=0)
@@ -130,6 +135,11 @@ class Transport:
     def stats(self) -> TransportStats:
         return self._counters.snapshot()
 
+    @property
+    def pace(self) -> Pace:
+        """How many requests may be in flight now, and until when a 429 holds every request back."""
+        return self._gate.pace
+
     def close(self) -> None:
         self._session.close()
 
@@ -146,9 +156,9 @@ class Transport:
         """
         scope = scope or current_scope() or OperationScope(correlation_id=str(uuid.uuid4()))
         self._counters.add("requests")
-        if not request.retry:
-            return self._attempt(request, scope)
         started = self._clock()
+        if not request.retry:
+            return self._attempt(request, scope, started)
         budget = self._config.retry_budget_seconds
 
         def out_of_budget(state: tenacity.RetryCallState) -> bool:
@@ -163,16 +173,16 @@ class Transport:
             before_sleep=self._before_sleep,
             reraise=True,
         )
-        response: requests.Response = retrying(self._attempt, request, scope)
+        response: requests.Response = retrying(self._attempt, request, scope, started + budget)
         return response
 
     # -- one attempt -------------------------------------------------------------------------------
 
-    def _attempt(self, request: DataverseRequest, scope: OperationScope) -> requests.Response:
-        response = self._exchange(request, scope, self._tokens.get_token())
+    def _attempt(self, request: DataverseRequest, scope: OperationScope, deadline: float) -> requests.Response:
+        response = self._exchange(request, scope, self._tokens.get_token(), deadline)
         if response.status_code == 401:
             # Tokens can be revoked or rotated before their stated expiry; one fresh token is worth a try.
-            response = self._exchange(request, scope, self._tokens.get_token(force_refresh=True))
+            response = self._exchange(request, scope, self._tokens.get_token(force_refresh=True), deadline)
             if response.status_code == 401:
                 raise AuthError(
                     f"Dataverse refused the access token (401) [correlation {scope.correlation_id}]; "
@@ -182,12 +192,28 @@ class Transport:
             raise self._error_for(response, scope)
         return response
 
-    def _exchange(self, request: DataverseRequest, scope: OperationScope, token: str) -> requests.Response:
+    def _exchange(self, request: DataverseRequest, scope: OperationScope, token: str,
+                  deadline: float) -> requests.Response:
+        held = self._gate.enter(deadline)
+        if held is not None:
+            raise Throttled(429, None, f"not sent: Dataverse asked for no request in the next {held:.1f} s,"
+                            " longer than this request's retry budget", is_transient=True, retry_after=held,
+                            correlation_id=scope.correlation_id)
+        retry_after: float | None = None
+        try:
+            response = self._send_now(request, scope, token)
+            if response.status_code == 429:
+                retry_after = parse_retry_after(response.headers.get("Retry-After"), self._wall_clock()) or 0.0
+            return response
+        finally:
+            self._gate.leave(retry_after=retry_after)
+
+    def _send_now(self, request: DataverseRequest, scope: OperationScope, token: str) -> requests.Response:
         headers = {**scope.headers(), **request.headers, "Authorization": f"Bearer {token}"}
         timeout = request.timeout or (self._config.connect_timeout, self._config.read_timeout)
         url = self.url_for(request.path)
         self._counters.add("attempts")
-        with self._slots, _tracer.start_as_current_span("dataverse.request", kind=trace.SpanKind.CLIENT) as span:
+        with _tracer.start_as_current_span("dataverse.request", kind=trace.SpanKind.CLIENT) as span:
             span.set_attribute("http.request.method", request.method)
             span.set_attribute("url.path", urlsplit(url).path)
             span.set_attribute("smsb.correlation_id", scope.correlation_id)

@@ -32,6 +32,8 @@ class Counters:
     texts_sent = _meter.create_counter("smsb.texts.sent", description="Outbox rows handed to Twilio")
     texts_failed = _meter.create_counter("smsb.texts.failed", description="Outbox rows failed, skipped or unknown")
     poison = _meter.create_counter("smsb.queue.poison", description="Queue messages given up to a poison queue")
+    deferred = _meter.create_counter("smsb.queue.deferred",
+                                     description="Queue messages put back for the Retry-After Dataverse asked for")
     queue_wait = _meter.create_histogram("smsb.queue.wait", unit="ms",
                                          description="Time from a webhook's arrival to its processing")
 

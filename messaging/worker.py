@@ -8,17 +8,20 @@
   in `<queue>-poison` where it can be inspected and replayed; nothing is dropped. The Error Log gets one row per
   failure story: at the first attempt for a failure retrying cannot fix, at the last attempt for one that kept
   recurring.
+- A message Dataverse's service protection holds back for longer than a request waits (its `Retry-After`) goes back
+  to its queue, visible when Dataverse said, instead of failing: throttling is not the message's fault, and five
+  failed attempts inside one long `Retry-After` would move it to poison. The edge says how (`Defer`).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol, TypeVar
 
-from dataverse import DataverseError
+from dataverse import DataverseError, Throttled
 from messaging.configuration import ConfigurationOutcome, RecordTypeOutcome
 from messaging.directory import ConfigurationDirectory
 from messaging.envelopes import (
@@ -55,7 +58,8 @@ from messaging.tables import CustomerTables
 from messaging.telemetry import Counters, PhoneHash, step
 from twilio_bridge import InvalidSignature, MalformedWebhook, TwilioBridgeError
 
-__all__ = ["InboundQueueWorker", "JobProcessor", "OutboundQueueWorker", "RefusedWebhook", "is_permanent"]
+__all__ = ["Defer", "Deferred", "InboundQueueWorker", "JobProcessor", "OutboundQueueWorker", "RefusedWebhook",
+           "is_permanent", "throttled_for"]
 
 log = logging.getLogger("smsbridge.worker")
 
@@ -79,6 +83,34 @@ def is_permanent(exc: BaseException) -> bool:
     return True
 
 
+def throttled_for(exc: BaseException) -> float | None:
+    """The seconds Dataverse asked to wait, when `exc` is (or was caused by) a 429 that said so; else None."""
+    for cause in _chain(exc):
+        if isinstance(cause, Throttled) and cause.retry_after is not None:
+            return cause.retry_after
+    return None
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+# Puts the message being handled back in its queue, visible after the given seconds (the edge knows the queue).
+Defer = Callable[[float], None]
+
+
+@dataclass(frozen=True)
+class Deferred:
+    """The message went back to its queue for `seconds`, as Dataverse's `Retry-After` asked."""
+
+    seconds: float
+
+
 @dataclass(frozen=True)
 class _Context:
     source: str
@@ -93,6 +125,22 @@ class _Accounting:
         self._queue = queue
         self._store = store
         self._max = max_dequeue_count
+
+    def deferred(self, exc: BaseException, defer: Defer | None) -> Deferred | None:
+        """Back to the queue when Dataverse throttled the work and the edge can put it back; None otherwise (the
+        failure then takes the usual way)."""
+        seconds = throttled_for(exc)
+        if seconds is None or defer is None:
+            return None
+        try:
+            defer(seconds)
+        except Exception as failure:  # noqa: BLE001 - any failure to requeue leaves the queue's own retry
+            log.warning("could not put the throttled message back in %s (%s); the queue will retry it",
+                        self._queue, type(failure).__name__)
+            return None
+        Counters.deferred.add(1, {"queue": self._queue})
+        log.info("Dataverse asked to wait %.1f s; the message is back in %s until then", seconds, self._queue)
+        return Deferred(seconds)
 
     def account_for(self, exc: BaseException, context: _Context, dequeue_count: int) -> None:
         permanent = is_permanent(exc)
@@ -142,8 +190,8 @@ class InboundQueueWorker:
     def inbound(self) -> InboundProcessor:
         return self._inbound
 
-    def handle(self, message: InboundQueueMessage,
-               dequeue_count: int) -> InboundOutcome | StatusOutcome | RefusedWebhook:
+    def handle(self, message: InboundQueueMessage, dequeue_count: int,
+               defer: Defer | None = None) -> InboundOutcome | StatusOutcome | RefusedWebhook | Deferred:
         context = _Context(ErrorSource.INBOUND, message.correlation_id)
         try:
             if isinstance(message, Unreadable):
@@ -169,6 +217,8 @@ class InboundQueueWorker:
                 span.set_attribute("smsb.applied", status.applied)
             return status
         except Exception as exc:
+            if (deferred := self._accounting.deferred(exc, defer)) is not None:
+                return deferred
             self._accounting.account_for(exc, context, dequeue_count)
             raise
 
@@ -225,7 +275,8 @@ class OutboundQueueWorker:
         self._tables = tables
         self._accounting = _Accounting("sms-outbound", store, max_dequeue_count)
 
-    def handle(self, job: OutboundQueueMessage, dequeue_count: int) -> JobOutcome:
+    def handle(self, job: OutboundQueueMessage, dequeue_count: int,
+               defer: Defer | None = None) -> JobOutcome | Deferred:
         context = _Context(ErrorSource.OUTBOUND, job.correlation_id)
         try:
             if isinstance(job, Unreadable):
@@ -254,6 +305,8 @@ class OutboundQueueWorker:
                 self._tables.forget(*checked.tables)
             return checked
         except Exception as exc:
+            if (deferred := self._accounting.deferred(exc, defer)) is not None:
+                return deferred
             self._accounting.account_for(exc, context, dequeue_count)
             raise
 
