@@ -108,12 +108,13 @@ class Runtime:
         return queue_service_for(self.settings)
 
     def requeue(self, queue: str, body: bytes) -> Defer:
-        """Puts a message's body back in `queue`, hidden for the given seconds; base64, as host.json's
-        `messageEncoding` has the host read it."""
-        def defer(seconds: float) -> None:
+        """Puts a message's body (or its replacement) back in `queue`, hidden for the given seconds; base64, as
+        host.json's `messageEncoding` has the host read it."""
+        def defer(seconds: float, replacement: str | None = None) -> None:
             hidden = min(_QUEUE_VISIBILITY_LIMIT_SECONDS, max(1, math.ceil(seconds)))
+            content = body if replacement is None else replacement.encode("utf-8")
             self.queue_service.get_queue_client(queue).send_message(
-                base64.b64encode(body).decode("ascii"), visibility_timeout=hidden)
+                base64.b64encode(content).decode("ascii"), visibility_timeout=hidden)
         return defer
 
     @cached_property

@@ -8,6 +8,7 @@ the domain are of the second kind, so that is the default.
 from __future__ import annotations
 
 __all__ = [
+    "ClaimKept",
     "ConfigurationNotFound",
     "InvalidMediaLink",
     "LookupUnavailable",
@@ -37,6 +38,17 @@ class ConfigurationNotFound(MessagingError):
     @classmethod
     def for_id(cls, configuration_id: object) -> ConfigurationNotFound:
         return cls(f"Configuration {configuration_id} does not exist or is inactive")
+
+
+class ClaimKept(MessagingError):
+    """An Outbox claim that sent nothing could not be taken back (its release write failed): the row stays in
+    Sending with `attempts` sends counted, and only a job that carries this count may claim it again."""
+
+    is_transient = True
+
+    def __init__(self, outbox_id: object, attempts: int) -> None:
+        super().__init__(f"outbox {outbox_id} stays in Sending after claim {attempts}, which sent nothing")
+        self.attempts = attempts
 
 
 class LookupUnavailable(MessagingError):

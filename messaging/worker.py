@@ -10,14 +10,16 @@
   recurring.
 - A message Dataverse's service protection holds back for longer than a request waits (its `Retry-After`) goes back
   to its queue, visible when Dataverse said, instead of failing: throttling is not the message's fault, and five
-  failed attempts inside one long `Retry-After` would move it to poison. The edge says how (`Defer`).
+  failed attempts inside one long `Retry-After` would move it to poison. An Outbox job whose claim sent nothing
+  and could not be released goes back marked (`OutboxJob.unsent_claim`), so that it can take the claim again. The
+  edge says how a message goes back (`Defer`).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Protocol, TypeVar
 
@@ -36,7 +38,7 @@ from messaging.envelopes import (
     StatusEnvelope,
     Unreadable,
 )
-from messaging.errors import ConfigurationNotFound, MessagingError, PermanentFailure
+from messaging.errors import ClaimKept, ConfigurationNotFound, MessagingError, PermanentFailure
 from messaging.inbound import InboundOutcome, InboundProcessor
 from messaging.inbound.coalescing import InboundCoalescer
 from messaging.intake import WebhookIntake
@@ -91,6 +93,10 @@ def throttled_for(exc: BaseException) -> float | None:
     return None
 
 
+def _kept(exc: BaseException) -> ClaimKept | None:
+    return next((cause for cause in _chain(exc) if isinstance(cause, ClaimKept)), None)
+
+
 def _chain(exc: BaseException) -> Iterator[BaseException]:
     seen: set[int] = set()
     current: BaseException | None = exc
@@ -100,8 +106,16 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
         current = current.__cause__ or current.__context__
 
 
-# Puts the message being handled back in its queue, visible after the given seconds (the edge knows the queue).
-Defer = Callable[[float], None]
+class Defer(Protocol):
+    """Puts the message being handled back in its queue, hidden for `seconds`; as it came, or as `replacement` (the
+    edge knows the queue and the encoding)."""
+
+    def __call__(self, seconds: float, replacement: str | None = None) -> None: ...
+
+
+# A claim kept without a Retry-After to wait (the release failed otherwise) comes back after host.json's
+# visibilityTimeout, as a failed message would.
+KEPT_CLAIM_DELAY_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -126,14 +140,16 @@ class _Accounting:
         self._store = store
         self._max = max_dequeue_count
 
-    def deferred(self, exc: BaseException, defer: Defer | None) -> Deferred | None:
-        """Back to the queue when Dataverse throttled the work and the edge can put it back; None otherwise (the
-        failure then takes the usual way)."""
+    def deferred(self, exc: BaseException, defer: Defer | None, replacement: str | None = None) -> Deferred | None:
+        """Back to the queue when Dataverse throttled the work, or as `replacement` when one is given, and the edge
+        can put it back; None otherwise (the failure then takes the usual way)."""
         seconds = throttled_for(exc)
+        if seconds is None and replacement is not None:
+            seconds = KEPT_CLAIM_DELAY_SECONDS
         if seconds is None or defer is None:
             return None
         try:
-            defer(seconds)
+            defer(seconds, replacement)
         except Exception as failure:  # noqa: BLE001 - any failure to requeue leaves the queue's own retry
             log.warning("could not put the throttled message back in %s (%s); the queue will retry it",
                         self._queue, type(failure).__name__)
@@ -305,7 +321,9 @@ class OutboundQueueWorker:
                 self._tables.forget(*checked.tables)
             return checked
         except Exception as exc:
-            if (deferred := self._accounting.deferred(exc, defer)) is not None:
+            kept = _kept(exc)
+            again = replace(job, unsent_claim=kept.attempts).to_json() if kept and isinstance(job, OutboxJob) else None
+            if (deferred := self._accounting.deferred(exc, defer, again)) is not None:
                 return deferred
             self._accounting.account_for(exc, context, dequeue_count)
             raise

@@ -23,15 +23,23 @@ __all__ = ["ConfigurationJob", "Job", "OutboundQueueMessage", "OutboxJob", "Owne
 
 @dataclass(frozen=True)
 class OutboxJob:
-    """Send (or skip, with a reason) one Outbox row."""
+    """Send (or skip, with a reason) one Outbox row.
+
+    `unsent_claim`: set only by the worker whose claim sent nothing and could not be taken back (the release write
+    failed): the row's `smsb_sendattempts` after that claim. The job may claim the row again while it is still in
+    Sending with that count; every other job leaves a Sending row alone."""
 
     outbox_id: uuid.UUID
     correlation_id: str
     origin: Literal["webhook", "sweep"] = "webhook"
+    unsent_claim: int | None = None
 
     def to_json(self) -> str:
-        return json.dumps({"v": VERSION, "kind": "outbox", "outbox_id": str(self.outbox_id),
-                           "correlation_id": self.correlation_id, "origin": self.origin})
+        data: dict[str, Any] = {"v": VERSION, "kind": "outbox", "outbox_id": str(self.outbox_id),
+                                "correlation_id": self.correlation_id, "origin": self.origin}
+        if self.unsent_claim is not None:
+            data["unsent_claim"] = self.unsent_claim
+        return json.dumps(data)
 
 
 @dataclass(frozen=True)
@@ -101,8 +109,11 @@ def read_outbound(body: bytes | str) -> OutboundQueueMessage:
 def _job(data: dict[str, Any], correlation_id: str) -> Job:
     kind = data.get("kind")
     if kind == "outbox":
+        unsent = data.get("unsent_claim")
+        if unsent is not None and (not isinstance(unsent, int) or isinstance(unsent, bool) or unsent < 1):
+            raise PermanentFailure(f"an Outbox job's unsent_claim must be a positive count, got {unsent!r}")
         return OutboxJob(uuid.UUID(data["outbox_id"]), correlation_id,
-                         "sweep" if data.get("origin") == "sweep" else "webhook")
+                         "sweep" if data.get("origin") == "sweep" else "webhook", unsent)
     if kind == "configuration":
         return ConfigurationJob(uuid.UUID(data["configuration_id"]), correlation_id, bool(data.get("validate")))
     if kind == "recordtype":

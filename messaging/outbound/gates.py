@@ -12,7 +12,7 @@ from messaging.names import ConversationState, OutboxStatus, ValidationStatus
 from messaging.outbound.templates import Record
 from messaging.rows.configuration import Configuration, RecordType
 from messaging.rows.conversation import StoredConversation
-from messaging.rows.outbox import MessageTemplate, Party
+from messaging.rows.outbox import MessageTemplate, Outbox, Party
 from twilio_bridge.webhooks import MAX_BODY_LENGTH
 
 __all__ = [
@@ -23,6 +23,7 @@ __all__ = [
     "check_consent",
     "check_record",
     "check_template",
+    "claimable",
 ]
 
 
@@ -33,6 +34,14 @@ class Stop:
     status: OutboxStatus
     reason: str
     code: int | None = None
+
+
+def claimable(sent: Outbox, unsent_claim: int | None) -> bool:
+    """The first gate, the claim's lock: Pending; or still in Sending after a claim that sent nothing and could not
+    be released, for the job that made it (`OutboxJob.unsent_claim`, the row's `smsb_sendattempts` after it)."""
+    if sent.status is OutboxStatus.PENDING:
+        return True
+    return sent.status is OutboxStatus.SENDING and unsent_claim is not None and sent.attempts == unsent_claim
 
 
 def check_configuration(configuration: Configuration) -> Stop | None:

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from dataverse import AlreadyExists, PreconditionFailed
 from messaging.combiner import Combiner
 from messaging.envelopes import OutboxJob
+from messaging.errors import ClaimKept
 from messaging.ids import outbound_message_id
 from messaging.outbound.gates import Stop
 from messaging.outbound.grouping import by_owner, distinct, is_rate_limited, retry_after
@@ -110,7 +111,10 @@ class GroupSender:
 
     def process_group(self, jobs: Sequence[OutboxJob]) -> list[OutboundOutcome | BaseException]:
         unique = distinct([job.outbox_id for job in jobs])
-        rows = [_Row(jobs[i], OutboundOutcome(outbox_id=jobs[i].outbox_id)) for i in unique.first]
+        # of a row's copies, the one that may take back an unreleased claim is the one that works on it
+        marked = {job.outbox_id: job for job in jobs if job.unsent_claim is not None}
+        rows = [_Row(marked.get(jobs[i].outbox_id, jobs[i]), OutboundOutcome(outbox_id=jobs[i].outbox_id))
+                for i in unique.first]
         with self._client.operation(jobs[0].correlation_id):
             self._claim(rows)
             self._prepare_sends([r for r in rows if r.open and r.claimed is not None])
@@ -132,7 +136,7 @@ class GroupSender:
         items: list[Item] = []
         for row in rows:
             try:
-                row.claimed = processor.prepare(found.get(row.job.outbox_id), row.outcome)
+                row.claimed = processor.prepare(found.get(row.job.outbox_id), row.outcome, row.job.unsent_claim)
                 if row.claimed is None:
                     continue
                 row.reader, row.denied = processor.reader_for(row.claimed, row.outcome)
@@ -357,7 +361,11 @@ class GroupSender:
         if row.claimed is None:
             row.error = exc
             return
-        released = self._processor.release(row.claimed, exc, row.outcome, message_written=message_written)
+        try:
+            released = self._processor.release(row.claimed, exc, row.outcome, message_written=message_written)
+        except ClaimKept as kept:
+            row.error = kept  # this row's job alone comes back for its claim; the round goes on
+            return
         if released or row.outcome.result is None:
             row.error = exc
 

@@ -20,7 +20,8 @@ A successful send costs four Dataverse round trips and one Twilio call:
 4. *Send* through Twilio, then *record* its outcome in one changeset.
 
 A worker that dies after Twilio accepted leaves the Outbox in Sending, which no worker claims again (the sweeper
-turns it Unknown). Each claim counts in `smsb_sendattempts`. The Configuration's Record Types come from the
+turns it Unknown); a claim that sent nothing goes back to Pending, or its job comes back marked to take it again
+(`ClaimKept`). Each claim counts in `smsb_sendattempts`. The Configuration's Record Types come from the
 `ConfigurationDirectory` (cached; a cold cache costs one more round trip, as for inbound texts), the definitions of
 the tables they and the Outbox name from `CustomerTables` (held per worker; reading those it lacks costs one more).
 """
@@ -38,10 +39,10 @@ from dataverse import AlreadyExists, DataverseClient, DataverseHttpError, NotFou
 from messaging.caches import TtlCache
 from messaging.directory import ConfigurationDirectory
 from messaging.envelopes import OutboxJob
-from messaging.errors import PermanentFailure, TokenDecryptionFailed
+from messaging.errors import ClaimKept, PermanentFailure, TokenDecryptionFailed
 from messaging.ids import outbound_message_id
 from messaging.names import OutboxStatus
-from messaging.outbound.gates import Stop, check_consent
+from messaging.outbound.gates import Stop, check_consent, claimable
 from messaging.outbound.media_links import MediaLinks
 from messaging.outbound.outcome import OutboundOutcome, OutboundResult
 from messaging.outbound.reader import Claim, OutboundReader
@@ -112,7 +113,7 @@ class OutboundProcessor:
         outcome = OutboundOutcome(outbox_id=job.outbox_id)
         with self._client.operation(job.correlation_id):
             outcome.round_trips += 1
-            claimed = self.prepare(self._reader.outbox(job.outbox_id), outcome)
+            claimed = self.prepare(self._reader.outbox(job.outbox_id), outcome, job.unsent_claim)
             if claimed is None:
                 return outcome
             reader, denied = self.reader_for(claimed, outcome)
@@ -137,13 +138,14 @@ class OutboundProcessor:
     def reader(self) -> OutboundReader:
         return self._reader
 
-    def prepare(self, sent: Outbox | None, outcome: OutboundOutcome) -> Claimed | None:
+    def prepare(self, sent: Outbox | None, outcome: OutboundOutcome,
+                unsent_claim: int | None = None) -> Claimed | None:
         """What is known before the claim (the sender, when it goes, what to read), or None when the job ends here
         (`outcome` says how)."""
         if sent is None:
             outcome.done(OutboundResult.MISSING, "the Outbox row no longer exists")
             return None
-        if sent.status is not OutboxStatus.PENDING:
+        if not claimable(sent, unsent_claim):
             log.info("outbox %s is %s; nothing to do", sent.id, sent.status.name)
             outcome.done(OutboundResult.NOT_PENDING, f"already {sent.status.name.lower()}")
             return None
@@ -363,8 +365,8 @@ class OutboundProcessor:
                  message_written: bool | None = False) -> bool:
         """Back to Pending after a failure that certainly sent nothing; True when released (the caller raises, for
         the queue to retry). The claim that reaches `MAX_SEND_ATTEMPTS` is not released: the Outbox ends Unknown
-        with an Error Log row and False is returned. If even this write fails the Outbox stays in Sending, which
-        the sweeper reports as Unknown: a person looks, nothing is sent twice."""
+        with an Error Log row and False is returned. If this write fails, `ClaimKept` is raised (the job comes back
+        able to take its claim again); at the last attempt the row is left to the sweeper, which reports it Unknown."""
         sent = claimed.outbox
         attempts = sent.attempts + 1
         try:
@@ -375,7 +377,11 @@ class OutboundProcessor:
             self._store.apply(outbox_rows.released(sent.id))
         except DataverseHttpError as exc:
             outcome.warnings.append(f"claim not released: {type(exc).__name__}")
-            log.error("outbox %s could not be released (%s); it stays in Sending", sent.id, type(exc).__name__)
+            if attempts >= MAX_SEND_ATTEMPTS:
+                log.error("outbox %s could not be given up (%s); it stays in Sending", sent.id, type(exc).__name__)
+                return True
+            log.warning("outbox %s not released (%s); its job will take it back", sent.id, type(exc).__name__)
+            raise ClaimKept(sent.id, attempts) from exc
         return True
 
     def _give_up(self, claimed: Claimed, cause: BaseException, attempts: int, message_written: bool | None,

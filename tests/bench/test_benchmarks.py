@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from bench import inbound_http_throughput, inbound_round_trips, inbound_vs_naive, load
+from bench import azurite_depth, inbound_http_throughput, inbound_round_trips, inbound_vs_naive, load
 
 pytestmark = pytest.mark.loopback
 
@@ -60,3 +60,10 @@ def test_load_benchmark_files_and_sends_exactly_once_with_two_hosts(
     assert rows["out-single"][1:6] == ["2", "12", "12", "0", "0"], out  # SMSB_OUTBOUND_BATCH=1
     assert "idle load, 1 host, real time: 2 texts" in out, out
     assert code == 0, out
+
+
+@pytest.mark.azurite
+def test_azurite_depth_benchmark_takes_each_message_once(capsys: pytest.CaptureFixture[str]) -> None:
+    assert azurite_depth.main(["--depths", "10,40", "--take", "20"]) == 0
+    rows = [line.split() for line in capsys.readouterr().out.splitlines()[1:]]
+    assert [(row[0], row[2]) for row in rows] == [("10", "10"), ("40", "20")]  # depth, different messages taken

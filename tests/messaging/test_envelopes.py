@@ -42,6 +42,7 @@ def test_a_status_envelope_keeps_the_message_id_of_our_callback_url() -> None:
 
 
 @pytest.mark.parametrize("job", [OutboxJob(uuid.uuid4(), "c-3", "sweep"),
+                                 OutboxJob(uuid.uuid4(), "c-12", unsent_claim=3),
                                  ConfigurationJob(uuid.uuid4(), "c-4", validate=True),
                                  RecordTypeJob(uuid.uuid4(), "c-5"),
                                  OwnershipJob("session", uuid.uuid4(), "c-8", owner_team=uuid.uuid4(), at=NOW),
@@ -52,6 +53,15 @@ def test_jobs_come_out_of_the_queue_equal_to_what_went_in(
     job: OutboxJob | ConfigurationJob | RecordTypeJob | OwnershipJob,
 ) -> None:
     assert read_outbound(job.to_json()) == job
+
+
+@pytest.mark.parametrize("unsent", [0, -1, "2", True, 1.5])
+def test_an_outbox_job_marked_with_anything_but_a_claim_count_is_unreadable(unsent: object) -> None:
+    read = read_outbound(json.dumps({"v": 1, "kind": "outbox", "outbox_id": str(uuid.uuid4()),
+                                     "correlation_id": "c-13", "unsent_claim": unsent}))
+
+    assert isinstance(read, Unreadable)
+    assert "unsent_claim must be a positive count" in read.reason
 
 
 def test_an_ownership_job_for_a_table_without_chats_is_unreadable() -> None:

@@ -70,9 +70,10 @@ def test_a_worker_without_a_way_back_fails_the_attempt_as_before(sandbox: Sandbo
     queue = sandbox.queues().queue("sms-inbound")
     [taken] = queue.peek_messages(max_messages=1)
     message = read_inbound(base64.b64decode(taken.content))
-    put_back: list[float] = []
-    outcome = sandbox.app.inbound_worker.handle(message, 1, put_back.append)
+    put_back: list[tuple[float, str | None]] = []
+    outcome = sandbox.app.inbound_worker.handle(message, 1, lambda seconds, replacement=None: put_back.append(
+        (seconds, replacement)))
     assert outcome == Deferred(120.0)
-    assert put_back == [120.0]
+    assert put_back == [(120.0, None)]  # the text goes back as it came
     with pytest.raises(Exception, match="429"):
         sandbox.app.inbound_worker.handle(message, 2)
