@@ -29,7 +29,12 @@ Counts are checked, not timed: every text is filed exactly once (one message row
 and every Outbox row sends exactly one text (one Twilio message per row, every row Sent); the run exits non-zero
 otherwise. `--budgets` also checks the targets the coalescing change must meet (see `bench/README.md`).
 
+Azurite's queue slows as it deepens (`bench/azurite_depth.py`: about 3 messages a second at 8,000 deep), so a
+campaign-sized burst is run as a model: 2,000 texts against `--request-limit 1200` keep the ratio of 10,000 texts to
+the real 6,000 requests per window, and `--time-scale 1` keeps this machine's speed at its real weight (README).
+
     .venv/bin/python -m bench.load [--texts 10000 --numbers 2000 --outbox 10000 --hosts 1,2,4 --time-scale 10]
+    .venv/bin/python -m bench.load --texts 2000 --numbers 400 --scenarios inbound --time-scale 1 --request-limit 1200
 """
 
 from __future__ import annotations

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
 
 import pytest
+import requests
 import responses
 
 from dataverse import DataverseClient, DataverseConfig, StaticTokenProvider
@@ -12,6 +15,34 @@ from devstack.dataverse_emulator import DataverseEmulator, mount_responses
 
 ORG = "https://contoso.crm.dynamics.com"
 API = f"{ORG}/api/data/v9.2/"
+
+
+class InFlight:
+    """A `responses` callback that holds each answer a moment and counts the requests it answers at once."""
+
+    def __init__(self, body: str = '{"smsb_name": "x"}', hold: float = 0.02) -> None:
+        self._body, self._hold = body, hold
+        self._lock = threading.Lock()
+        self._now = 0
+        self.highest = 0
+
+    def __call__(self, _: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
+        with self._lock:
+            self._now += 1
+            self.highest = max(self.highest, self._now)
+        time.sleep(self._hold)
+        with self._lock:
+            self._now -= 1
+        return 200, {}, self._body
+
+
+def at_once(call: Callable[[], object], times: int) -> None:
+    """`call` from `times` threads started together; returns when all have finished."""
+    threads = [threading.Thread(target=call) for _ in range(times)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
 
 
 class FakeClock:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import email.utils
-import threading
-import time
 import uuid
 
 import pytest
@@ -22,7 +20,7 @@ from dataverse import (
     PreconditionFailed,
     Throttled,
 )
-from tests.dataverse.conftest import API, ORG, FakeClock, FakeTokens
+from tests.dataverse.conftest import API, ORG, FakeClock, FakeTokens, InFlight, at_once
 
 ROW = uuid.UUID("11111111-2222-3333-4444-555555555555")
 CREATED = {"OData-EntityId": f"{API}smsb_messages({ROW})"}
@@ -259,26 +257,11 @@ def test_impersonation_and_solution_headers_apply_inside_the_operation_only(
 def test_concurrency_is_capped_by_the_configuration(tokens: FakeTokens, mocked: responses.RequestsMock) -> None:
     config = DataverseConfig(url=ORG, max_concurrency=3)
     client = DataverseClient.from_config(config, tokens=tokens)
-    lock = threading.Lock()
-    in_flight = [0, 0]  # current, highest
-
-    def slow(_: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
-        with lock:
-            in_flight[0] += 1
-            in_flight[1] = max(in_flight[1], in_flight[0])
-        time.sleep(0.02)
-        with lock:
-            in_flight[0] -= 1
-        return 200, {}, '{"smsb_name": "x"}'
-
-    mocked.add_callback("GET", f"{API}smsb_messages({ROW})", callback=slow)
-    threads = [threading.Thread(target=client.retrieve, args=("smsb_messages", ROW)) for _ in range(12)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    in_flight = InFlight()
+    mocked.add_callback("GET", f"{API}smsb_messages({ROW})", callback=in_flight)
+    at_once(lambda: client.retrieve("smsb_messages", ROW), 12)
     assert len(mocked.calls) == 12
-    assert in_flight[1] == 3
+    assert in_flight.highest == 3
 
 
 def test_ping_reports_failure_quickly_without_retrying(client: DataverseClient, mocked: responses.RequestsMock,

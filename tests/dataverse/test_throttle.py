@@ -4,17 +4,14 @@ processed", https://learn.microsoft.com/power-apps/developer/data-platform/api-l
 
 from __future__ import annotations
 
-import threading
-import time
 import uuid
 
 import pytest
-import requests
 import responses
 
 from dataverse import DataverseClient, DataverseConfig, Throttled
 from dataverse.throttle import Pace, answered, refused, start
-from tests.dataverse.conftest import API, ORG, FakeClock, FakeTokens
+from tests.dataverse.conftest import API, ORG, FakeClock, FakeTokens, InFlight, at_once
 
 ROW = uuid.UUID("11111111-2222-3333-4444-555555555555")
 CREATED = {"OData-EntityId": f"{API}smsb_messages({ROW})"}
@@ -90,26 +87,11 @@ def test_after_a_429_fewer_requests_are_in_flight_until_answers_come_back(tokens
                                   json={"error": {"code": "0x80072326", "message": "concurrent requests"}}))
     mocked.add(responses.Response("GET", f"{API}smsb_messages({ROW})", status=429, headers={"Retry-After": "0"},
                                   json={"error": {"code": "0x80072326", "message": "concurrent requests"}}))
-    lock = threading.Lock()
-    in_flight = [0, 0]  # current, highest
-
-    def slow(_: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
-        with lock:
-            in_flight[0] += 1
-            in_flight[1] = max(in_flight[1], in_flight[0])
-        time.sleep(0.02)
-        with lock:
-            in_flight[0] -= 1
-        return 200, {}, '{"smsb_name": "x"}'
-
-    mocked.add_callback("GET", f"{API}smsb_messages({ROW})", callback=slow)
+    in_flight = InFlight()
+    mocked.add_callback("GET", f"{API}smsb_messages({ROW})", callback=in_flight)
     client.retrieve("smsb_messages", ROW)  # two 429s: 4 -> 2 -> 1 in flight, then answered: 2
     assert client.pace.allowed == 2
-    threads = [threading.Thread(target=client.retrieve, args=("smsb_messages", ROW)) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    at_once(lambda: client.retrieve("smsb_messages", ROW), 6)
     # 2 in flight, then 3 after two more answers; the ceiling of 4 only after three more
-    assert in_flight[1] <= 3
+    assert in_flight.highest <= 3
     assert client.pace.allowed == 4
