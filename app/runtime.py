@@ -164,7 +164,8 @@ class Runtime:
         batch, statuses = self.settings.inbound_batch, self.settings.status_batch
         status = StatusProcessor(self.dataverse, self.store)
         return InboundQueueWorker(inbound, status, self.store, intake=self.intake, phone_hash=self.phone_hash,
-                                  coalescer=InboundCoalescer(inbound, batch) if batch > 1 else None,
+                                  coalescer=InboundCoalescer(inbound, batch, linger=self.settings.inbound_linger)
+                                  if batch > 1 else None,
                                   status_coalescer=StatusCoalescer(status, self.store, statuses) if statuses > 1
                                   else None)
 

@@ -72,6 +72,7 @@ class Settings:
     storage_client_id: str | None = None
     # Inbound texts filed together per `$batch` by each worker process (SMSB_INBOUND_BATCH); 1: each alone.
     inbound_batch: int = DEFAULT_INBOUND_BATCH
+    inbound_linger: float = 0.1  # seconds a group waits for more texts, only while the process is busy
     # Status callbacks applied together per `$batch` by each worker process (SMSB_STATUS_BATCH); 1: each alone.
     status_batch: int = DEFAULT_STATUS_BATCH
     # Dataverse's limits are per user and per web server; without the affinity cookie a burst spreads over every
@@ -193,6 +194,7 @@ class Settings:
         if affinity not in ("true", "false"):
             problems.append(f"DATAVERSE_SERVER_AFFINITY must be true or false, got {affinity!r}")
         batch, linger, twilio_mps, service_mps = _sending(get, problems)
+        inbound_linger = _milliseconds(get("SMSB_INBOUND_LINGER_MS"), "SMSB_INBOUND_LINGER_MS", 100, problems)
 
         if problems:
             raise SettingsError(problems)
@@ -213,6 +215,7 @@ class Settings:
             twilio_api_base_url=twilio_api_base_url,
             applicationinsights_connection_string=get("APPLICATIONINSIGHTS_CONNECTION_STRING"),
             inbound_batch=inbound_batch,
+            inbound_linger=inbound_linger,
             status_batch=status_batch,
             dataverse_server_affinity=affinity == "true",
             outbound_batch=batch, outbound_linger=linger, twilio_mps=twilio_mps, messaging_service_mps=service_mps,
@@ -226,11 +229,15 @@ def from_process_env() -> Settings:
 
 def _sending(get: Callable[[str], str | None], problems: list[str]) -> tuple[int, float, float, float]:
     """Coalesced sends (jobs per round, seconds a busy round lingers) and each sender's rate (long code, service)."""
-    linger_ms = get("SMSB_OUTBOUND_LINGER_MS")
-    linger = 0.0 if linger_ms == "0" else _number(linger_ms, "SMSB_OUTBOUND_LINGER_MS", 500, problems) / 1000
+    linger = _milliseconds(get("SMSB_OUTBOUND_LINGER_MS"), "SMSB_OUTBOUND_LINGER_MS", 500, problems)
     return (int(_number(get("SMSB_OUTBOUND_BATCH"), "SMSB_OUTBOUND_BATCH", 50, problems, whole=True)), linger,
             _number(get("SMSB_TWILIO_MPS"), "SMSB_TWILIO_MPS", 1.0, problems),
             _number(get("SMSB_MESSAGING_SERVICE_MPS"), "SMSB_MESSAGING_SERVICE_MPS", 1.0, problems))
+
+
+def _milliseconds(value: str | None, name: str, default: float, problems: list[str]) -> float:
+    """A linger setting in milliseconds, as seconds; `0` never lingers."""
+    return 0.0 if value == "0" else _number(value, name, default, problems) / 1000
 
 
 def _number(value: str | None, name: str, default: float, problems: list[str], *, whole: bool = False) -> float:

@@ -68,6 +68,10 @@ param dataverseServerAffinity bool = true
 @maxValue(64)
 param inboundBatch int = 32
 
+@description('SMSB_INBOUND_LINGER_MS: how long a busy process lets a group of texts that is not full wait for more.')
+@minValue(0)
+param inboundLingerMs int = 100
+
 @description('SMSB_STATUS_BATCH: delivery status callbacks each worker process applies together in one write $batch; 1 applies each alone.')
 @minValue(1)
 @maxValue(64)
@@ -158,6 +162,10 @@ var commonSettings = [
   {
     name: 'SMSB_INBOUND_BATCH'
     value: string(inboundBatch)
+  }
+  {
+    name: 'SMSB_INBOUND_LINGER_MS'
+    value: string(inboundLingerMs)
   }
   {
     name: 'SMSB_STATUS_BATCH'

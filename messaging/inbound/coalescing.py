@@ -24,13 +24,14 @@ DEFAULT_LIMIT = 32
 
 
 class InboundCoalescer:
-    def __init__(self, processor: InboundProcessor, limit: int = DEFAULT_LIMIT) -> None:
+    def __init__(self, processor: InboundProcessor, limit: int = DEFAULT_LIMIT, *, linger: float = 0.0) -> None:
         if limit < 2:
             raise ValueError("coalescing needs groups of at least 2 texts; without it, file each text alone")
         self._processor = processor
         self._group = GroupFiler(processor)
         self._limit = limit
-        self._combiner: Combiner[Text, Filed | Alone] = Combiner(self._flush, self._choose)
+        self._combiner: Combiner[Text, Filed | Alone] = Combiner(self._flush, self._choose, limit=limit,
+                                                                 linger=linger)
 
     @property
     def limit(self) -> int:

@@ -176,8 +176,14 @@ def test_outbound_coalescing_and_send_rates_default_and_can_be_set() -> None:
             tuned.messaging_service_mps) == (1, 0.0, 0.5, 30.0)
 
 
+def test_a_busy_process_lingers_briefly_for_more_texts_unless_told_not_to() -> None:
+    assert Settings.from_env(valid()).inbound_linger == 0.1
+    assert Settings.from_env(valid(SMSB_INBOUND_LINGER_MS="250")).inbound_linger == 0.25
+    assert Settings.from_env(valid(SMSB_INBOUND_LINGER_MS="0")).inbound_linger == 0.0
+
+
 @pytest.mark.parametrize(("name", "value"), [("SMSB_OUTBOUND_BATCH", "0"), ("SMSB_OUTBOUND_BATCH", "2.5"),
                                              ("SMSB_TWILIO_MPS", "-1"), ("SMSB_MESSAGING_SERVICE_MPS", "fast"),
-                                             ("SMSB_OUTBOUND_LINGER_MS", "-5")])
+                                             ("SMSB_OUTBOUND_LINGER_MS", "-5"), ("SMSB_INBOUND_LINGER_MS", "soon")])
 def test_a_coalescing_setting_that_is_not_a_positive_number_is_named(name: str, value: str) -> None:
     assert any(name in problem for problem in problems_of(valid(**{name: value})))

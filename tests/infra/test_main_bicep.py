@@ -26,7 +26,8 @@ ROLES = {
 SETTING_GROUPS = {
     "commonSettings": (None, {"AzureWebJobsStorage__accountName", "APPLICATIONINSIGHTS_AUTHENTICATION_STRING",
                               "DATAVERSE_URL", "DATAVERSE_AUTHORITY_HOST", "DATAVERSE_SERVER_AFFINITY",
-                              "SMSB_INBOUND_BATCH", "SMSB_STATUS_BATCH", "SMSB_OUTBOUND_BATCH",
+                              "SMSB_INBOUND_BATCH", "SMSB_INBOUND_LINGER_MS", "SMSB_STATUS_BATCH",
+                              "SMSB_OUTBOUND_BATCH",
                               "SMSB_OUTBOUND_LINGER_MS", "SMSB_TWILIO_MPS", "SMSB_MESSAGING_SERVICE_MPS",
                               "SMSB_PUBLIC_URL", "SMSB_ENCRYPTION_KEY",
                               "TWILIO_API_BASE_URL"}),
@@ -67,8 +68,8 @@ def test_parameters(template: Template) -> None:
         "location", "baseName", "hostingPlan", "maximumInstanceCount", "instanceMemoryMB",
         "httpPerInstanceConcurrency", "premiumMaximumElasticWorkerCount", "dataverseUrl", "dataverseTenantId",
         "dataverseClientId", "dataverseClientSecret", "dataverseClientCertificatePath", "dataverseAuthorityHost",
-        "dataverseServerAffinity", "inboundBatch", "statusBatch", "outboundBatch", "outboundLingerMs", "twilioMps",
-        "messagingServiceMps",
+        "dataverseServerAffinity", "inboundBatch", "inboundLingerMs", "statusBatch", "outboundBatch",
+        "outboundLingerMs", "twilioMps", "messagingServiceMps",
         "smsbEncryptionKey", "smsbEncryptionKeyPrevious", "twilioApiBaseUrl", "logRetentionDays", "tags"}
     required = {name for name, p in params.items() if "=" not in p.text}
     assert required == {"dataverseUrl", "smsbEncryptionKey"}
