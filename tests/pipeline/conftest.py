@@ -43,6 +43,17 @@ def sandbox(make_sandbox: Any) -> Sandbox:
     return make_sandbox()
 
 
+def unreliable(sandbox: Sandbox) -> None:
+    """Dataverse answers 429 and 503 now and then: one of each for certain (the next two requests), then one
+    request in five 429 and one in ten 503, at random. Coalesced work makes few requests, so chance alone might
+    leave a run without either."""
+    faults = sandbox.dataverse.faults
+    faults.add(r"/api/data/v9\.2/", status=429, retry_after=0, count=1)
+    faults.add(r"/api/data/v9\.2/", status=503, count=1)
+    faults.add(r"/api/data/v9\.2/", status=429, retry_after=0, share=0.2)
+    faults.add(r"/api/data/v9\.2/", status=503, share=0.1)
+
+
 def queued(sandbox: Sandbox, name: str = "sms-inbound") -> int:
     return len(sandbox.queues().queue(name).peek_messages(max_messages=32))
 

@@ -17,7 +17,7 @@ from messaging.envelopes import InboundEnvelope
 from messaging.ids import conversation_id
 from messaging.inbound import InboundProcessor
 from messaging.store import Store
-from tests.pipeline.conftest import inbound_params, new_sid, post_signed, queued
+from tests.pipeline.conftest import inbound_params, new_sid, post_signed, queued, unreliable
 from twilio_bridge import parse_inbound_message, sign
 
 pytestmark = pytest.mark.azurite
@@ -334,8 +334,7 @@ def test_burst_under_throttling_stores_every_message_exactly_once(sandbox: Sandb
         assert post_signed(sandbox, "/api/twilio/messages",
                            inbound_params(sandbox, number, f"burst {i}", sid=sid)).status_code == 200
         sent[sid] = number
-    sandbox.dataverse.faults.add(r"/api/data/v9\.2/", status=429, retry_after=0, share=0.2)
-    sandbox.dataverse.faults.add(r"/api/data/v9\.2/", status=503, share=0.1)
+    unreliable(sandbox)
     for _ in range(20):
         if sandbox.drain() == 0 and queued(sandbox) == 0:
             break

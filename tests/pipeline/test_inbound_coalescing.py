@@ -26,7 +26,7 @@ from messaging.inbound.group import GroupFiler
 from messaging.inbound.outcome import Alone, Filed
 from messaging.plans import Changeset
 from messaging.store import Answer, Item, Store
-from tests.pipeline.conftest import inbound_params, new_sid, post_signed, queued
+from tests.pipeline.conftest import inbound_params, new_sid, post_signed, queued, unreliable
 from twilio_bridge import parse_inbound_message
 
 pytestmark = pytest.mark.azurite
@@ -103,12 +103,7 @@ def test_a_burst_through_the_queue_is_filed_in_groups_exactly_once_under_429_and
         assert response.status_code == 200
         sids[sid] = numbers[i % len(numbers)]
     sandbox.dataverse.requests.clear()
-    # one of each for certain (the first requests), then at random: groups are few, and fewer still while a busy
-    # process lingers for fuller ones
-    sandbox.dataverse.faults.add(r"/api/data/v9\.2/", status=429, retry_after=0, count=1)
-    sandbox.dataverse.faults.add(r"/api/data/v9\.2/", status=503, count=1)
-    sandbox.dataverse.faults.add(r"/api/data/v9\.2/", status=429, retry_after=0, share=0.2)
-    sandbox.dataverse.faults.add(r"/api/data/v9\.2/", status=503, share=0.1)
+    unreliable(sandbox)
     for _ in range(20):
         if sandbox.drain() == 0 and queued(sandbox) == 0:
             break

@@ -19,7 +19,7 @@ from messaging.status import StatusOutcome, StatusProcessor
 from messaging.status.coalescing import StatusCoalescer
 from messaging.status.group import Alone, GroupApplier
 from messaging.store import Answer, Item, Store
-from tests.pipeline.conftest import FAST_QUEUES, queued
+from tests.pipeline.conftest import FAST_QUEUES, queued, unreliable
 from tests.pipeline.test_status import OTHER_TOKEN, callback, other_configuration, outgoing_row, row, send, sent_row
 
 pytestmark = pytest.mark.azurite
@@ -50,8 +50,7 @@ def test_a_burst_of_shuffled_and_duplicated_callbacks_under_429_and_503_ends_as_
     assert sandbox.twilio.wait_idle(20)
     callbacks = [d for d in sandbox.twilio.deliveries.all() if d.kind == "status"]
     sandbox.dataverse.requests.clear()
-    sandbox.dataverse.faults.add(r"/api/data/v9\.2/", status=429, retry_after=0, share=0.2)
-    sandbox.dataverse.faults.add(r"/api/data/v9\.2/", status=503, share=0.1)
+    unreliable(sandbox)
     for _ in range(20):
         if sandbox.drain() == 0 and queued(sandbox) == 0:
             break
