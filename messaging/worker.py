@@ -98,12 +98,13 @@ def _kept(exc: BaseException) -> ClaimKept | None:
 
 
 def _chain(exc: BaseException) -> Iterator[BaseException]:
+    # explicit causes only (`raise … from`): an error merely raised while a 429 was being handled is not the 429's
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
         yield current
-        current = current.__cause__ or current.__context__
+        current = current.__cause__
 
 
 class Defer(Protocol):
@@ -143,10 +144,11 @@ class _Accounting:
     def deferred(self, exc: BaseException, defer: Defer | None, replacement: str | None = None) -> Deferred | None:
         """Back to the queue when Dataverse throttled the work, or as `replacement` when one is given, and the edge
         can put it back; None otherwise (the failure then takes the usual way)."""
-        seconds = throttled_for(exc)
-        if seconds is None and replacement is not None:
-            seconds = KEPT_CLAIM_DELAY_SECONDS
-        if seconds is None or defer is None:
+        if defer is None or is_permanent(exc):
+            return None
+        throttled = throttled_for(exc)
+        seconds = KEPT_CLAIM_DELAY_SECONDS if throttled is None and replacement is not None else throttled
+        if seconds is None:
             return None
         try:
             defer(seconds, replacement)
@@ -155,7 +157,10 @@ class _Accounting:
                         self._queue, type(failure).__name__)
             return None
         Counters.deferred.add(1, {"queue": self._queue})
-        log.info("Dataverse asked to wait %.1f s; the message is back in %s until then", seconds, self._queue)
+        if throttled is not None:
+            log.info("Dataverse asked to wait %.1f s; the message is back in %s until then", seconds, self._queue)
+        else:
+            log.info("the Outbox job is back in %s with its claim, in %.0f s", self._queue, seconds)
         return Deferred(seconds)
 
     def account_for(self, exc: BaseException, context: _Context, dequeue_count: int) -> None:
